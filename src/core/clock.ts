@@ -1,0 +1,14 @@
+// The one Clock contract. Owns: monotonic time for intervals and deadlines,
+// wall time for display only, and timers. Timebase: integer milliseconds.
+// Only src/core/ implements it; everything else receives a Clock.
+
+export type CancelTimer = () => void;
+
+export interface Clock {
+  /** Milliseconds on a monotonic timeline; use for intervals and deadlines. */
+  monotonicNow(): number;
+  /** Milliseconds since the Unix epoch; use only to display or stamp reports. */
+  wallNow(): number;
+  /** Runs fn once after ms (clamped to >= 0). Returns a cancel function (idempotent). */
+  setTimer(ms: number, fn: () => void): CancelTimer;
+}
