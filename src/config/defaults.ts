@@ -85,6 +85,7 @@ export function emptyContext(name: string, pos: SourcePos): ContextModel {
     policyMaps: [],
     interfaces: [],
     routes: [],
+    globalServicePolicies: [],
     snmp: emptySnmp(),
     logging: emptyLogging(),
     unsimulated: [],

@@ -46,6 +46,8 @@ export interface ContextModel {
   policyMaps: PolicyMap[];
   interfaces: VlanInterface[];
   routes: IpRoute[];
+  /** `service-policy input NAME` at context level: applies to every interface. */
+  globalServicePolicies?: Ref[];
   snmp: SnmpConfig;
   logging: LoggingConfig;
   /** Valid ACE blocks acesim parses but does not simulate, kept so nothing is dropped. */
@@ -357,6 +359,8 @@ export interface Serverfarm {
   retcodeMaps: RetcodeMap[];
   transparent: boolean;
   members: FarmMember[];
+  /** Farm sub-commands kept verbatim (dws, predictor autoadjust …); not simulated. */
+  unsimulatedLines?: string[];
 }
 
 // ---------------------------------------------------------------- sticky

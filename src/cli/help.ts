@@ -1,0 +1,38 @@
+// Help text for every command (mirrored in the README's CLI reference).
+
+export const HELP = `acesim — run Cisco ACE configs in a lab: probes, failover, stickiness, client addresses.
+
+Usage: acesim COMMAND [options]
+
+Commands:
+  check FILE…            Compile ACE (or YAML) configs: diagnostics and a model summary.
+  export FILE --to FMT   Print the normalized running-config (ace) or the model (yaml, json).
+  start                  The default job (what \`npm start\` runs).
+  help [COMMAND]         This text, or one command's options.
+
+Address maps (check, export): --map FROM/LEN=TO/LEN (repeatable), --port-offset N.
+Exit codes: 0 ok, 1 errors in the input, 2 usage or I/O errors.
+`;
+
+const COMMANDS: Record<string, string> = {
+  check: `acesim check FILE… [--format text|json] [--no-summary] [--map FROM/LEN=TO/LEN]… [--port-offset N]
+
+  Compiles each file (ACE running-config text, or the YAML model) and prints every
+  diagnostic as FILE:LINE:COL: severity CODE: message, the source line with a caret,
+  and a hint; then a model summary and a count. --format json prints
+  { "files": [ { "file", "diagnostics": [ … ], "summary": { "errors", "warnings" }, "model" } ], "model" }.
+  Exit 0 with no errors (warnings allowed), 1 with errors, 2 for usage or I/O errors.`,
+  export: `acesim export FILE --to ace|yaml|json [--show-secrets] [--map …] [--port-offset N]
+
+  --to ace prints the normalized running-config (canonical order and indentation,
+  defaults omitted); yaml and json print the model. Secrets (probe credentials,
+  passwords, SNMP communities) are printed as <redacted> unless --show-secrets.
+  Checking the exported ACE text yields the same model.`,
+  start: `acesim start
+
+  Runs the default job on the embedded reference TMS config (examples/tms-ace.conf).`,
+};
+
+export function helpFor(command: string): string {
+  return COMMANDS[command] ?? `acesim: no help for "${command}"\n\n${HELP}`;
+}

@@ -1,0 +1,63 @@
+// The registry of every mode's keyword table, with a per-mode index by first
+// word (longest keyword first) used by the parser and by `check --explain`.
+import { classMapMode, policyLbClassMode, policyLbMode, policyMgmtClassMode, policyMgmtMode, policyMultiClassMode, policyMultiMode } from './classify.js';
+import { ftGroupMode, ftInterfaceMode, ftPeerMode, ftTrackMode, interfaceMode } from './interface.js';
+import { probeMode, probeOidMode } from './probe.js';
+import { farmPredictorMode, farmRserverMode, rserverMode, serverfarmMode, stickyMode } from './slb.js';
+import { contextMode, rawMode, resourceClassMode, topMode } from './top.js';
+import type { Keyword, Mode, ModeName } from './types.js';
+
+export const MODES: Record<ModeName, Mode> = {
+  top: topMode,
+  'resource-class': resourceClassMode,
+  context: contextMode,
+  probe: probeMode,
+  'probe-oid': probeOidMode,
+  rserver: rserverMode,
+  serverfarm: serverfarmMode,
+  'farm-predictor': farmPredictorMode,
+  'farm-rserver': farmRserverMode,
+  sticky: stickyMode,
+  'class-map': classMapMode,
+  'policy-mgmt': policyMgmtMode,
+  'policy-mgmt-class': policyMgmtClassMode,
+  'policy-lb': policyLbMode,
+  'policy-lb-class': policyLbClassMode,
+  'policy-multi': policyMultiMode,
+  'policy-multi-class': policyMultiClassMode,
+  interface: interfaceMode,
+  'ft-interface': ftInterfaceMode,
+  'ft-peer': ftPeerMode,
+  'ft-group': ftGroupMode,
+  'ft-track': ftTrackMode,
+  raw: rawMode,
+};
+
+const index = new Map<ModeName, Map<string, Keyword[]>>();
+for (const [name, mode] of Object.entries(MODES) as [ModeName, Mode][]) {
+  const byFirst = new Map<string, Keyword[]>();
+  for (const k of mode.keywords) {
+    const first = k.words[0]!;
+    const list = byFirst.get(first) ?? [];
+    list.push(k);
+    byFirst.set(first, list);
+  }
+  for (const list of byFirst.values()) list.sort((a, b) => b.words.length - a.words.length);
+  index.set(name, byFirst);
+}
+
+/** Keywords of a mode whose words are a prefix of the given (lower-cased) words, longest first. */
+export function matchKeywords(mode: ModeName, words: readonly string[]): Keyword[] {
+  const list = index.get(mode)?.get(words[0] ?? '');
+  if (!list) return [];
+  return list.filter((k) => k.words.length <= words.length && k.words.every((w, i) => w === words[i]));
+}
+
+/** Every mode in which some keyword starts with this word (for orphan hints). */
+export function modesKnowing(words: readonly string[]): ModeName[] {
+  const out: ModeName[] = [];
+  for (const name of index.keys()) if (name !== 'top' && matchKeywords(name, words).length > 0) out.push(name);
+  return out;
+}
+
+export type { Keyword, Mode, ModeName } from './types.js';
