@@ -95,6 +95,14 @@ function lintContext(model: Model, ctx: ContextModel, report: Report): void {
   }
 
   // VIPs
+  for (const cm of ctx.classMaps) {
+    for (const m of cm.matches) {
+      if (m.kind === 'virtual-address' && m.protocol === 'tcp' && (portsInclude(m.ports, 161) || portsInclude(m.ports, 162))) {
+        const port = portsInclude(m.ports, 162) ? 162 : 161;
+        report('LINT_SNMP_OVER_TCP', `class-map ${cm.name} matches SNMP port ${port} as TCP; SNMP ${port === 162 ? 'traps' : 'requests'} are UDP, so the VIP never sees them`, m.pos, 5, `write \`match virtual-address ${m.address} udp eq ${port === 162 ? 'snmptrap' : 'snmp'}\``);
+      }
+    }
+  }
   const vipSeen = new Map<string, SourcePos>();
   const usedMulti = new Set<string>([...ctx.interfaces.flatMap((i) => i.servicePolicies.map((s) => s.policy.name)), ...(ctx.globalServicePolicies ?? []).map((r) => r.name)]);
   for (const p of ctx.policyMaps) {
@@ -105,10 +113,6 @@ function lintContext(model: Model, ctx: ContextModel, report: Report): void {
       if (!cm) continue;
       for (const m of cm.matches) {
         if (m.kind !== 'virtual-address') continue;
-        if (m.protocol === 'tcp' && (portsInclude(m.ports, 161) || portsInclude(m.ports, 162))) {
-          const port = portsInclude(m.ports, 162) ? 162 : 161;
-          report('LINT_SNMP_OVER_TCP', `class-map ${cm.name} matches SNMP port ${port} as TCP; SNMP ${port === 162 ? 'traps' : 'requests'} are UDP, so the VIP never sees them`, m.pos, 5, `write \`match virtual-address ${m.address} udp eq ${port === 162 ? 'snmptrap' : 'snmp'}\``);
-        }
         if (c.inservice && usedMulti.has(p.name)) {
           const key = `${m.address}/${m.protocol}/${JSON.stringify(m.ports)}`;
           const prev = vipSeen.get(key);

@@ -150,7 +150,7 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
         }
       }
       const opened = chosen.kw.apply(chosen.value, f.target, cx) as Open | void;
-      if (opened) stack.push({ mode: opened.mode, target: opened.target, indent: sl.indent, childIndented: false, node: n });
+      if (isOpen(opened)) stack.push({ mode: opened.mode, target: opened.target, indent: sl.indent, childIndented: false, node: n });
       continue;
     }
 
@@ -213,6 +213,11 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
       },
     };
   }
+}
+
+/** apply() may return a value incidentally (an assignment arrow); only an Open opens a mode. */
+function isOpen(v: unknown): v is Open {
+  return typeof v === 'object' && v !== null && typeof (v as Open).mode === 'string' && (v as Open).mode in MODES;
 }
 
 function node(sl: SourceLine, mode: ModeName, keyword: readonly string[], kind: 'command' | 'error' = 'command'): TreeNode {

@@ -163,6 +163,9 @@ export function parseYamlModel(text: string, file: string): Result<Model> {
     return undefined;
   };
 
+  const schemaAt = (p: SourcePos, message: string) => {
+    diagnostics.push({ code: 'YAML_SCHEMA', severity: DIAGNOSTIC_CODES.YAML_SCHEMA.severity, message, file, line: p.line, col: p.col, length: 1 });
+  };
   const typeName = (v: unknown) => (Array.isArray(v) ? 'list' : v === null ? 'null' : typeof v);
 
   const build = (n: YamlNode | null | undefined, schemaName: string, where: string): Record<string, unknown> | undefined => {
@@ -204,7 +207,15 @@ export function parseYamlModel(text: string, file: string): Result<Model> {
         }
         continue;
       }
-      const v = plain(vNode, k);
+      let v = plain(vNode, k);
+      const freeShape = FREE_SHAPES[`${schemaName}.${k}`];
+      if (freeShape) {
+        const checked = checkShape(v, freeShape, `${where}.${k}`, posOf(vNode), (p, m) => schemaAt(p ?? posOf(vNode), m));
+        if (checked === undefined) continue;
+        v = checked;
+        out[k] = v;
+        continue;
+      }
       const expected = out[k];
       if (expected !== undefined && !(s.free ?? []).includes(k) && !(v instanceof Secret)) {
         if (typeName(expected) !== typeName(v)) {
@@ -221,8 +232,239 @@ export function parseYamlModel(text: string, file: string): Result<Model> {
   const root = build(doc.contents as YamlNode, 'model', 'model');
   if (!root) return { value: fallback, diagnostics };
   const model = root as unknown as Model;
+  fillPositions(model, { file, line: 1, col: 1 });
   if (!Array.isArray(model.contexts) || model.contexts.length === 0) {
     model.contexts = [emptyContext('Admin', { file, line: 1, col: 1 })];
   }
+  checkUnions(model, (p, m) => schemaAt(p ?? { file, line: 1, col: 1 }, m));
   return { value: model, diagnostics };
+}
+
+/** Every object (Refs included) gets a position: its own, else its nearest ancestor's. */
+function fillPositions(v: unknown, pos: SourcePos): void {
+  if (Array.isArray(v)) {
+    for (const x of v) fillPositions(x, pos);
+    return;
+  }
+  if (!v || typeof v !== 'object' || v instanceof Secret) return;
+  const o = v as Record<string, unknown>;
+  const own = o.pos && typeof o.pos === 'object' && typeof (o.pos as SourcePos).line === 'number' ? (o.pos as SourcePos) : undefined;
+  if (!own && 'name' in o) o.pos = pos;
+  for (const [k, x] of Object.entries(o)) if (k !== 'pos') fillPositions(x, own ?? pos);
+}
+
+// ---------------------------------------------------------------- shapes of the free-form (union) fields
+
+type Shape = 'string' | 'number' | 'boolean' | 'ref' | 'secret' | 'any' | { arr: Shape } | { obj: Record<string, Shape>; opt?: readonly string[]; optShapes?: Record<string, Shape>; oneOf?: { key: string; values: readonly string[] } } | { union: readonly Shape[] } | { tag: string; cases: Record<string, Record<string, Shape>>; optShapes?: Record<string, Shape> };
+
+const str = 'string' as const;
+const num = 'number' as const;
+const bool = 'boolean' as const;
+const ipMask: Shape = { obj: { address: str, mask: str } };
+const portSpec: Shape = { tag: 'kind', cases: { any: {}, eq: { port: num }, neq: { port: num }, lt: { port: num }, gt: { port: num }, range: { from: num, to: num } } };
+const addrSpec: Shape = { tag: 'kind', cases: { any: {}, host: { address: str }, net: { address: str, mask: str } } };
+const matchShape: Shape = {
+  tag: 'kind',
+  cases: {
+    'virtual-address': { address: str, mask: str, protocol: { union: [str, num] }, ports: portSpec },
+    'source-address': { address: str, mask: str },
+    'destination-address': { address: str, mask: str },
+    port: { protocol: str, ports: portSpec },
+    'access-list': { acl: 'ref' },
+    any: {},
+    'http-url': { regex: str },
+    'http-header': { name: str, value: str },
+    'http-cookie': { name: str, value: str },
+    'class-map': { classMap: 'ref' },
+    protocol: { protocol: str, source: addrSpec },
+    unsimulated: { text: str },
+  },
+};
+const aclShape: Shape = {
+  tag: 'kind',
+  cases: { rule: { action: str, protocol: str, source: addrSpec, destination: addrSpec }, remark: { text: str }, ethertype: { action: str, ethertype: str } },
+  optShapes: { sourcePort: portSpec, destinationPort: portSpec },
+};
+const actionShape: Shape = {
+  tag: 'kind',
+  cases: { serverfarm: { farm: 'ref', aggregateState: bool }, 'sticky-serverfarm': { group: 'ref' }, drop: {}, forward: {}, 'insert-http': { header: str, value: str }, unsimulated: { text: str } },
+  optShapes: { backup: 'ref' },
+};
+const trackSide: Shape = { obj: { probes: { arr: { obj: { probe: 'ref', priority: num } } }, priority: num }, opt: ['target'] };
+
+/** Free fields by "schema.field", with the shape each must have. */
+const FREE_SHAPES: Record<string, Shape> = {
+  'resourceClass.limits': { arr: { obj: { resource: str, minimumPct: num, maximum: { union: [num, str] } } } },
+  'ft.tracks': { arr: { obj: { kind: str, name: str, local: trackSide, peer: trackSide } } },
+  'ftInterface.ipAddress': ipMask,
+  'ftInterface.peerIpAddress': ipMask,
+  'context.policyMaps': { arr: { obj: { type: str, name: str }, opt: ['classes', 'http', 'description', 'typeText', 'lines'], oneOf: { key: 'type', values: ['management', 'loadbalance', 'multi-match', 'other'] } } },
+  'context.routes': { arr: { obj: { prefix: str, mask: str, gateway: str } } },
+  'context.unsimulated': { arr: { obj: { lines: { arr: str } } } },
+  'probe.ipAddress': { obj: { address: str, routed: bool } },
+  'probe.expectStatus': { arr: { obj: { min: num, max: num } } },
+  'probe.expectRegex': { obj: { regex: str }, opt: ['offset'] },
+  'probe.request': { obj: { method: str, url: str } },
+  'probe.headers': { arr: { obj: { name: str, value: str } } },
+  'probe.credentials': { obj: { username: str }, opt: ['password'] },
+  'probe.hash': { obj: {}, opt: ['md5'] },
+  'probe.oids': { arr: { obj: { oid: str }, opt: ['threshold', 'typeAbsoluteMax', 'weight'] } },
+  'probe.script': { obj: { name: str, args: { arr: str } } },
+  'rserver.rateLimit': { obj: {}, opt: ['connection', 'bandwidth'] },
+  'rserver.connLimit': { obj: { max: num, min: num } },
+  'rserver.webhostRedirection': { obj: { url: str, code: num } },
+  'serverfarm.predictor': { tag: 'kind', cases: { roundrobin: {}, leastconns: {}, 'hash-address': { which: str, netmask: str }, unsimulated: { text: str } } },
+  'serverfarm.retcodeMaps': { arr: { obj: { min: num, max: num, mode: str }, opt: ['threshold', 'resetS', 'resumeServiceS'] } },
+  'serverfarm.inbandHealth': { obj: { mode: str }, opt: ['threshold', 'resetMs', 'resumeServiceS'] },
+  'serverfarm.partialThreshold': { obj: { thresholdPct: num, backInservicePct: num } },
+  'serverfarm.unsimulatedLines': { arr: str },
+  'member.rateLimit': { obj: {}, opt: ['connection', 'bandwidth'] },
+  'member.connLimit': { obj: { max: num, min: num } },
+  'member.backup': { obj: { rserver: 'ref' }, opt: ['port'] },
+  'sticky.serverfarm': { obj: { primary: 'ref', backupSticky: bool, aggregateState: bool }, opt: ['backup'], optShapes: { backup: 'ref' } },
+  'sticky.statics': { arr: { obj: { rserver: 'ref' }, opt: ['clientSource', 'destination', 'value', 'port'] } },
+  'sticky.extraLines': { arr: str },
+  'classMap.matches': { arr: matchShape },
+  'interface.ipAddress': ipMask,
+  'interface.alias': ipMask,
+  'interface.peerIpAddress': ipMask,
+  'interface.accessGroups': { arr: { obj: { direction: str, acl: 'ref' } } },
+  'interface.servicePolicies': { arr: { obj: { direction: str, policy: 'ref' } } },
+  'interface.natPools': { arr: { obj: { id: num, from: str, to: str, netmask: str, pat: bool } } },
+  'interface.unsimulated': { arr: { obj: { text: str } } },
+  'accessList.entries': { arr: aclShape },
+  'snmp.communities': { arr: { obj: { community: 'secret', access: str }, opt: ['group'] } },
+  'snmp.hosts': { arr: { obj: { address: str, notification: str, version: str, community: 'secret' }, opt: ['port'] } },
+  'snmp.enabledTraps': { arr: { obj: { words: { arr: str } } } },
+  'logging.hosts': { arr: { obj: { address: str, protocol: str }, opt: ['port'] } },
+};
+
+/** Optional scalar fields, by name, wherever they appear in a free-form value. */
+const OPTIONAL_SCALARS: Record<string, Shape> = {
+  port: num, lineNo: num, offset: num, threshold: num, typeAbsoluteMax: num, weight: num, slowstartS: num, resetS: num,
+  resumeServiceS: num, resetMs: num, connection: num, bandwidth: num, md5: str, url: str, text: str, regex: str,
+  netmask: str, which: str, target: str, group: str, password: 'secret', icmpType: str, method: str,
+};
+
+
+type ShapeReport = (pos: SourcePos | undefined, message: string) => void;
+
+function kindOf(v: unknown): string {
+  return Array.isArray(v) ? 'list' : v === null ? 'null' : typeof v;
+}
+
+/** Checks and repairs a value against a shape; undefined = unusable (the caller drops it). */
+function checkShape(v: unknown, shape: Shape, where: string, pos: SourcePos | undefined, report: ShapeReport): unknown {
+  const here = (v && typeof v === 'object' && 'pos' in v ? (v as { pos: SourcePos }).pos : undefined) ?? pos;
+  if (shape === 'any') return v;
+  if (shape === 'secret') {
+    if (v instanceof Secret) return v;
+    if (typeof v === 'string' || typeof v === 'number') return new Secret(String(v));
+    report(here, `${where}: expected a string`);
+    return undefined;
+  }
+  if (shape === 'ref') {
+    if (typeof v === 'string') return { name: v, pos: here };
+    if (v && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string') return { name: (v as { name: string }).name, pos: (v as { pos?: SourcePos }).pos ?? here };
+    report(here, `${where}: expected a name (a string or { name: … })`);
+    return undefined;
+  }
+  if (typeof shape === 'string') {
+    if (kindOf(v) === shape) return v;
+    report(here, `${where}: expected ${shape}, got ${kindOf(v)}`);
+    return undefined;
+  }
+  if ('union' in shape) {
+    for (const s of shape.union) if (typeof s === 'string' && kindOf(v) === s) return v;
+    report(here, `${where}: expected ${shape.union.join(' or ')}, got ${kindOf(v)}`);
+    return undefined;
+  }
+  if ('tag' in shape) {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) {
+      report(here, `${where}: expected a mapping, got ${kindOf(v)}`);
+      return undefined;
+    }
+    const tag = String((v as Record<string, unknown>)[shape.tag]);
+    const c = shape.cases[tag];
+    if (!c) {
+      report(here, `${where}.${shape.tag}: must be one of ${Object.keys(shape.cases).join(', ')}`);
+      return undefined;
+    }
+    const rest = Object.keys(v as object).filter((k) => k !== shape.tag && k !== 'pos' && !(k in c));
+    return checkShape(v, { obj: { [shape.tag]: str, ...c }, opt: rest, optShapes: shape.optShapes ?? {} }, where, here, report);
+  }
+  if ('arr' in shape) {
+    if (!Array.isArray(v)) {
+      report(here, `${where}: expected a list, got ${kindOf(v)}`);
+      return undefined;
+    }
+    return v.map((x, i) => checkShape(x, shape.arr, `${where}[${i}]`, here, report)).filter((x) => x !== undefined);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) {
+    report(here, `${where}: expected a mapping, got ${kindOf(v)}`);
+    return undefined;
+  }
+  const o = { ...(v as Record<string, unknown>) };
+  for (const [k, s] of Object.entries(shape.obj)) {
+    if (!(k in o)) {
+      report(here, `${where}: missing field "${k}"`);
+      return undefined;
+    }
+    const c = checkShape(o[k], s, `${where}.${k}`, here, report);
+    if (c === undefined) return undefined;
+    o[k] = c;
+  }
+  if (shape.oneOf && !shape.oneOf.values.includes(String(o[shape.oneOf.key]))) {
+    report(here, `${where}.${shape.oneOf.key}: must be one of ${shape.oneOf.values.join(', ')}`);
+    return undefined;
+  }
+  for (const k of shape.opt ?? []) {
+    if (o[k] === undefined) continue;
+    const os = shape.optShapes?.[k] ?? OPTIONAL_SCALARS[k];
+    if (!os) continue;
+    const c = checkShape(o[k], os, `${where}.${k}`, here, report);
+    if (c === undefined) delete o[k];
+    else o[k] = c;
+  }
+  const known = new Set([...Object.keys(shape.obj), ...(shape.opt ?? []), 'pos']);
+  for (const k of Object.keys(o)) {
+    if (!known.has(k)) {
+      const dym = didYouMean(k, known);
+      report(here, `${where}: unknown field "${k}"${dym ? ` (did you mean "${dym}"?)` : ''}`);
+      delete o[k];
+    }
+  }
+  if (!('pos' in o) && here) o.pos = here;
+  return o;
+}
+
+/** Deeper checks of union members (policy-map classes, match lines, ACL entries, actions). */
+function checkUnions(model: Model, report: ShapeReport): void {
+  for (const ctx of model.contexts) {
+    ctx.policyMaps = ctx.policyMaps.filter((p) => {
+      const o = p as unknown as Record<string, unknown>;
+      if (p.type === 'other') {
+        o.lines = Array.isArray(o.lines) ? o.lines.filter((l) => typeof l === 'string') : [];
+        return true;
+      }
+      const classShape: Shape =
+        p.type === 'management'
+          ? { obj: { classMap: 'ref' }, opt: ['action'] }
+          : p.type === 'loadbalance'
+            ? { obj: { classMap: 'ref', actions: { arr: actionShape } } }
+            : { obj: { classMap: 'ref', inservice: bool, udpFastAge: bool, natDynamic: { arr: { obj: { poolId: num, vlan: num } } }, unsimulated: { arr: { obj: { text: str } } } }, opt: ['lbPolicy', 'icmpReply'] };
+      const classes = checkShape(o.classes ?? [], { arr: classShape }, `policyMap ${p.name}.classes`, o.pos as SourcePos, report) as Record<string, unknown>[] | undefined;
+      if (!classes) return false;
+      for (const c of classes) {
+        if (p.type === 'multi-match' && c.lbPolicy !== undefined) {
+          const r = checkShape(c.lbPolicy, 'ref', `policyMap ${p.name}.lbPolicy`, c.pos as SourcePos, report);
+          if (r === undefined) delete c.lbPolicy;
+          else c.lbPolicy = r;
+        }
+      }
+      o.classes = classes;
+      if (p.type === 'loadbalance' && typeof o.http !== 'boolean') o.http = false;
+      return true;
+    });
+  }
 }

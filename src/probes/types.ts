@@ -1,7 +1,7 @@
 // Probe contracts shared by the probe engine and its consumers (farm, lab,
 // mgmt): instance identity, typed prober results with layer/cause codes, and
 // the events the engine publishes. Type-only.
-import type { ProbeType } from '../config/model.js';
+import type { AdminState, Probe, ProbeType } from '../config/model.js';
 
 /** Verdict of one probe instance (MIB health: init/active/failed; disabled when out of service). */
 export type ProbeHealth = 'INIT' | 'PASSED' | 'FAILED' | 'DISABLED';
@@ -58,4 +58,39 @@ export type ProbeEvent =
 
 export function instanceId(k: ProbeInstanceKey): string {
   return `${k.probe}|${k.farm ?? ''}|${k.rserver}|${k.address}|${k.port}`;
+}
+
+// ---------------------------------------------------------------- added by the probe engine (issue 3)
+
+/** A farm member (or global rserver, farm undefined) that a probe instance reports on. */
+export interface ProbeMemberRef {
+  farm?: string;
+  rserver: string;
+  /** The member's own port (`rserver NAME PORT` in the farm); undefined when none. */
+  memberPort?: number;
+}
+
+/** A planned probe instance: identity, the resolved probe config and the members it serves. */
+export interface ProbeInstance {
+  /** instanceId(key). */
+  id: string;
+  key: ProbeInstanceKey;
+  probe: Probe;
+  members: ProbeMemberRef[];
+  /** False when the member or rserver is out of service or has no address: health DISABLED, never probed. */
+  enabled: boolean;
+  /** Effective admin state of the member (farm and global combined): standby members are probed. */
+  admin: AdminState;
+  /** VLAN of the interface whose subnet holds the address, for 4420xx syslog lines. */
+  vlan?: number;
+}
+
+/**
+ * The port through which the engine runs probe attempts. The Node implementation
+ * (probers/node-prober.ts) opens real sockets; the simulator supplies an in-memory one.
+ * Contract: never rejects for network problems (returns a ProbeResult with a cause);
+ * honours the probe's open/receive deadlines; stops promptly when `signal` aborts.
+ */
+export interface Prober {
+  probe(instance: ProbeInstance, signal?: AbortSignal): Promise<ProbeResult>;
 }

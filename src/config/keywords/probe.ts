@@ -25,7 +25,9 @@ function seconds(words: readonly string[], what: string, lo: number, hi: number,
       a.end();
       return n * 1000;
     },
-    apply: (ms, p) => set(p, ms),
+    apply: (ms, p) => {
+      set(p, ms);
+    },
   });
 }
 
@@ -40,7 +42,9 @@ function count(words: readonly string[], what: string, types: readonly ProbeType
       a.end();
       return n;
     },
-    apply: (n, p) => set(p, n),
+    apply: (n, p) => {
+      set(p, n);
+    },
   });
 }
 

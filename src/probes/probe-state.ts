@@ -1,0 +1,214 @@
+// Pure probe-instance state machine (ace-semantics §4.5): INIT → PASSED/FAILED on
+// consecutive-result counters, plus when the next attempt is due. No I/O, no clock
+// reads: every input carries nowMs (monotonic ms); the scheduler does timers and I/O.
+import type { ProbeCause, ProbeEvent, ProbeHealth, ProbeInstanceKey, ProbeResult } from './types.js';
+import type { ProbeOptions } from './options.js';
+
+export { DEFAULT_PROBE_OPTIONS, probeOptions } from './options.js';
+export type { ProbeOptions } from './options.js';
+
+/** The timing/threshold part of a Probe the reducer needs (a model Probe satisfies it). */
+export interface ProbeTiming {
+  intervalMs: number;
+  faildetect: number;
+  passdetectIntervalMs: number;
+  passdetectCount: number;
+}
+
+/** Cumulative per-instance counters, as `show probe … detail` and the MIB report them. */
+export interface ProbeCounters {
+  probes: number;
+  passed: number;
+  failed: number;
+  /** Transitions into PASSED / FAILED ("No. Passed states" / "No. Failed states"). */
+  passedStates: number;
+  failedStates: number;
+}
+
+export interface ProbeInstanceState {
+  health: ProbeHealth;
+  consecFail: number;
+  consecPass: number;
+  /** An attempt is running; a due tick never starts a second one. */
+  inFlight: boolean;
+  lastStartMs?: number;
+  /** When the next attempt should start (monotonic ms); undefined while in flight or disabled. */
+  nextDueMs?: number;
+  counters: ProbeCounters;
+  lastCause?: ProbeCause;
+  lastStatus?: number;
+  lastDetail?: string;
+  latencyMs?: number;
+  /** Monotonic ms of the last attempt start, last failed attempt, last transition to PASSED. */
+  lastProbeMs?: number;
+  lastFailMs?: number;
+  lastActiveMs?: number;
+}
+
+export type ProbeInput =
+  | { kind: 'start'; nowMs: number; delayMs?: number }
+  | { kind: 'due'; nowMs: number }
+  | { kind: 'result'; nowMs: number; result: ProbeResult }
+  | { kind: 'disable'; nowMs: number };
+
+export type ProbeEffect =
+  /** Run one attempt now. */
+  | { kind: 'launch' }
+  /** Arm the instance's timer for atMs (replaces any armed timer). */
+  | { kind: 'schedule'; atMs: number }
+  /** Cancel the armed timer and any attempt in flight. */
+  | { kind: 'cancel' };
+
+/** Everything step() reads besides state and input. */
+export interface StepConfig {
+  timing: ProbeTiming;
+  key: ProbeInstanceKey;
+  options: Pick<ProbeOptions, 'initPassRequiresPassdetectCount' | 'nextDelayFrom'>;
+}
+
+export interface StepOutput {
+  state: ProbeInstanceState;
+  events: ProbeEvent[];
+  effects: ProbeEffect[];
+}
+
+export function initialProbeState(): ProbeInstanceState {
+  return {
+    health: 'INIT',
+    consecFail: 0,
+    consecPass: 0,
+    inFlight: false,
+    counters: { probes: 0, passed: 0, failed: 0, passedStates: 0, failedStates: 0 },
+  };
+}
+
+/** Initial state of an instance that is never probed (out of service, no address). */
+export function disabledProbeState(): ProbeInstanceState {
+  return { ...initialProbeState(), health: 'DISABLED' };
+}
+
+/**
+ * One transition. In-flight rule: a 'due' input while an attempt runs is ignored,
+ * and the result schedules the next attempt at max(lastStart + delay, now) — so an
+ * attempt that outlives the interval (receive 20 s, interval 10 s) is followed
+ * immediately by the next one instead of overlapping it; the ACE waits for the
+ * result too (§4.5 "an in-flight probe is not duplicated").
+ */
+export function step(state: ProbeInstanceState, input: ProbeInput, config: StepConfig): StepOutput {
+  const { key } = config;
+  switch (input.kind) {
+    case 'start': {
+      // First probe immediately at attach/inservice (plus an optional spread chosen by the scheduler).
+      const at = input.nowMs + Math.max(0, Math.floor(input.delayMs ?? 0));
+      const s: ProbeInstanceState = { ...initialProbeState(), counters: state.counters, nextDueMs: at };
+      const events: ProbeEvent[] = [];
+      if (state.health !== 'INIT') events.push({ type: 'probe.state', key, from: state.health, to: 'INIT', cause: state.lastCause ?? 'OK' });
+      return { state: s, events, effects: [{ kind: 'schedule', atMs: at }] };
+    }
+    case 'due': {
+      if (state.health === 'DISABLED' || state.inFlight) return { state, events: [], effects: [] };
+      return {
+        state: { ...state, inFlight: true, lastStartMs: input.nowMs, lastProbeMs: input.nowMs, nextDueMs: undefined },
+        events: [],
+        effects: [{ kind: 'launch' }],
+      };
+    }
+    case 'disable': {
+      const events: ProbeEvent[] = [];
+      if (state.health !== 'DISABLED') events.push({ type: 'probe.state', key, from: state.health, to: 'DISABLED', cause: state.lastCause ?? 'OK' });
+      return {
+        state: { ...state, health: 'DISABLED', inFlight: false, nextDueMs: undefined, consecFail: 0, consecPass: 0 },
+        events,
+        effects: [{ kind: 'cancel' }],
+      };
+    }
+    case 'result':
+      return onResult(state, input.nowMs, input.result, config.timing, key, config.options);
+  }
+}
+
+function onResult(
+  state: ProbeInstanceState,
+  nowMs: number,
+  result: ProbeResult,
+  config: ProbeTiming,
+  key: ProbeInstanceKey,
+  options: Pick<ProbeOptions, 'initPassRequiresPassdetectCount' | 'nextDelayFrom'>,
+): StepOutput {
+  // A late result after disable/stop is dropped: the instance is not running.
+  if (state.health === 'DISABLED' || !state.inFlight) return { state, events: [], effects: [] };
+  const before = state.health;
+  let { consecFail, consecPass } = state;
+  let health = before;
+  const counters = { ...state.counters, probes: state.counters.probes + 1 };
+  let lastFailMs = state.lastFailMs;
+  let lastActiveMs = state.lastActiveMs;
+
+  if (result.ok) {
+    counters.passed++;
+    consecFail = 0;
+    consecPass++;
+    const needed = before === 'FAILED' || (before === 'INIT' && options.initPassRequiresPassdetectCount) ? config.passdetectCount : 1;
+    if (before !== 'PASSED' && consecPass >= needed) health = 'PASSED';
+  } else {
+    counters.failed++;
+    consecPass = 0;
+    lastFailMs = nowMs;
+    if (before !== 'FAILED') {
+      consecFail++;
+      if (consecFail >= config.faildetect) health = 'FAILED';
+    }
+  }
+
+  const events: ProbeEvent[] = [{ type: 'probe.result', key, result, health }];
+  if (health !== before) {
+    if (health === 'PASSED') {
+      counters.passedStates++;
+      lastActiveMs = nowMs;
+      consecFail = 0;
+    } else if (health === 'FAILED') {
+      counters.failedStates++;
+      consecPass = 0;
+    }
+    events.push({ type: 'probe.state', key, from: before, to: health, cause: result.cause });
+  }
+
+  const basis = options.nextDelayFrom === 'before-result' ? before : health;
+  const delayMs = basis === 'FAILED' ? config.passdetectIntervalMs : config.intervalMs;
+  const lastStart = state.lastStartMs ?? nowMs;
+  const nextDueMs = Math.max(lastStart + delayMs, nowMs);
+
+  const next: ProbeInstanceState = {
+    ...state,
+    health,
+    consecFail,
+    consecPass,
+    inFlight: false,
+    nextDueMs,
+    counters,
+    lastCause: result.cause,
+    lastStatus: result.status ?? state.lastStatus,
+    lastDetail: result.detail,
+    latencyMs: result.latencyMs,
+    lastFailMs,
+    lastActiveMs,
+  };
+  return { state: next, events, effects: [{ kind: 'schedule', atMs: nextDueMs }] };
+}
+
+/**
+ * Probe verdict for one real (farm member) from the healths of all its probe instances
+ * (§3.4): AND by default (any FAILED → the real is PROBE-FAILED), OR with `fail-on-all`
+ * (failed only when every probe has failed). DISABLED instances do not vote; INIT votes
+ * as passing when initCountsAsOperational (else as not-yet-known, i.e. failing).
+ */
+export function memberProbeVerdict(
+  healths: readonly ProbeHealth[],
+  failOnAll: boolean,
+  options: Pick<ProbeOptions, 'initCountsAsOperational'>,
+): 'PASS' | 'FAIL' {
+  const votes = healths.filter((h) => h !== 'DISABLED');
+  if (votes.length === 0) return 'PASS';
+  const failing = (h: ProbeHealth): boolean => h === 'FAILED' || (h === 'INIT' && !options.initCountsAsOperational);
+  return failOnAll ? (votes.every(failing) ? 'FAIL' : 'PASS') : votes.some(failing) ? 'FAIL' : 'PASS';
+}
