@@ -23,13 +23,17 @@ export class ArgError {
 const NAME_RE = /^[A-Za-z0-9_.*\-@#$%&+/:=~]{1,64}$/;
 
 export class Args {
-  private i = 0;
+  private i: number;
 
   constructor(
     private readonly tokens: readonly Token[],
     /** Column just after the command words, for "missing argument" positions. */
     private readonly endCol: number,
-  ) {}
+    /** Index of the first argument token (the command words come before it). */
+    start = 0,
+  ) {
+    this.i = start;
+  }
 
   get remaining(): number {
     return this.tokens.length - this.i;

@@ -11,7 +11,7 @@ import { DIAGNOSTIC_CODES } from './diagnostics.js';
 import { didYouMean } from './did-you-mean.js';
 import { MODES, matchKeywords, modesKnowing, type Keyword, type ModeName } from './keywords/index.js';
 import type { ApplyCx, Open } from './keywords/types.js';
-import { splitLines, type SourceLine } from './lexer.js';
+import { lexTokens, splitLines, type SourceLine, type Token } from './lexer.js';
 import type { ContextModel, Model, Platform, Probe, SourcePos } from './model.js';
 import type { SyntaxTree, TreeNode } from './syntax-tree.js';
 
@@ -54,28 +54,53 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
     diagnostics.push(d);
   };
 
-  const commandLines = lines.filter((l) => l.tokens.length > 0 && !l.tokens[0]!.text.startsWith('!'));
-  const indentedCount = commandLines.filter((l) => l.indent > 0).length;
+  let commandCount = 0;
+  let indentedCount = 0;
+  for (const l of lines) {
+    if (l.start < 0 || l.text.charCodeAt(l.start) === 33) continue; // blank or `!` comment
+    commandCount++;
+    if (l.indent > 0) indentedCount++;
+  }
   // A file counts as indented when a real share of its lines are; flush-left
   // text (as copied out of a PDF) then relies on the keyword tables alone.
-  const fileIndented = indentedCount > 0 && indentedCount >= commandLines.length * 0.1;
+  const fileIndented = indentedCount > 0 && indentedCount >= commandCount * 0.1;
 
   const stack: Frame[] = [{ mode: 'top', target: model, indent: -1, childIndented: true }];
+  const cx = new LineCx(
+    model,
+    file,
+    () => ctxIndex,
+    report,
+    (name: string) => {
+      let i = model.contexts.findIndex((c) => c.name === name);
+      if (i < 0) {
+        model.contexts.push(emptyContext(name, cx.pos) as ContextModel);
+        i = model.contexts.length - 1;
+      }
+      ctxIndex = i;
+      stack.length = 1;
+    },
+  );
   let sawCommand = false;
 
   for (const sl of lines) {
-    const first = sl.tokens[0];
+    if (sl.start < 0 || sl.text.charCodeAt(sl.start) === 33) continue; // blank or `!` comment
+    const lexed = lexTokens(sl);
+    const first = lexed.tokens[0];
     if (!first) continue;
-    if (first.text.startsWith('!')) continue;
-    if (sl.unterminatedAt !== undefined) {
-      report('ACE_UNTERMINATED_QUOTE', 'this double-quoted string is not closed on its line', sl.line, sl.unterminatedAt, sl.text.length - sl.unterminatedAt + 1, 'close the quote; ACE strings cannot span lines');
+    if (lexed.unterminatedAt !== undefined) {
+      report('ACE_UNTERMINATED_QUOTE', 'this double-quoted string is not closed on its line', sl.line, lexed.unterminatedAt, sl.text.length - lexed.unterminatedAt + 1, 'close the quote; ACE strings cannot span lines');
       continue;
     }
-    let tokens = sl.tokens;
+    let tokens: Token[] = lexed.tokens;
     const lower0 = first.text.toLowerCase();
 
     // Exec commands and console noise: skipped with a note; exit/end also leave modes as on the CLI.
-    if (NOISE_LINE.test(sl.text.trim()) || PROMPT.test(first.text) || EXEC_WORDS.has(lower0)) {
+    // (The regexes run only on lines that could match them: this loop is the parser's hot path.)
+    const c0 = first.text.charCodeAt(0);
+    const maybeBanner = c0 >= 65 && c0 <= 90;
+    const maybePrompt = first.text.includes('#') || first.text.includes('>');
+    if (EXEC_WORDS.has(lower0) || (maybeBanner && NOISE_LINE.test(sl.text.trim())) || (maybePrompt && PROMPT.test(first.text))) {
       if (lower0 === 'exit' && stack.length > 1) stack.pop();
       else if (lower0 === 'end') stack.length = 1;
       report('ACE_EXEC_NOISE', `skipped \`${sl.text.trim().slice(0, 40)}\`: an exec command or console output, not configuration`, sl.line, first.col, Math.min(first.width, 40));
@@ -89,10 +114,12 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
       if (lineNo < 1 || lineNo > 1024) report('ACE_LINE_NUMBER', `line number ${lineNo} is outside 1–1024`, sl.line, first.col, first.width);
       tokens = tokens.slice(1);
     }
-    const words = tokens.map((t) => t.text.toLowerCase());
+    // Keywords are at most four words long; lower-case only those (the error paths use allWords()).
+    const words = tokens.length <= 4 ? tokens.map((t) => t.text.toLowerCase()) : tokens.slice(0, 4).map((t) => t.text.toLowerCase());
+    const allWords = () => tokens.map((t) => t.text.toLowerCase());
     sawCommand = true;
 
-    const cx = makeCx(sl, tokens[0]!.col, lineNo);
+    makeCx(sl, tokens[0]!.col, lineNo);
     let chosen: { frameIdx: number; kw: Keyword; value: unknown; wordCount: number } | undefined;
     let failure: { frameIdx: number; kw: Keyword; err: ArgError } | undefined;
     let rawIdx: number | undefined;
@@ -111,7 +138,7 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
         continue;
       }
       for (const k of matchKeywords(f.mode, words)) {
-        const args = new Args(tokens.slice(k.words.length), endCol(tokens, k.words.length));
+        const args = new Args(tokens, endCol(tokens, k.words.length), k.words.length);
         try {
           const value = k.parse(args, cx, f.target);
           chosen = { frameIdx: i, kw: k, value, wordCount: k.words.length };
@@ -126,7 +153,7 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
 
     if (rawIdx !== undefined && !chosen) {
       const f = stack[rawIdx]!;
-      stack.length = rawIdx + 1;
+      if (stack.length !== rawIdx + 1) stack.length = rawIdx + 1;
       if (sl.indent > f.indent) f.childIndented = true;
       const block = f.target as { lines?: string[] };
       block.lines?.push(sl.text.trim());
@@ -136,7 +163,7 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
 
     if (chosen) {
       const f = stack[chosen.frameIdx]!;
-      stack.length = chosen.frameIdx + 1;
+      if (stack.length !== chosen.frameIdx + 1) stack.length = chosen.frameIdx + 1;
       if (sl.indent > f.indent && chosen.frameIdx > 0) f.childIndented = true;
       const n = node(sl, f.mode, chosen.kw.words);
       attach(f, n);
@@ -158,7 +185,7 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
       const f = stack[failure.frameIdx]!;
       stack.length = failure.frameIdx + 1;
       const e = failure.err;
-      report(e.code, `${failure.kw.words.join(' ')}: ${e.message}`, sl.line, e.col, e.length, e.hint ?? runTogetherHint(words, e) ?? `syntax: ${failure.kw.syntax}`);
+      report(e.code, `${failure.kw.words.join(' ')}: ${e.message}`, sl.line, e.col, e.length, e.hint ?? runTogetherHint(allWords(), e) ?? `syntax: ${failure.kw.syntax}`);
       const n = node(sl, f.mode, failure.kw.words, 'error');
       attach(f, n);
       const opens = opensMode(failure.kw, f.mode);
@@ -171,12 +198,12 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
     const knowing = modesKnowing(words);
     if (knowing.length > 0 && stack.every((f) => !knowing.includes(f.mode))) {
       const phrase = Math.max(...knowing.map((m) => matchKeywords(m, words)[0]?.words.length ?? 1));
-      report('ACE_ORPHAN_COMMAND', `\`${words.slice(0, phrase).join(' ')}\` is a ${knowing.map((m) => MODES[m].prompt).join(' / ')} command, but no such block is open here`, sl.line, tokens[0]!.col, tokens[0]!.width, runTogetherHint(words) ?? `put it under the block it belongs to (${knowing.map(describeMode).join(', ')})`);
+      report('ACE_ORPHAN_COMMAND', `\`${words.slice(0, phrase).join(' ')}\` is a ${knowing.map((m) => MODES[m].prompt).join(' / ')} command, but no such block is open here`, sl.line, tokens[0]!.col, tokens[0]!.width, runTogetherHint(allWords()) ?? `put it under the block it belongs to (${knowing.map(describeMode).join(', ')})`);
     } else {
       const candidates = suggestionModes(stack);
       const dym = suggest(words, candidates);
       const shown = dym ? words.slice(0, dym.split(' ').length).join(' ') : tokens[0]!.text;
-      let hint = dym ? `did you mean \`${dym}\`?` : runTogetherHint(words);
+      let hint = dym ? `did you mean \`${dym}\`?` : runTogetherHint(allWords());
       if (!hint && first.text.startsWith('```')) hint = 'a Markdown code fence: remove it';
       if (!hint) hint = `keywords here: ${keywordList(inner.mode === 'raw' ? 'top' : inner.mode)}`;
       report('ACE_UNKNOWN_KEYWORD', `unknown command \`${shown}\` in ${MODES[inner.mode === 'raw' ? 'top' : inner.mode].prompt} mode`, sl.line, tokens[0]!.col, tokens[0]!.width, hint);
@@ -193,43 +220,61 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
   }
 
   function makeCx(sl: SourceLine, col: number, lineNo: number | undefined): ApplyCx {
-    const at = (c: number): SourcePos => ({ file, line: sl.line, col: c });
-    return {
-      model,
-      ctx: () => model.contexts[ctxIndex]!,
-      pos: at(col),
-      at,
-      lineNo,
-      text: sl.text.trim(),
-      report: (code, message, c, length, hint) => report(code, message, sl.line, c, length, hint),
-      switchContext: (name: string) => {
-        let i = model.contexts.findIndex((c) => c.name === name);
-        if (i < 0) {
-          model.contexts.push(emptyContext(name, at(col)) as ContextModel);
-          i = model.contexts.length - 1;
-        }
-        ctxIndex = i;
-        stack.length = 1;
-      },
-    };
+    // One object per parse, re-aimed at each line: allocating closures per line
+    // was a large share of parse time on big configs.
+    cx.sl = sl;
+    cx.pos = { file, line: sl.line, col };
+    cx.lineNo = lineNo;
+    cx.textCache = undefined;
+    return cx;
   }
 }
 
-/** apply() may return a value incidentally (an assignment arrow); only an Open opens a mode. */
+class LineCx implements ApplyCx {
+  sl!: SourceLine;
+  pos!: SourcePos;
+  lineNo: number | undefined;
+  textCache: string | undefined;
+
+  constructor(
+    readonly model: Model,
+    private readonly file: string,
+    private readonly ctxIndexOf: () => number,
+    private readonly doReport: (code: DiagnosticCode, message: string, line: number, col: number, length?: number, hint?: string) => void,
+    readonly switchContext: (name: string) => void,
+  ) {}
+
+  get text(): string {
+    return (this.textCache ??= this.sl.text.trim());
+  }
+
+  ctx(): ContextModel {
+    return this.model.contexts[this.ctxIndexOf()]!;
+  }
+
+  at(col: number): SourcePos {
+    return { file: this.file, line: this.sl.line, col };
+  }
+
+  report(code: DiagnosticCode, message: string, col: number, length?: number, hint?: string): void {
+    this.doReport(code, message, this.sl.line, col, length, hint);
+  }
+}
+
 function isOpen(v: unknown): v is Open {
   return typeof v === 'object' && v !== null && typeof (v as Open).mode === 'string' && (v as Open).mode in MODES;
 }
 
 function node(sl: SourceLine, mode: ModeName, keyword: readonly string[], kind: 'command' | 'error' = 'command'): TreeNode {
-  return { source: sl, kind, mode, keyword: [...keyword], children: [] };
+  return { source: sl, kind, mode, keyword, children: [] };
 }
 
-function endCol(tokens: SourceLine['tokens'], wordCount: number): number {
+function endCol(tokens: readonly Token[], wordCount: number): number {
   const t = tokens[Math.min(wordCount, tokens.length) - 1];
   return t ? t.col + t.width + 1 : 1;
 }
 
-function spanOf(tokens: SourceLine['tokens'], wordCount: number): number {
+function spanOf(tokens: readonly Token[], wordCount: number): number {
   const a = tokens[0]!;
   const b = tokens[Math.min(wordCount, tokens.length) - 1]!;
   return b.col + b.width - a.col;

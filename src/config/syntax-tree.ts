@@ -2,7 +2,7 @@
 // noise) is kept with its exact text and line ending, so print() returns the
 // input byte for byte; command lines are arranged into blocks by mode, as the
 // parser decided from the keyword tables.
-import type { SourceLine } from './lexer.js';
+import { lexTokens, type SourceLine } from './lexer.js';
 
 export type LineKind = 'blank' | 'comment' | 'command' | 'noise' | 'error';
 
@@ -12,7 +12,7 @@ export interface TreeNode {
   /** The mode the line was read in (e.g. 'top', 'probe', 'serverfarm'). */
   mode: string;
   /** The keyword words that matched, e.g. ['passdetect', 'interval']. */
-  keyword: string[];
+  keyword: readonly string[];
   children: TreeNode[];
 }
 
@@ -35,7 +35,7 @@ export function printTree(tree: SyntaxTree): string {
 export function outline(tree: SyntaxTree): string {
   const out: string[] = [];
   const walk = (n: TreeNode, depth: number) => {
-    out.push(`${'  '.repeat(depth)}${n.source.tokens.map((t) => t.text).join(' ')}`);
+    out.push(`${'  '.repeat(depth)}${lexTokens(n.source).tokens.map((t) => t.text).join(' ')}`);
     for (const c of n.children) walk(c, depth + 1);
   };
   for (const r of tree.roots) walk(r, 0);

@@ -49,8 +49,19 @@ for (const [name, mode] of Object.entries(MODES) as [ModeName, Mode][]) {
 /** Keywords of a mode whose words are a prefix of the given (lower-cased) words, longest first. */
 export function matchKeywords(mode: ModeName, words: readonly string[]): Keyword[] {
   const list = index.get(mode)?.get(words[0] ?? '');
-  if (!list) return [];
-  return list.filter((k) => k.words.length <= words.length && k.words.every((w, i) => w === words[i]));
+  if (!list) return NONE;
+  // Most first words name exactly one keyword: return the table's own array then, allocation-free.
+  let all = true;
+  for (const k of list) if (!matches(k, words)) all = false;
+  return all ? list : list.filter((k) => matches(k, words));
+}
+
+const NONE: Keyword[] = [];
+
+function matches(k: Keyword, words: readonly string[]): boolean {
+  if (k.words.length > words.length) return false;
+  for (let i = 1; i < k.words.length; i++) if (k.words[i] !== words[i]) return false;
+  return true;
 }
 
 /** Every mode in which some keyword starts with this word (for orphan hints). */

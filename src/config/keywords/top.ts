@@ -23,6 +23,7 @@ import type {
   StickyKind,
   VlanInterface,
 } from '../model.js';
+import { findByKey, findByName } from '../name-index.js';
 import { kw, type ApplyCx, type Keyword, type Mode, type Open } from './types.js';
 
 const PROBE_TYPES: readonly string[] = ['icmp', 'tcp', 'udp', 'echo', 'finger', 'http', 'https', 'dns', 'ftp', 'imap', 'pop', 'radius', 'rtsp', 'scripted', 'sip', 'smtp', 'snmp', 'telnet', 'vm'];
@@ -132,7 +133,7 @@ const keywords: Keyword[] = [
       return n;
     },
     apply: (name: string, _t, cx): Open => {
-      let rc = cx.model.resourceClasses.find((r) => r.name === name);
+      let rc = findByName(cx.model.resourceClasses, name);
       if (rc) duplicate(cx, 'resource-class', name, rc);
       else cx.model.resourceClasses.push((rc = { name, pos: cx.pos, limits: [] }));
       return { mode: 'resource-class', target: rc };
@@ -148,7 +149,7 @@ const keywords: Keyword[] = [
       return n;
     },
     apply: (name: string, _t, cx): Open => {
-      let c = cx.model.contextDefs.find((d) => d.name === name);
+      let c = findByName(cx.model.contextDefs, name);
       if (c) duplicate(cx, 'context', name, c);
       else cx.model.contextDefs.push((c = { name, pos: cx.pos, allocateInterfaces: [] }));
       return { mode: 'context', target: c };
@@ -175,11 +176,11 @@ const keywords: Keyword[] = [
     parse: (a, cx) => aclEntry(a, cx),
     apply: (v: { name: string; entry: AclEntry }, _t, cx) => {
       const ctx = cx.ctx();
-      let acl: AccessList | undefined = ctx.accessLists.find((l) => l.name === v.name);
+      let acl: AccessList | undefined = findByName(ctx.accessLists, v.name);
       if (!acl) ctx.accessLists.push((acl = { name: v.name, pos: cx.pos, entries: [] }));
       if (v.entry.kind !== 'ethertype' && v.entry.lineNo !== undefined) {
         const n = v.entry.lineNo;
-        if (acl.entries.some((e) => e.kind !== 'ethertype' && e.lineNo === n)) {
+        if (findByKey(acl.entries, (e) => (e.kind !== 'ethertype' && e.lineNo !== undefined ? String(e.lineNo) : ''), String(n))) {
           cx.report('ACE_LINE_NUMBER', `access-list ${v.name} line ${n} is used twice`, cx.pos.col, 1);
         }
       }
@@ -200,7 +201,7 @@ const keywords: Keyword[] = [
     },
     apply: (v: { type: ProbeType; name: string }, _t, cx): Open => {
       const ctx = cx.ctx();
-      let p = ctx.probes.find((x) => x.name === v.name);
+      let p = findByName(ctx.probes, v.name);
       if (p) {
         if (p.type !== v.type) cx.report('ACE_DUPLICATE_NAME', `probe "${v.name}" is already defined as type ${p.type} at line ${p.pos.line}`, cx.pos.col, 5);
         else duplicate(cx, 'probe', v.name, p);
@@ -227,7 +228,7 @@ const keywords: Keyword[] = [
     },
     apply: (v: { kind: 'host' | 'redirect'; name: string }, _t, cx): Open => {
       const ctx = cx.ctx();
-      let r = ctx.rservers.find((x) => x.name === v.name);
+      let r = findByName(ctx.rservers, v.name);
       if (r) duplicate(cx, 'rserver', v.name, r);
       else {
         r = { name: v.name, kind: v.kind, pos: cx.pos, weight: RSERVER_WEIGHT, rateLimit: {}, probes: [], failOnAll: false, admin: 'outofservice' } satisfies Rserver;
@@ -249,7 +250,7 @@ const keywords: Keyword[] = [
     },
     apply: (v: { kind: 'host' | 'redirect'; name: string }, _t, cx): Open => {
       const ctx = cx.ctx();
-      let f = ctx.serverfarms.find((x) => x.name === v.name);
+      let f = findByName(ctx.serverfarms, v.name);
       if (f) duplicate(cx, 'serverfarm', v.name, f);
       else {
         f = { name: v.name, kind: v.kind, pos: cx.pos, predictor: { kind: 'roundrobin' }, probes: [], failOnAll: false, retcodeMaps: [], transparent: false, members: [] } satisfies Serverfarm;
@@ -287,7 +288,7 @@ const keywords: Keyword[] = [
     apply: (v: Partial<StickyGroup> & { kind: StickyKind; name?: string }, _t, cx): Open => {
       const ctx = cx.ctx();
       const name = v.name!;
-      let g = ctx.stickyGroups.find((x) => x.name === name);
+      let g = findByName(ctx.stickyGroups, name);
       if (g) duplicate(cx, 'sticky group', name, g);
       else {
         g = {
@@ -339,7 +340,7 @@ const keywords: Keyword[] = [
     },
     apply: (v: { type: ClassMapType; typeText?: string; matchMode: 'all' | 'any'; name: string }, _t, cx): Open => {
       const ctx = cx.ctx();
-      let c = ctx.classMaps.find((x) => x.name === v.name);
+      let c = findByName(ctx.classMaps, v.name);
       if (c) duplicate(cx, 'class-map', v.name, c);
       else {
         c = { name: v.name, type: v.type, matchMode: v.matchMode, pos: cx.pos, matches: [] } satisfies ClassMap;
@@ -385,7 +386,7 @@ const keywords: Keyword[] = [
     },
     apply: (v: { kind: 'multi-match' | 'management' | 'loadbalance' | 'other'; http?: boolean; typeText?: string; name: string }, _t, cx): Open => {
       const ctx = cx.ctx();
-      const existing = ctx.policyMaps.find((x) => x.name === v.name);
+      const existing = findByName(ctx.policyMaps, v.name);
       if (existing) {
         duplicate(cx, 'policy-map', v.name, existing);
         if (existing.type === v.kind) return { mode: modeForPolicy(existing), target: existing };
@@ -413,7 +414,7 @@ const keywords: Keyword[] = [
     },
     apply: (vlan: number, _t, cx): Open => {
       const ctx = cx.ctx();
-      let i = ctx.interfaces.find((x) => x.vlan === vlan);
+      let i = findByKey(ctx.interfaces, (x) => String(x.vlan), String(vlan));
       if (i) duplicate(cx, 'interface vlan', String(vlan), i);
       else {
         i = {
@@ -475,7 +476,7 @@ const keywords: Keyword[] = [
       return n;
     },
     apply: (vlan: number, _t, cx): Open => {
-      let f = cx.model.ft.interfaces.find((x) => x.vlan === vlan);
+      let f = findByKey(cx.model.ft.interfaces, (x) => String(x.vlan), String(vlan));
       if (f) duplicate(cx, 'ft interface vlan', String(vlan), f);
       else cx.model.ft.interfaces.push((f = { vlan, pos: cx.pos, shutdown: true } satisfies FtInterface));
       return { mode: 'ft-interface', target: f };
@@ -491,7 +492,7 @@ const keywords: Keyword[] = [
       return n;
     },
     apply: (id: number, _t, cx): Open => {
-      let p = cx.model.ft.peers.find((x) => x.id === id);
+      let p = findByKey(cx.model.ft.peers, (x) => String(x.id), String(id));
       if (p) duplicate(cx, 'ft peer', String(id), p);
       else cx.model.ft.peers.push((p = { id, pos: cx.pos, heartbeatIntervalMs: FT_HEARTBEAT_INTERVAL_MS, heartbeatCount: FT_HEARTBEAT_COUNT } satisfies FtPeer));
       return { mode: 'ft-peer', target: p };
@@ -507,7 +508,7 @@ const keywords: Keyword[] = [
       return n;
     },
     apply: (id: number, _t, cx): Open => {
-      let g = cx.model.ft.groups.find((x) => x.id === id);
+      let g = findByKey(cx.model.ft.groups, (x) => String(x.id), String(id));
       if (g) duplicate(cx, 'ft group', String(id), g);
       else cx.model.ft.groups.push((g = { id, pos: cx.pos, priority: FT_PRIORITY, peerPriority: FT_PRIORITY, preempt: true, associateContexts: [], inservice: false } satisfies FtGroup));
       return { mode: 'ft-group', target: g };
@@ -524,7 +525,7 @@ const keywords: Keyword[] = [
       return { kind, name };
     },
     apply: (v: { kind: 'interface' | 'host' | 'hsrp'; name: string }, _t, cx): Open => {
-      let t = cx.model.ft.tracks.find((x) => x.name === v.name);
+      let t = findByName(cx.model.ft.tracks, v.name);
       if (t) duplicate(cx, 'ft track', v.name, t);
       else cx.model.ft.tracks.push((t = { kind: v.kind, name: v.name, pos: cx.pos, local: { probes: [], priority: 0 }, peer: { probes: [], priority: 0 } } satisfies FtTrack));
       return { mode: 'ft-track', target: t };
