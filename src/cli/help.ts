@@ -7,6 +7,7 @@ Usage: acesim COMMAND [options]
 Commands:
   check FILE…            Compile ACE (or YAML) configs: diagnostics and a model summary.
   export FILE --to FMT   Print the normalized running-config (ace) or the model (yaml, json).
+  probe FILE --once|--watch  Run the config's probes against the real servers, as the ACE would.
   start                  The default job (what \`npm start\` runs).
   help [COMMAND]         This text, or one command's options.
 
@@ -28,6 +29,17 @@ const COMMANDS: Record<string, string> = {
   defaults omitted); yaml and json print the model. Secrets (probe credentials,
   passwords, SNMP communities) are printed as <redacted> unless --show-secrets.
   Checking the exported ACE text yields the same model.`,
+  probe: `acesim probe FILE (--once | --watch) [--probe NAME] [--rserver NAME] [--format text|json]
+             [--duration S] [--map …] [--port-offset N]
+
+  Plans every probe instance (probe × farm member × port, with the ACE's port precedence)
+  and probes the real servers. --once runs one attempt per instance and prints its verdict
+  (PASSED/FAILED), the ACE's failure string, status and latency; exit 0 when every
+  in-service instance passes, 1 otherwise. --watch runs the probe state machines in real
+  time, prints ACE syslog lines (%ACE-3-2510xx per failed attempt, %ACE-4-4420xx per state
+  change; SNMP traps go to the config's snmp-server hosts), and on Ctrl-C (or after
+  --duration) prints \`show probe NAME detail\` for each probe.
+  JSON: { "instances": [ { "probe", "farm", "rserver", "address", "port", "state", "cause", "latencyMs", "lastStatus" } ] }.`,
   start: `acesim start
 
   Runs the default job on the embedded reference TMS config (examples/tms-ace.conf).`,

@@ -7,6 +7,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCheck } from './check.js';
 import { runExport } from './export.js';
+import { runProbe } from './probe.js';
+import { runRun } from './run.js';
 import { EXIT_USAGE, processIo, type CliIo } from './io.js';
 import { HELP, helpFor } from './help.js';
 
@@ -42,6 +44,42 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (positionals.length > 1) return usage(io, 'export takes one config file');
         const o = { to: values.to, showSecrets: values['show-secrets'], maps: values.map, portOffset: Number(values['port-offset']) };
         return await runExport(io, positionals[0] === undefined ? o : { ...o, file: positionals[0] });
+      }
+      case 'run': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, transparency: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, context: { type: 'string' } } });
+        if (positionals.length !== 1) return usage(io, 'run takes one config file');
+        const ac = new AbortController();
+        const stop = (): void => ac.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          return await runRun(io, { file: positionals[0], maps: values.map, portOffset: Number(values['port-offset']), logLevel: values['log-level'], ...(values.transparency !== undefined ? { transparency: values.transparency } : {}), ...(values.context !== undefined ? { context: values.context } : {}) }, ac.signal);
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+      }
+      case 'probe': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { ...MAP_OPTIONS, once: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, probe: { type: 'string' }, rserver: { type: 'string' }, format: { type: 'string', default: 'text' }, duration: { type: 'string' } },
+        });
+        if (values.once === values.watch) return usage(io, 'probe needs exactly one of --once or --watch');
+        if (values.format !== 'text' && values.format !== 'json') return usage(io, `--format must be text or json, got "${values.format}"`);
+        if (positionals.length !== 1) return usage(io, 'probe takes one config file');
+        const durationS = values.duration === undefined ? undefined : Number(values.duration);
+        if (durationS !== undefined && !(durationS > 0)) return usage(io, `--duration must be a positive number of seconds, got "${values.duration}"`);
+        const ac = new AbortController();
+        const stop = () => ac.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          return await runProbe(io, { file: positionals[0]!, mode: values.once ? 'once' : 'watch', format: values.format, maps: values.map, portOffset: Number(values['port-offset']), ...(values.probe ? { probe: values.probe } : {}), ...(values.rserver ? { rserver: values.rserver } : {}), ...(durationS !== undefined ? { durationS } : {}) }, ac.signal);
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
       }
       case 'start': {
         // The embedded default job. Until the lab exists it checks the reference TMS config.
