@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { compileConfig } from '../../../src/config/compile.js';
 import { DIAGNOSTIC_CODES } from '../../../src/config/diagnostics.js';
 import { fixture } from './helpers.js';
+import { parseScenario } from '../../../src/lab/scenario.js';
 
 const dir = fixture('diagnostics');
 const files = readdirSync(dir);
@@ -19,7 +20,8 @@ for (const code of Object.keys(DIAGNOSTIC_CODES)) {
     t.ok(m, 'the fixture states its expectation');
     if (!m) return;
     t.equal(m[1], code);
-    const r = compileConfig(text, file);
+    // Scenario fixtures (*.scenario.yaml) go through the scenario reader, the rest through the config compiler.
+    const r = file.endsWith('.scenario.yaml') ? parseScenario(text, file) : compileConfig(text, file);
     const hits = r.diagnostics.filter((d) => d.code === code);
     t.ok(hits.length > 0, `${code} is reported`);
     t.ok(hits.some((d) => d.line === Number(m[2]) && d.col === Number(m[3])), `${code} is reported at ${m[2]}:${m[3]} (got ${hits.map((d) => `${d.line}:${d.col}`).join(', ')})`);

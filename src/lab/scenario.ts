@@ -1,0 +1,272 @@
+// Lab scenarios: a YAML file naming the ACE config and address map, the
+// nodes (simulated or real), the managed-system traffic, a timeline of
+// faults and the expectations. Loading returns { value, diagnostics } with
+// positions in the YAML file, like configs; it never throws. Durations are
+// read as "20s", "1.5s", "500ms", "2m" or plain seconds, kept as integer ms.
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode, type Result } from '../config/diagnostics.js';
+import { didYouMean } from '../config/did-you-mean.js';
+import type { SourcePos } from '../config/model.js';
+
+export type FaultKind = 'crash' | 'hang' | 'slow' | 'http-error' | 'blackhole' | 'flap' | 'recover';
+
+export const FAULT_KINDS: readonly FaultKind[] = ['crash', 'hang', 'slow', 'http-error', 'blackhole', 'flap', 'recover'];
+
+export interface TimelineEvent {
+  pos: SourcePos;
+  atMs: number;
+  fault: FaultKind;
+  node: string;
+  /** slow: added latency; flap: half-period (down for this long, then up, repeatedly). */
+  ms?: number;
+  /** http-error: the status the node answers (default 503). */
+  status?: number;
+}
+
+export interface ScenarioNode {
+  pos: SourcePos;
+  /** Name used in the timeline (e.g. tms01). */
+  name: string;
+  /** The config's rserver this node stands for. */
+  rserver: string;
+  /** A real node's address:port instead of a simulated one. */
+  address?: string;
+}
+
+export interface Traffic {
+  clients: number;
+  /** Client source addresses are drawn from this range (lab: one loopback address per client). */
+  clientRange: string;
+  httpPerClientPerS: number;
+  httpsPerClientPerS: number;
+  trapsPerClientPerS: number;
+}
+
+export interface Scenario {
+  file: string;
+  name: string;
+  description?: string;
+  /** ACE config path, resolved relative to the scenario file by the caller. */
+  config?: string;
+  maps: string[];
+  portOffset: number;
+  timeScale: number;
+  durationMs: number;
+  nodes: ScenarioNode[];
+  traffic: Traffic;
+  timeline: TimelineEvent[];
+  /** Connect-failure reassign (retry once on another node), as `inband`/reassign in the farm core. */
+  reassign: boolean;
+  /** Expected windows in config time; checked by the lab and simulator. */
+  expect: { maxDetectionMs?: number; maxFailoverMs?: number; maxLostRequests?: number; maxSourceMismatches?: number };
+}
+
+const TOP_KEYS = ['name', 'description', 'config', 'map', 'portOffset', 'timeScale', 'duration', 'nodes', 'traffic', 'timeline', 'reassign', 'expect'] as const;
+const TRAFFIC_KEYS = ['clients', 'clientRange', 'http', 'https', 'traps'] as const;
+const EXPECT_KEYS = ['maxDetection', 'maxFailover', 'maxLostRequests', 'maxSourceMismatches'] as const;
+
+/** "20s", "1.5s", "500ms", "2m", "1h", or a number of seconds → ms; undefined if unreadable. */
+export function parseDurationMs(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.round(v * 1000);
+  if (typeof v !== 'string') return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000));
+}
+
+export function defaultScenario(file: string): Scenario {
+  return {
+    file,
+    name: 'unnamed scenario',
+    maps: [],
+    portOffset: 0,
+    timeScale: 1,
+    durationMs: 300_000,
+    nodes: [],
+    traffic: { clients: 50, clientRange: '127.0.100.0/24', httpPerClientPerS: 0.2, httpsPerClientPerS: 0.1, trapsPerClientPerS: 0.05 },
+    timeline: [],
+    reassign: true,
+    expect: {},
+  };
+}
+
+export function parseScenario(text: string, file: string): Result<Scenario> {
+  const diagnostics: Diagnostic[] = [];
+  const sc = defaultScenario(file);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const posOf = (n: YamlNode | null | undefined): SourcePos => {
+    const p = lc.linePos(n?.range?.[0] ?? 0);
+    return { file, line: p.line, col: p.col };
+  };
+  const report = (code: DiagnosticCode, n: YamlNode | null | undefined, message: string, hint?: string) => {
+    const p = posOf(n);
+    const d: Diagnostic = { code, severity: DIAGNOSTIC_CODES[code].severity, message, file, line: p.line, col: p.col, length: 1 };
+    if (hint) d.hint = hint;
+    diagnostics.push(d);
+  };
+  for (const e of doc.errors) {
+    const p = lc.linePos(e.pos[0]);
+    diagnostics.push({ code: 'YAML_SYNTAX', severity: 'error', message: e.message.split('\n')[0] ?? 'YAML syntax error', file, line: p.line, col: p.col, length: 1 });
+  }
+  if (doc.errors.length > 0) return { value: sc, diagnostics };
+  const root = doc.contents as YamlNode | null;
+  if (!isMap(root)) {
+    report('SCENARIO_SCHEMA', root, 'a scenario is a YAML mapping (name, config, nodes, traffic, timeline, …)');
+    return { value: sc, diagnostics };
+  }
+
+  const entries = (n: YamlNode, keys: readonly string[], where: string): Map<string, YamlNode> => {
+    const out = new Map<string, YamlNode>();
+    if (!isMap(n)) {
+      report('SCENARIO_SCHEMA', n, `${where}: expected a mapping`);
+      return out;
+    }
+    for (const pair of n.items) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (!keys.includes(k)) {
+        const dym = didYouMean(k, keys);
+        report('SCENARIO_SCHEMA', pair.key as YamlNode, `${where}: unknown field "${k}"`, dym ? `did you mean \`${dym}\`?` : `fields: ${keys.join(', ')}`);
+        continue;
+      }
+      out.set(k, pair.value as YamlNode);
+    }
+    return out;
+  };
+  const str = (n: YamlNode | undefined, where: string): string | undefined => {
+    if (n === undefined) return undefined;
+    if (isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number')) return String(n.value);
+    report('SCENARIO_SCHEMA', n, `${where}: expected text`);
+    return undefined;
+  };
+  const num = (n: YamlNode | undefined, where: string, lo: number, hi: number): number | undefined => {
+    if (n === undefined) return undefined;
+    if (isScalar(n) && typeof n.value === 'number' && n.value >= lo && n.value <= hi) return n.value;
+    report('SCENARIO_SCHEMA', n, `${where}: expected a number from ${lo} to ${hi}`);
+    return undefined;
+  };
+  const dur = (n: YamlNode | undefined, where: string): number | undefined => {
+    if (n === undefined) return undefined;
+    const ms = isScalar(n) ? parseDurationMs(n.value) : undefined;
+    if (ms === undefined) report('SCENARIO_BAD_DURATION', n, `${where}: "${isScalar(n) ? String(n.value) : '…'}" is not a duration`, 'write e.g. 20s, 1.5s, 500ms, 2m, or a number of seconds');
+    return ms;
+  };
+
+  const top = entries(root, TOP_KEYS, 'scenario');
+  sc.name = str(top.get('name'), 'name') ?? sc.name;
+  const description = str(top.get('description'), 'description');
+  if (description !== undefined) sc.description = description;
+  const config = str(top.get('config'), 'config');
+  if (config !== undefined) sc.config = config;
+  const mapNode = top.get('map');
+  if (mapNode) {
+    if (isSeq(mapNode)) sc.maps = mapNode.items.map((i, k) => str(i as YamlNode, `map[${k}]`)).filter((x): x is string => x !== undefined);
+    else {
+      const one = str(mapNode, 'map');
+      if (one !== undefined) sc.maps = [one];
+    }
+  }
+  sc.portOffset = num(top.get('portOffset'), 'portOffset', -65535, 65535) ?? sc.portOffset;
+  sc.timeScale = num(top.get('timeScale'), 'timeScale', 0.001, 1000) ?? sc.timeScale;
+  sc.durationMs = dur(top.get('duration'), 'duration') ?? sc.durationMs;
+  const reassign = top.get('reassign');
+  if (reassign) {
+    if (isScalar(reassign) && typeof reassign.value === 'boolean') sc.reassign = reassign.value;
+    else report('SCENARIO_SCHEMA', reassign, 'reassign: expected true or false');
+  }
+
+  const nodesNode = top.get('nodes');
+  if (nodesNode) {
+    if (!isMap(nodesNode)) report('SCENARIO_SCHEMA', nodesNode, 'nodes: expected a mapping of node name → { rserver, address? }');
+    else {
+      for (const pair of nodesNode.items) {
+        const name = isScalar(pair.key) ? String(pair.key.value) : '';
+        const f = entries(pair.value as YamlNode, ['rserver', 'address'], `nodes.${name}`);
+        const rserver = str(f.get('rserver'), `nodes.${name}.rserver`);
+        if (rserver === undefined) {
+          if (!f.has('rserver')) report('SCENARIO_SCHEMA', pair.value as YamlNode, `nodes.${name}: missing field "rserver" (the config's rserver this node stands for)`);
+          continue;
+        }
+        const node: ScenarioNode = { pos: posOf(pair.key as YamlNode), name, rserver };
+        const address = str(f.get('address'), `nodes.${name}.address`);
+        if (address !== undefined) {
+          if (!/^\d+\.\d+\.\d+\.\d+:\d+$/.test(address)) report('SCENARIO_SCHEMA', f.get('address'), `nodes.${name}.address: expected IP:PORT of a real node`);
+          else node.address = address;
+        }
+        sc.nodes.push(node);
+      }
+    }
+  }
+
+  const trafficNode = top.get('traffic');
+  if (trafficNode) {
+    const f = entries(trafficNode, TRAFFIC_KEYS, 'traffic');
+    sc.traffic.clients = num(f.get('clients'), 'traffic.clients', 0, 10_000) ?? sc.traffic.clients;
+    sc.traffic.clientRange = str(f.get('clientRange'), 'traffic.clientRange') ?? sc.traffic.clientRange;
+    const rate = (k: 'http' | 'https' | 'traps') => {
+      const n = f.get(k);
+      if (!n) return undefined;
+      const g = entries(n, ['perClientPerSecond'], `traffic.${k}`);
+      return num(g.get('perClientPerSecond'), `traffic.${k}.perClientPerSecond`, 0, 1000);
+    };
+    sc.traffic.httpPerClientPerS = rate('http') ?? sc.traffic.httpPerClientPerS;
+    sc.traffic.httpsPerClientPerS = rate('https') ?? sc.traffic.httpsPerClientPerS;
+    sc.traffic.trapsPerClientPerS = rate('traps') ?? sc.traffic.trapsPerClientPerS;
+  }
+
+  const nodeNames = new Set(sc.nodes.map((n) => n.name));
+  const tl = top.get('timeline');
+  if (tl) {
+    if (!isSeq(tl)) report('SCENARIO_SCHEMA', tl, 'timeline: expected a list of { at: 20s, crash: tms01 } entries');
+    else {
+      let last = -1;
+      tl.items.forEach((item, i) => {
+        const f = entries(item as YamlNode, ['at', ...FAULT_KINDS, 'ms', 'status'], `timeline[${i}]`);
+        const atMs = dur(f.get('at'), `timeline[${i}].at`);
+        if (!f.has('at')) report('SCENARIO_SCHEMA', item as YamlNode, `timeline[${i}]: missing "at"`);
+        const kinds = FAULT_KINDS.filter((k) => f.has(k));
+        if (kinds.length !== 1) {
+          report('SCENARIO_SCHEMA', item as YamlNode, `timeline[${i}]: name exactly one fault (${FAULT_KINDS.join(', ')})`);
+          return;
+        }
+        const fault = kinds[0]!;
+        const nodeN = f.get(fault)!;
+        const node = str(nodeN, `timeline[${i}].${fault}`);
+        if (atMs === undefined || node === undefined) return;
+        if (!nodeNames.has(node)) {
+          const dym = didYouMean(node, nodeNames);
+          report('SCENARIO_UNKNOWN_NODE', nodeN, `timeline[${i}]: no node "${node}" in nodes`, dym ? `did you mean \`${dym}\`?` : `nodes: ${[...nodeNames].join(', ') || '(none)'}`);
+          return;
+        }
+        const ev: TimelineEvent = { pos: posOf(item as YamlNode), atMs, fault, node };
+        const ms = dur(f.get('ms'), `timeline[${i}].ms`);
+        if (ms !== undefined) ev.ms = ms;
+        if ((fault === 'slow' || fault === 'flap') && ev.ms === undefined) report('SCENARIO_SCHEMA', item as YamlNode, `timeline[${i}]: ${fault} needs ms (${fault === 'slow' ? 'the added latency' : 'the half-period'})`);
+        const status = num(f.get('status'), `timeline[${i}].status`, 100, 599);
+        if (status !== undefined) ev.status = status;
+        if (atMs < last) report('SCENARIO_TIMELINE', item as YamlNode, `timeline[${i}] at ${atMs / 1000} s comes before the entry above it; entries run in time order`);
+        if (atMs > sc.durationMs) report('SCENARIO_TIMELINE', item as YamlNode, `timeline[${i}] at ${atMs / 1000} s is after the end of the run (${sc.durationMs / 1000} s)`);
+        last = Math.max(last, atMs);
+        sc.timeline.push(ev);
+      });
+      sc.timeline.sort((a, b) => a.atMs - b.atMs);
+    }
+  }
+
+  const ex = top.get('expect');
+  if (ex) {
+    const f = entries(ex, EXPECT_KEYS, 'expect');
+    const d = dur(f.get('maxDetection'), 'expect.maxDetection');
+    if (d !== undefined) sc.expect.maxDetectionMs = d;
+    const fo = dur(f.get('maxFailover'), 'expect.maxFailover');
+    if (fo !== undefined) sc.expect.maxFailoverMs = fo;
+    const lr = num(f.get('maxLostRequests'), 'expect.maxLostRequests', 0, 1e9);
+    if (lr !== undefined) sc.expect.maxLostRequests = lr;
+    const sm = num(f.get('maxSourceMismatches'), 'expect.maxSourceMismatches', 0, 1e9);
+    if (sm !== undefined) sc.expect.maxSourceMismatches = sm;
+  }
+  if (sc.nodes.length === 0) report('SCENARIO_SCHEMA', root, 'the scenario has no nodes', 'add nodes: { tms01: { rserver: TMS01 }, … }');
+  return { value: sc, diagnostics };
+}
