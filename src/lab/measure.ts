@@ -1,0 +1,181 @@
+// Failover measurements, computed from clock-stamped events only (never from
+// logs), and the windows the config predicts for them. Shared by the lab (real
+// time) and the simulator (virtual time): both feed the same event shapes.
+// Timebase: milliseconds of the run's own clock (config time).
+import type { ContextModel, Probe } from '../config/model.js';
+import type { FaultKind } from './scenario.js';
+
+const TCP_PROBES = new Set(['tcp', 'echo-tcp', 'finger', 'http', 'https', 'ftp', 'smtp', 'telnet', 'imap', 'pop', 'rtsp', 'sip-tcp']);
+
+/** How long one failing probe attempt takes for a fault kind (latency ≈ 0 on a simulated network). */
+export function failingAttemptMs(p: Probe, fault: FaultKind, slowMs = 0): number {
+  const tcp = TCP_PROBES.has(p.type);
+  switch (fault) {
+    case 'crash':
+    case 'flap':
+      return 0; // refused at once
+    case 'blackhole':
+      return tcp ? p.openMs : p.receiveMs;
+    case 'hang':
+      return p.receiveMs;
+    case 'slow':
+      return Math.min(slowMs, p.receiveMs);
+    case 'http-error':
+      return 0;
+    case 'recover':
+      return 0;
+  }
+}
+
+/** Whether a fault makes this probe fail at all (a slow node within `receive` still passes). */
+export function faultFailsProbe(p: Probe, fault: FaultKind, slowMs = 0, status = 503): boolean {
+  if (fault === 'slow') return slowMs >= p.receiveMs;
+  if (fault === 'http-error') {
+    if (p.type !== 'http' && p.type !== 'https') return false;
+    return !p.expectStatus.some((r) => r.min <= status && status <= r.max);
+  }
+  if (fault === 'recover') return false;
+  return true;
+}
+
+export type Window = [number, number];
+
+/**
+ * Detection window of one probe for a fault: the fault lands anywhere in the
+ * probe's cycle; the verdict comes after `faildetect` consecutive failing
+ * attempts, each starting a period after the previous one (period =
+ * max(interval, attempt), the in-flight rule) and ending `attempt` later.
+ */
+export function probeDetectionWindow(p: Probe, fault: FaultKind, slowMs = 0): Window {
+  const a = failingAttemptMs(p, fault, slowMs);
+  const period = Math.max(p.intervalMs, a);
+  return [(p.faildetect - 1) * period + a, p.faildetect * period + a];
+}
+
+/** Recovery window: the first passing attempt at the next passdetect tick, then passdetectCount − 1 more. */
+export function probeRecoveryWindow(p: Probe): Window {
+  return [(p.passdetectCount - 1) * p.passdetectIntervalMs, p.passdetectCount * p.passdetectIntervalMs];
+}
+
+/** The probes that decide a real in a farm: farm probes, member probes and global rserver probes. */
+export function probesOfMember(ctx: ContextModel, farmName: string, rserver: string): Probe[] {
+  const farm = ctx.serverfarms.find((f) => f.name === farmName);
+  if (!farm) return [];
+  const byName = new Map(ctx.probes.map((p) => [p.name, p]));
+  const names = new Set<string>(farm.probes.map((r) => r.name));
+  for (const m of farm.members) if (m.rserver.name === rserver) for (const r of m.probes) names.add(r.name);
+  const rs = ctx.rservers.find((r) => r.name === rserver);
+  for (const r of rs?.probes ?? []) names.add(r.name);
+  return [...names].map((n) => byName.get(n)).filter((p): p is Probe => p !== undefined);
+}
+
+/**
+ * Predicted detection window for a node: in each farm the real fails when its
+ * first probe fails (AND logic: any failing probe fails it); "detected" means
+ * PROBE-FAILED in every farm that probes it, so the farm windows combine by max.
+ */
+export function predictDetection(ctx: ContextModel, rserver: string, fault: FaultKind, slowMs = 0, status = 503): Window | undefined {
+  let lo = 0;
+  let hi = 0;
+  let any = false;
+  for (const f of ctx.serverfarms) {
+    if (!f.members.some((m) => m.rserver.name === rserver)) continue;
+    const failing = probesOfMember(ctx, f.name, rserver).filter((p) => faultFailsProbe(p, fault, slowMs, status));
+    if (failing.length === 0) continue;
+    const ws = failing.map((p) => probeDetectionWindow(p, fault, slowMs));
+    lo = Math.max(lo, Math.min(...ws.map((w) => w[0])));
+    hi = Math.max(hi, Math.min(...ws.map((w) => w[1])));
+    any = true;
+  }
+  return any ? [lo, hi] : undefined;
+}
+
+/** Predicted recovery: back to OPERATIONAL needs every probe of the real to pass again (max over probes and farms). */
+export function predictRecovery(ctx: ContextModel, rserver: string): Window | undefined {
+  let lo = 0;
+  let hi = 0;
+  let any = false;
+  for (const f of ctx.serverfarms) {
+    if (!f.members.some((m) => m.rserver.name === rserver)) continue;
+    for (const p of probesOfMember(ctx, f.name, rserver)) {
+      const w = probeRecoveryWindow(p);
+      lo = Math.max(lo, w[0]);
+      hi = Math.max(hi, w[1]);
+      any = true;
+    }
+  }
+  return any ? [lo, hi] : undefined;
+}
+
+// ---------------------------------------------------------------- metrics from events
+
+/** The events a run records (stamped with its own clock). */
+export type RunEvent =
+  | { type: 'fault'; atMs: number; node: string; address: string; fault: FaultKind }
+  | { type: 'real'; atMs: number; farm: string; address: string; to: string }
+  | { type: 'request'; atMs: number; client: string; kind: 'http' | 'https' | 'trap'; ok: boolean; node?: string; seenSource?: string };
+
+export interface RunMetrics {
+  detectionMs: number | null;
+  /** Per farm: fault → PROBE-FAILED in that farm. */
+  detectionByFarmMs: Record<string, number>;
+  failoverMs: number | null;
+  recoveryMs: number | null;
+  failbackMs: number | null;
+  requests: number;
+  lostRequests: number;
+  traps: number;
+  lostTraps: number;
+  stickyMoves: number;
+  sourceMismatches: number;
+}
+
+/**
+ * Metrics of the first fault on a node and its recovery:
+ * - detection: fault → the node's address is PROBE-FAILED in every farm that has it;
+ * - failover: fault → the last of the node's clients (those it served before the
+ *   fault) has a successful request on another node;
+ * - recovery: recover → OPERATIONAL again in every farm;
+ * - failback: recover → the first request served by the node again.
+ */
+export function computeMetrics(events: readonly RunEvent[], farmsOf: (address: string) => readonly string[]): RunMetrics {
+  const m: RunMetrics = { detectionMs: null, detectionByFarmMs: {}, failoverMs: null, recoveryMs: null, failbackMs: null, requests: 0, lostRequests: 0, traps: 0, lostTraps: 0, stickyMoves: 0, sourceMismatches: 0 };
+  const fault = events.find((e): e is Extract<RunEvent, { type: 'fault' }> => e.type === 'fault' && e.fault !== 'recover');
+  const recover = fault ? events.find((e): e is Extract<RunEvent, { type: 'fault' }> => e.type === 'fault' && e.fault === 'recover' && e.node === fault.node && e.atMs >= fault.atMs) : undefined;
+  const lastNode = new Map<string, string>();
+  const clientsOfNode = new Set<string>();
+  const movedAt = new Map<string, number>();
+  for (const e of events) {
+    if (e.type !== 'request') continue;
+    if (e.kind === 'trap') {
+      m.traps++;
+      if (!e.ok) m.lostTraps++;
+    } else {
+      m.requests++;
+      if (!e.ok) m.lostRequests++;
+    }
+    if (e.ok && e.seenSource !== undefined && e.seenSource !== e.client) m.sourceMismatches++;
+    if (!e.ok || e.node === undefined) continue;
+    const prev = lastNode.get(e.client);
+    if (prev !== undefined && prev !== e.node) m.stickyMoves++;
+    lastNode.set(e.client, e.node);
+    if (fault) {
+      if (e.atMs < fault.atMs && e.node === fault.node) clientsOfNode.add(e.client);
+      if (e.atMs >= fault.atMs && e.node !== fault.node && clientsOfNode.has(e.client) && !movedAt.has(e.client)) movedAt.set(e.client, e.atMs);
+    }
+    if (recover && m.failbackMs === null && e.atMs >= recover.atMs && e.node === recover.node) m.failbackMs = e.atMs - recover.atMs;
+  }
+  if (!fault) return m;
+  const farms = farmsOf(fault.address);
+  for (const farm of farms) {
+    const down = events.find((e) => e.type === 'real' && e.farm === farm && e.address === fault.address && e.to === 'PROBE-FAILED' && e.atMs >= fault.atMs && (!recover || e.atMs <= recover.atMs));
+    if (down) m.detectionByFarmMs[farm] = down.atMs - fault.atMs;
+  }
+  if (farms.length > 0 && farms.every((f) => f in m.detectionByFarmMs)) m.detectionMs = Math.max(...Object.values(m.detectionByFarmMs));
+  if (clientsOfNode.size > 0 && [...clientsOfNode].every((c) => movedAt.has(c))) m.failoverMs = Math.max(...movedAt.values()) - fault.atMs;
+  if (recover) {
+    const ups = farms.map((farm) => events.find((e) => e.type === 'real' && e.farm === farm && e.address === fault.address && e.to === 'OPERATIONAL' && e.atMs >= recover.atMs));
+    if (ups.length > 0 && ups.every((u) => u !== undefined)) m.recoveryMs = Math.max(...ups.map((u) => u!.atMs)) - recover.atMs;
+  }
+  return m;
+}

@@ -1,0 +1,96 @@
+// Contracts of the data plane: the balancer port the proxies call, the logger
+// they write to, counters, and the shape of one VIP listener. Type-only; the
+// runtime (composition root) supplies the implementations.
+import type { Balancer } from '../farm/balancer.js';
+import type { AclPacket, AclVerdict } from './acl.js';
+import type { Clock } from '../core/clock.js';
+import type { NetPorts } from './net-ports.js';
+import type { TransparencyMode } from './transparency.js';
+
+/** The part of the Balancer the proxies use (the real Balancer satisfies it; tests may fake it). */
+export type BalancerPort = Pick<Balancer, 'select' | 'reselect' | 'open' | 'close' | 'reportFailure' | 'existingFlowAction'>;
+
+/** The part of a pino logger the data plane uses. */
+export interface ProxyLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export const NULL_LOGGER: ProxyLogger = { info() {}, warn() {}, debug() {} };
+
+/** Decides whether a new flow may enter (the interface input ACLs that apply to the VIP). */
+export type AclGate = (pkt: AclPacket) => AclVerdict;
+
+/** One VIP listener: a class-map's virtual address on one protocol and port. */
+export interface VipBinding {
+  /** Multi-match class (class-map name) the Balancer selects for. */
+  vipClass: string;
+  address: string;
+  port: number;
+  protocol: 'tcp' | 'udp';
+  acl: AclGate;
+  /** `loadbalance vip udp-fast-age`: a UDP flow ends after the first reply. */
+  udpFastAge?: boolean;
+}
+
+export interface ProxyTimeouts {
+  /** Idle time after which a TCP connection is reset both ways (ACE default inactivity 3600 s). */
+  tcpIdleMs: number;
+  /** Idle time after which a UDP flow is forgotten (ACE default 120 s). */
+  udpIdleMs: number;
+  /** How long an upstream TCP connect may take before the real counts as failed. */
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_TCP_IDLE_MS = 3_600_000;
+export const DEFAULT_UDP_IDLE_MS = 120_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+/** Shared by both proxies: what a listener is built from. */
+export interface ProxyDeps {
+  clock: Clock;
+  net: NetPorts;
+  balancer: BalancerPort;
+  logger: ProxyLogger;
+  transparency: TransparencyMode;
+  timeouts: ProxyTimeouts;
+}
+
+/** Counters of one listener; monotonic except `active`. */
+export interface ListenerCounters {
+  /** New flows (TCP connections, UDP client address:port pairs) seen. */
+  flows: number;
+  active: number;
+  aclDenied: number;
+  /** Policy drop, VIP out of service, no server, forward (not proxied). */
+  dropped: number;
+  connectFailures: number;
+  reassigned: number;
+  /** Connections reset by acesim (failaction purge, idle timeout, peer reset). */
+  resets: number;
+  idleTimeouts: number;
+  /** Transparency could not bind the client address (not local) and fell back to the proxy's own. */
+  transparencyFallbacks: number;
+  datagramsIn: number;
+  datagramsOut: number;
+  repliesOut: number;
+  /** Datagrams dropped: oversized, queue full, flow table full, send errors. */
+  datagramsDropped: number;
+}
+
+export function newCounters(): ListenerCounters {
+  return { flows: 0, active: 0, aclDenied: 0, dropped: 0, connectFailures: 0, reassigned: 0, resets: 0, idleTimeouts: 0, transparencyFallbacks: 0, datagramsIn: 0, datagramsOut: 0, repliesOut: 0, datagramsDropped: 0 };
+}
+
+/** A VIP listener as the runtime drives it. */
+export interface VipListener {
+  readonly binding: VipBinding;
+  readonly counters: ListenerCounters;
+  /** Binds the socket; resolves the bound address and port, rejects with the socket error. */
+  listen(): Promise<{ address: string; port: number }>;
+  /** A real left service and the farm has a failaction: apply it to this listener's flows. */
+  onRealLeftService(farm: string, rserver: string): void;
+  /** Stops accepting, ends flows gracefully, resets what is left after drainMs. */
+  close(drainMs: number): Promise<void>;
+}
