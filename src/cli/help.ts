@@ -8,6 +8,7 @@ Commands:
   check FILE…            Compile ACE (or YAML) configs: diagnostics and a model summary.
   export FILE --to FMT   Print the normalized running-config (ace) or the model (yaml, json).
   probe FILE --once|--watch  Run the config's probes against the real servers, as the ACE would.
+  run FILE               Be the VIP: forward HTTP, HTTPS and UDP (SNMP traps) to the healthy node.
   start                  The default job (what \`npm start\` runs).
   help [COMMAND]         This text, or one command's options.
 
@@ -40,6 +41,16 @@ const COMMANDS: Record<string, string> = {
   change; SNMP traps go to the config's snmp-server hosts), and on Ctrl-C (or after
   --duration) prints \`show probe NAME detail\` for each probe.
   JSON: { "instances": [ { "probe", "farm", "rserver", "address", "port", "state", "cause", "latencyMs", "lastStatus" } ] }.`,
+  run: `acesim run FILE [--map FROM/LEN=TO/LEN]… [--port-offset N] [--transparency bind-client|none|proxy-protocol]
+           [--log-level L] [--context NAME]
+
+  Listens on every in-service VIP (a multi-match class with \`loadbalance vip inservice\` in a
+  service-policy of an interface that is not shut down), applies the interface's \`access-group
+  input\` ACL to new flows, runs the probes, and forwards each new TCP connection or UDP flow to the
+  node the server farm and sticky table choose. bind-client transparency (the default when every VIP
+  is on loopback) makes the node see the client's own address; see docs/transparency.md.
+  Prints one line per VIP listener and per rserver state, runs until SIGINT/SIGTERM, then drains.
+  Exit 1 when the config has errors, 2 for usage errors or a listener that cannot bind.`,
   start: `acesim start
 
   Runs the default job on the embedded reference TMS config (examples/tms-ace.conf).`,
