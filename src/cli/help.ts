@@ -9,6 +9,7 @@ Commands:
   export FILE --to FMT   Print the normalized running-config (ace) or the model (yaml, json).
   probe FILE --once|--watch  Run the config's probes against the real servers, as the ACE would.
   run FILE               Be the VIP: forward HTTP, HTTPS and UDP (SNMP traps) to the healthy node.
+  simulate [FILE] --scenario S  The same engine in virtual time: failover-timing distributions.
   start                  The default job (what \`npm start\` runs).
   help [COMMAND]         This text, or one command's options.
 
@@ -51,6 +52,13 @@ const COMMANDS: Record<string, string> = {
   is on loopback) makes the node see the client's own address; see docs/transparency.md.
   Prints one line per VIP listener and per rserver state, runs until SIGINT/SIGTERM, then drains.
   Exit 1 when the config has errors, 2 for usage errors or a listener that cannot bind.`,
+  simulate: `acesim simulate [CONFIG] --scenario FILE [--runs N] [--seed S] [--format text|json]
+
+  Runs the scenario's timeline on the real probe engine, balancer and sticky tables in virtual time
+  (no sockets), N times with the fault at a random phase of the probe cycles, and prints min, p50,
+  p90, p99 and max of detection, failover, recovery and failback, the windows the config predicts,
+  and the requests and traps lost at the scenario's traffic rates. CONFIG defaults to the
+  scenario's \`config:\`. Same seed, same answer.`,
   start: `acesim start
 
   Runs the default job on the embedded reference TMS config (examples/tms-ace.conf).`,

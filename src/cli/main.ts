@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { runCheck } from './check.js';
 import { runExport } from './export.js';
 import { runProbe } from './probe.js';
+import { runSimulate } from './simulate.js';
 import { runRun } from './run.js';
 import { EXIT_USAGE, processIo, type CliIo } from './io.js';
 import { HELP, helpFor } from './help.js';
@@ -80,6 +81,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
         }
+      }
+      case 'simulate': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scenario: { type: 'string' }, runs: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' }, format: { type: 'string', default: 'text' } } });
+        if (values.format !== 'text' && values.format !== 'json') return usage(io, `--format must be text or json, got "${values.format}"`);
+        if (positionals.length > 1) return usage(io, 'simulate takes at most one config file');
+        const o = { runs: Number(values.runs), seed: Number(values.seed) >>> 0, format: values.format as 'text' | 'json', ...(values.scenario !== undefined ? { scenario: values.scenario } : {}) };
+        return await runSimulate(io, positionals[0] !== undefined ? { ...o, config: positionals[0] } : o);
       }
       case 'start': {
         // The embedded default job. Until the lab exists it checks the reference TMS config.

@@ -136,7 +136,8 @@ export interface RunMetrics {
  * - failover: fault → the last of the node's clients (those it served before the
  *   fault) has a successful request on another node;
  * - recovery: recover → OPERATIONAL again in every farm;
- * - failback: recover → the first request served by the node again.
+ * - failback: recover → the first request served by the node again;
+ * - sticky moves: a client's traffic of one kind (one VIP, one sticky group) changing node.
  */
 export function computeMetrics(events: readonly RunEvent[], farmsOf: (address: string) => readonly string[]): RunMetrics {
   const m: RunMetrics = { detectionMs: null, detectionByFarmMs: {}, failoverMs: null, recoveryMs: null, failbackMs: null, requests: 0, lostRequests: 0, traps: 0, lostTraps: 0, stickyMoves: 0, sourceMismatches: 0 };
@@ -156,9 +157,11 @@ export function computeMetrics(events: readonly RunEvent[], farmsOf: (address: s
     }
     if (e.ok && e.seenSource !== undefined && e.seenSource !== e.client) m.sourceMismatches++;
     if (!e.ok || e.node === undefined) continue;
-    const prev = lastNode.get(e.client);
+    // Each traffic kind has its own VIP and sticky group: a move is a change of node within one kind.
+    const stickKey = `${e.client}|${e.kind}`;
+    const prev = lastNode.get(stickKey);
     if (prev !== undefined && prev !== e.node) m.stickyMoves++;
-    lastNode.set(e.client, e.node);
+    lastNode.set(stickKey, e.node);
     if (fault) {
       if (e.atMs < fault.atMs && e.node === fault.node) clientsOfNode.add(e.client);
       if (e.atMs >= fault.atMs && e.node !== fault.node && clientsOfNode.has(e.client) && !movedAt.has(e.client)) movedAt.set(e.client, e.atMs);

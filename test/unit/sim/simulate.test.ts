@@ -1,0 +1,68 @@
+// The simulator runs the real probe engine and balancer in virtual time:
+// exact detection for a known fault phase, every Monte Carlo run inside the
+// window the config predicts, determinism by seed, and the effect of reassign.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { compileConfig } from '../../../src/config/compile.js';
+import { SeededRng } from '../../../src/core/rng.js';
+import { parseScenario } from '../../../src/lab/scenario.js';
+import { simulate, simulateOnce } from '../../../src/sim/simulate.js';
+import { main } from '../../../src/cli/main.js';
+import { ROOT } from '../config/helpers.js';
+import { readFile } from 'node:fs/promises';
+
+const ctx = compileConfig(readFileSync(resolve(ROOT, 'examples/tms-ace.conf'), 'utf8'), 'tms-ace.conf').model.contexts[0]!;
+const crashText = readFileSync(resolve(ROOT, 'examples/scenarios/node-crash.yaml'), 'utf8');
+const scenario = (text: string) => {
+  const r = parseScenario(text, 's.yaml');
+  if (r.diagnostics.length > 0) throw new Error(JSON.stringify(r.diagnostics));
+  return r.value;
+};
+
+t.test('a crash at a known phase is detected at the exact time the probe schedule implies', async (t) => {
+  // Probes start at 0 with interval 10 s; the crash lands at 23 s; the attempts at 30, 40 and 50 s
+  // fail (refused after the 2 ms round trip), so faildetect 3 trips at 50.002 s: 27.002 s after the fault.
+  const r = await simulateOnce(ctx, scenario(crashText), { phaseMs: 3_000, rng: new SeededRng(1) });
+  t.equal(r.metrics.detectionMs, 27_002);
+  t.same(Object.keys(r.metrics.detectionByFarmMs).sort(), ['SFARM-TMS-WEB-161', 'SFARM-TMS-WEB-162', 'SFARM-TMS-WEB-443', 'SFARM-TMS-WEB-80']);
+  t.equal(r.metrics.lostRequests, 0, 'with reassign, a refused connection is retried on the other node');
+  t.ok(r.metrics.lostTraps > 0, 'traps (UDP, no reassign) to the crashed node are lost until detection');
+  t.equal(r.metrics.sourceMismatches, 0);
+  t.ok(r.metrics.recoveryMs !== null && r.metrics.recoveryMs >= 120_000 && r.metrics.recoveryMs <= 180_000, `recovery ${r.metrics.recoveryMs}`);
+});
+
+t.test('Monte Carlo: every run inside the predicted windows; same seed, same answer', async (t) => {
+  const sc = scenario(crashText);
+  const a = await simulate(ctx, sc, 40, 42);
+  const b = await simulate(ctx, sc, 40, 42);
+  t.same(a, b, 'deterministic for a seed');
+  const [lo, hi] = a.predicted.detectionMs!;
+  t.ok(a.metrics.detectionMs!.min >= lo && a.metrics.detectionMs!.max <= hi + 10, `detection ${a.metrics.detectionMs!.min}–${a.metrics.detectionMs!.max} within ${lo}–${hi}`);
+  const [rlo, rhi] = a.predicted.recoveryMs!;
+  t.ok(a.metrics.recoveryMs!.min >= rlo && a.metrics.recoveryMs!.max <= rhi + 10, 'recovery within its window');
+  t.ok(a.metrics.detectionMs!.max - a.metrics.detectionMs!.min > 5_000, 'the fault phase really varies');
+  const c = await simulate(ctx, sc, 40, 43);
+  t.not(JSON.stringify(c.metrics.detectionMs), JSON.stringify(a.metrics.detectionMs), 'another seed, other samples');
+});
+
+t.test('without reassign a crash loses requests; a hang is detected by the receive timeout', async (t) => {
+  const noReassign = scenario(crashText.replace('reassign: true', 'reassign: false'));
+  const r = await simulateOnce(ctx, noReassign, { phaseMs: 3_000, rng: new SeededRng(1) });
+  t.ok(r.metrics.lostRequests > 0, `lost ${r.metrics.lostRequests}`);
+  const hang = scenario(crashText.replace('crash: tms01', 'hang: tms01'));
+  const rep = await simulate(ctx, hang, 20, 7);
+  const [lo, hi] = rep.predicted.detectionMs!;
+  t.ok(lo > 20_000, 'a hang takes longer to detect than a crash (each attempt waits for receive)');
+  t.ok(rep.metrics.detectionMs!.min >= lo && rep.metrics.detectionMs!.max <= hi + 10, `hang detection within ${lo}–${hi}`);
+});
+
+t.test('acesim simulate prints the distribution', async (t) => {
+  const o = { stdout: '', stderr: '', out: (s: string) => void (o.stdout += s + '\n'), err: (s: string) => void (o.stderr += s + '\n'), readFile: (p: string) => readFile(p, 'utf8') };
+  t.equal(await main(['simulate', '--scenario', resolve(ROOT, 'examples/scenarios/node-crash.yaml'), '--runs', '5', '--format', 'json'], o), 0);
+  const j = JSON.parse(o.stdout);
+  t.equal(j.runs, 5);
+  t.match(j.metrics.detectionMs, { n: 5, min: Number, p50: Number, p90: Number, p99: Number, max: Number });
+  const bad = { ...o, stdout: '', stderr: '' };
+  t.equal(await main(['simulate', '--runs', '5'], bad), 2);
+});
