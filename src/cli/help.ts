@@ -19,6 +19,7 @@ Exit codes: 0 ok, 1 errors in the input, 2 usage or I/O errors.
 
 const COMMANDS: Record<string, string> = {
   check: `acesim check FILE… [--format text|json] [--no-summary] [--map FROM/LEN=TO/LEN]… [--port-offset N]
+       acesim check --explain WORD   (the syntax and meaning of every ACE keyword starting with WORD)
 
   Compiles each file (ACE running-config text, or the YAML model) and prints every
   diagnostic as FILE:LINE:COL: severity CODE: message, the source line with a caret,

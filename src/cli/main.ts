@@ -3,18 +3,24 @@
 // functions that take injected I/O and return exit codes. The only place
 // that calls process.exit.
 import { parseArgs } from 'node:util';
-import { dirname, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCheck } from './check.js';
 import { runExport } from './export.js';
+import { runLabCommand } from './lab.js';
+import { runNode } from './node.js';
 import { runProbe } from './probe.js';
 import { runSimulate } from './simulate.js';
 import { runRun } from './run.js';
 import { EXIT_USAGE, processIo, type CliIo } from './io.js';
 import { HELP, helpFor } from './help.js';
+import { explainKeyword } from '../config/keywords/reference.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DEFAULT_CONFIG = resolve(ROOT, 'examples/tms-ace.conf');
+export const DEFAULT_SCENARIO = resolve(ROOT, 'examples/scenarios/node-crash.yaml');
 
 const MAP_OPTIONS = {
   map: { type: 'string', multiple: true, default: [] as string[] },
@@ -36,7 +42,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         io.out('acesim 0.1.0');
         return 0;
       case 'check': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, format: { type: 'string', default: 'text' }, 'no-summary': { type: 'boolean', default: false } } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, format: { type: 'string', default: 'text' }, 'no-summary': { type: 'boolean', default: false }, explain: { type: 'string' } } });
+        if (values.explain !== undefined) {
+          const text = explainKeyword(values.explain);
+          if (text === undefined) return usage(io, `no ACE keyword starts with "${values.explain}"`);
+          io.out(text);
+          return 0;
+        }
         if (values.format !== 'text' && values.format !== 'json') return usage(io, `--format must be text or json, got "${values.format}"`);
         return await runCheck(io, { files: positionals, format: values.format, summary: !values['no-summary'], maps: values.map, portOffset: Number(values['port-offset']) });
       }
@@ -89,10 +101,40 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         const o = { runs: Number(values.runs), seed: Number(values.seed) >>> 0, format: values.format as 'text' | 'json', ...(values.scenario !== undefined ? { scenario: values.scenario } : {}) };
         return await runSimulate(io, positionals[0] !== undefined ? { ...o, config: positionals[0] } : o);
       }
+      case 'lab': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scenario: { type: 'string' }, runs: { type: 'string', default: '1' }, 'time-scale': { type: 'string' }, format: { type: 'string', default: 'text' }, report: { type: 'string' } } });
+        if (positionals.length > 1) return usage(io, 'lab takes at most one config file');
+        if (values.format !== 'text' && values.format !== 'json') return usage(io, `--format must be text or json, got "${values.format}"`);
+        if (values.scenario === undefined) return usage(io, 'lab needs --scenario FILE (see examples/scenarios/)');
+        return await runLabCommand(io, {
+          scenario: values.scenario,
+          runs: Number(values.runs),
+          format: values.format,
+          ...(positionals[0] !== undefined ? { config: positionals[0] } : {}),
+          ...(values['time-scale'] !== undefined ? { timeScale: Number(values['time-scale']) } : {}),
+          ...(values.report !== undefined ? { reportDir: values.report } : {}),
+        });
+      }
+      case 'node': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { name: { type: 'string', default: 'node' }, address: { type: 'string', default: '127.0.0.1' }, http: { type: 'string', multiple: true, default: [] as string[] }, https: { type: 'string', multiple: true, default: [] as string[] }, trap: { type: 'string', multiple: true, default: [] as string[] }, control: { type: 'string', default: '0' }, credentials: { type: 'string' }, quiet: { type: 'boolean', default: false } },
+        });
+        const ac = new AbortController();
+        const stop = (): void => ac.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          return await runNode(io, { name: values.name, address: values.address, http: values.http.map(Number), https: values.https.map(Number), trap: values.trap.map(Number), control: Number(values.control), quiet: values.quiet, ...(values.credentials !== undefined ? { credentials: values.credentials } : {}) }, ac.signal);
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+      }
       case 'start': {
-        // The embedded default job. Until the lab exists it checks the reference TMS config.
-        io.out(`acesim: checking the reference TMS config (${DEFAULT_CONFIG})`);
-        return await runCheck(io, { files: [DEFAULT_CONFIG], format: 'text', summary: true, maps: [], portOffset: 0 });
+        // The embedded default job: the reference crash experiment, time-scaled (about 30 s).
+        io.out(`acesim: lab run of ${DEFAULT_SCENARIO} on ${DEFAULT_CONFIG}`);
+        return await runLabCommand(io, { scenario: DEFAULT_SCENARIO, config: DEFAULT_CONFIG, runs: 1, format: 'text', reportDir: reportDir() });
       }
       default:
         return usage(io, `unknown command "${command}"`);
@@ -101,6 +143,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     // parseArgs reports unknown or malformed options by throwing; that is a usage error.
     if (e instanceof TypeError && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) return usage(io, e.message);
     throw e;
+  }
+}
+
+/** ./reports/ of the checkout (git-ignored) when writable, else the temp dir. */
+function reportDir(): string {
+  const dir = resolve(ROOT, 'reports');
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return dir;
+  } catch {
+    return join(tmpdir(), 'acesim-reports');
   }
 }
 
