@@ -10,7 +10,9 @@ Commands:
   probe FILE --once|--watch  Run the config's probes against the real servers, as the ACE would.
   run FILE               Be the VIP: forward HTTP, HTTPS and UDP (SNMP traps) to the healthy node.
   simulate [FILE] --scenario S  The same engine in virtual time: failover-timing distributions.
-  start                  The default job (what \`npm start\` runs).
+  lab [CONFIG] --scenario FILE  Run a failover experiment: simulated nodes, clients, faults; measure.
+  node --address A --http P …   One simulated TMS node with a fault control API.
+  start                  The default job (what \`npm start\` runs): the reference crash experiment.
   help [COMMAND]         This text, or one command's options.
 
 Address maps (check, export): --map FROM/LEN=TO/LEN (repeatable), --port-offset N.
@@ -60,9 +62,32 @@ const COMMANDS: Record<string, string> = {
   p90, p99 and max of detection, failover, recovery and failback, the windows the config predicts,
   and the requests and traps lost at the scenario's traffic rates. CONFIG defaults to the
   scenario's \`config:\`. Same seed, same answer.`,
+  lab: `acesim lab [CONFIG] --scenario FILE [--runs N] [--time-scale F] [--format text|json] [--report DIR]
+
+  Loads the scenario (examples/scenarios/) and the config it names (relative to the scenario;
+  CONFIG overrides), applies its map and portOffset, starts a simulated node on each rserver
+  address (or uses a real one given as address:), runs the balancer as the VIP, sends the
+  scenario's client traffic (own source address per client, bind-client transparency) and applies
+  the fault timeline. --time-scale F (default: the scenario's timeScale) divides every configured
+  timing by F; reported times are config time. Prints detection, failover, recovery, failback,
+  lost requests/traps, sticky moves and source mismatches, each window check against the probe
+  prediction (tolerance 10% of the window top + 200 ms × F). --format json prints
+  { "scenario", "timeScale", "runs": [ { "metrics", "predicted", "checks", "notes" } ] }.
+  --report DIR writes a self-contained HTML report with an SVG timeline. Exit 0 when every check
+  passes, 1 when one fails or the inputs have errors, 2 for usage or I/O errors. See docs/lab.md.`,
+  node: `acesim node --address A [--http P]… [--https P]… [--trap P]… [--control P] [--name N]
+            [--credentials USER:PASS] [--quiet]
+
+  A simulated TMS node: /tms, /tms/booking, /TMS/external/booking/bookingservice.asmx (basic
+  credentials when given), HTTPS with a generated self-signed certificate (openssl), and an SNMP
+  trap receiver on UDP. Prints every request with the source address it saw. The control API on
+  127.0.0.1:P takes POST /fault {"fault":"crash|hang|slow|http-error|blackhole|flap|recover",
+  "ms"?, "status"?}, GET /records?since=N and GET /state. Runs until SIGINT/SIGTERM.`,
   start: `acesim start
 
-  Runs the default job on the embedded reference TMS config (examples/tms-ace.conf).`,
+  Runs \`acesim lab\` on the embedded reference experiment (examples/scenarios/node-crash.yaml on
+  examples/tms-ace.conf, time scale 10, about 30 s): prints the timing table and the path of the
+  HTML report (./reports/ of the checkout, else the temp dir).`,
 };
 
 export function helpFor(command: string): string {

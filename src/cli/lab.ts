@@ -1,0 +1,107 @@
+// `acesim lab [CONFIG] [--scenario FILE] [--runs N] [--time-scale F] [--format text|json] [--report DIR]`:
+// loads the scenario (positioned diagnostics on mistakes) and the config it
+// names (relative to the scenario; CONFIG overrides), applies its address map
+// and port offset, runs the experiment N times and prints the timing table
+// (or JSON), optionally writing a self-contained HTML report.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { countBySeverity } from '../config/diagnostics.js';
+import { formatDiagnostic } from '../config/format-diagnostics.js';
+import { RealClock } from '../core/real-clock.js';
+import { runLab, type LabRunResult } from '../lab/lab-run.js';
+import { htmlReport } from '../lab/report-html.js';
+import { labJson, timingTable } from '../lab/report-text.js';
+import { parseScenario } from '../lab/scenario.js';
+import { selfSignedCert } from '../lab/tls-cert.js';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
+import { loadConfigFile, parseMaps } from './load-config.js';
+
+export interface LabOptions {
+  config?: string;
+  scenario: string;
+  runs: number;
+  /** Overrides the scenario's timeScale. */
+  timeScale?: number;
+  format: 'text' | 'json';
+  reportDir?: string;
+  /** Test hook: pretend openssl is missing. */
+  noTls?: boolean;
+}
+
+export async function runLabCommand(io: CliIo, opts: LabOptions): Promise<number> {
+  const fail = (m: string, code = EXIT_USAGE): number => {
+    io.err(`acesim lab: ${m}`);
+    return code;
+  };
+  if (!Number.isInteger(opts.runs) || opts.runs < 1 || opts.runs > 100) return fail(`--runs must be an integer 1–100, got ${opts.runs}`);
+  if (opts.timeScale !== undefined && !(opts.timeScale > 0 && opts.timeScale <= 1000)) return fail(`--time-scale must be a number in (0, 1000], got ${opts.timeScale}`);
+  let text: string;
+  try {
+    text = await io.readFile(opts.scenario);
+  } catch (e) {
+    return fail(`${opts.scenario}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  const parsed = parseScenario(text, opts.scenario);
+  if (parsed.diagnostics.length > 0) {
+    const lines = text.split(/\r\n|\n|\r/);
+    for (const d of parsed.diagnostics) io.err(formatDiagnostic(d, lines));
+    if (countBySeverity(parsed.diagnostics).errors > 0) return fail(`${opts.scenario} has errors; fix them first`, EXIT_FINDINGS);
+  }
+  const sc = parsed.value;
+  const F = opts.timeScale ?? sc.timeScale;
+  const configFile = opts.config ?? (sc.config !== undefined ? resolve(dirname(opts.scenario), sc.config) : undefined);
+  if (configFile === undefined) return fail('the scenario names no config; give one: acesim lab CONFIG --scenario FILE');
+  const m = parseMaps({ maps: sc.maps, portOffset: sc.portOffset });
+  if ('error' in m) return fail(`${opts.scenario}: ${m.error}`, EXIT_FINDINGS);
+  const loaded = await loadConfigFile(io, configFile, m.maps, sc.portOffset);
+  if (!loaded.ok) return fail(loaded.message);
+  const { diagnostics, model } = loaded.compiled;
+  if (countBySeverity(diagnostics).errors > 0) {
+    const lines = loaded.text.split(/\r\n|\n|\r/);
+    for (const d of diagnostics) if (d.severity === 'error') io.err(formatDiagnostic(d, lines));
+    return fail(`${configFile} has errors; fix them first (\`acesim check ${configFile}\`)`, EXIT_FINDINGS);
+  }
+  const tls = opts.noTls ? undefined : selfSignedCert();
+  // Progress goes to stderr so `--format json` keeps stdout clean.
+  io.err(`acesim lab: ${sc.name} — ${configFile}, ${opts.runs} run(s) of ${sc.durationMs / 1000} s config time at time scale ${F} (≈ ${((sc.durationMs / F) * opts.runs / 1000).toFixed(0)} s)`);
+  const runs: LabRunResult[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    let lastPct = -1;
+    const out = await runLab({
+      scenario: sc,
+      model,
+      portOffset: sc.portOffset,
+      timeScale: F,
+      clock: new RealClock(),
+      ...(tls ? { tls } : {}),
+      onProgress: (p) => {
+        const pct = Math.floor((p.atMs / p.durationMs) * 100);
+        if (pct >= lastPct + 25 || pct === 100) {
+          lastPct = pct;
+          io.err(`  run ${i + 1}/${opts.runs}: ${(p.atMs / 1000).toFixed(0)}/${p.durationMs / 1000} s, ${p.requests} requests, ${p.lost} failed`);
+        }
+      },
+    });
+    if (!out.ok) return fail(out.message, EXIT_FINDINGS);
+    for (const n of out.result.notes) io.err(`  note: ${n}`);
+    runs.push(out.result);
+  }
+  const table = timingTable(runs);
+  if (opts.format === 'json') io.out(JSON.stringify(labJson(sc.name, F, runs), null, 2));
+  else {
+    io.out(`${sc.name} (times in config time; time scale ${F})`);
+    io.out(table);
+  }
+  if (opts.reportDir !== undefined) {
+    try {
+      mkdirSync(opts.reportDir, { recursive: true });
+      const stamp = new Date(new RealClock().wallNow()).toISOString().replace(/[:.]/g, '-');
+      const file = join(opts.reportDir, `acesim-lab-${stamp}.html`);
+      writeFileSync(file, htmlReport(sc.name, F, runs, table));
+      io.err(`acesim lab: report written to ${file}`);
+    } catch (e) {
+      return fail(`cannot write the report in ${opts.reportDir}: ${(e as Error).message}`);
+    }
+  }
+  return runs.every((r) => r.checks.every((c) => c.ok)) ? EXIT_OK : EXIT_FINDINGS;
+}

@@ -1,0 +1,162 @@
+// Managed-system traffic: N simulated clients, each bound to its own source
+// address, sending HTTP, HTTPS and SNMP traps through the VIP at fixed rates
+// (evenly spaced, phases staggered so load is smooth). Every HTTP(S) outcome
+// becomes a `request` RunEvent with the node that served it and the source
+// address that node saw (from its answer). Traps are fire-and-forget: the
+// fleet reports what it sent; the lab matches them with node records.
+// Timebase: the injected Clock; rates are per second of that clock.
+import http from 'node:http';
+import https from 'node:https';
+import snmp, { type Session } from 'net-snmp';
+import type { CancelTimer, Clock } from '../core/clock.js';
+import { REQUEST_ID_HEADER, TRAP_MARKER } from './sim-node.js';
+import type { RunEvent } from './measure.js';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface FleetOptions {
+  clock: Clock;
+  clients: readonly string[];
+  http?: Endpoint;
+  https?: Endpoint;
+  trap?: Endpoint;
+  httpPerClientPerS: number;
+  httpsPerClientPerS: number;
+  trapsPerClientPerS: number;
+  /** A request not answered within this is a failure (clock ms). */
+  timeoutMs: number;
+  onRequest: (e: Extract<RunEvent, { type: 'request' }>) => void;
+  onTrapSent?: (t: SentTrap) => void;
+}
+
+export interface SentTrap {
+  id: string;
+  client: string;
+  atMs: number;
+}
+
+const TRAP_OID = '1.3.6.1.4.1.9.9.470.0.1';
+const SYSNAME_OID = '1.3.6.1.2.1.1.5.0';
+
+/** Client addresses: the first `n` host addresses of an IPv4 CIDR (network address skipped). */
+export function clientAddresses(range: string, n: number): string[] | string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(range.trim());
+  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 30) return `clientRange "${range}": expected IPv4 CIDR like 127.0.100.0/24`;
+  const len = Number(m[5]);
+  const size = 2 ** (32 - len) - 2;
+  if (n > size) return `clientRange ${range} holds ${size} clients, the scenario asks for ${n}`;
+  const base = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+  const net = (base & (len === 0 ? 0 : (~0 << (32 - len)) >>> 0)) >>> 0;
+  const out: string[] = [];
+  for (let i = 1; i <= n; i++) {
+    const v = (net + i) >>> 0;
+    out.push(`${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`);
+  }
+  return out;
+}
+
+export class ClientFleet {
+  private readonly timers = new Set<CancelTimer>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly sessions: Session[] = [];
+  private running = false;
+  private seq = 0;
+
+  constructor(private readonly o: FleetOptions) {}
+
+  start(): void {
+    this.running = true;
+    const n = this.o.clients.length;
+    this.o.clients.forEach((client, i) => {
+      if (this.o.http && this.o.httpPerClientPerS > 0) this.every(1000 / this.o.httpPerClientPerS, i / n, () => this.request('http', client));
+      if (this.o.https && this.o.httpsPerClientPerS > 0) this.every(1000 / this.o.httpsPerClientPerS, (i + 0.33) / n, () => this.request('https', client));
+      if (this.o.trap && this.o.trapsPerClientPerS > 0) {
+        // One session (one source port) per client: a UDP flow the VIP keeps sticky.
+        const s = snmp.createSession(this.o.trap.host, 'public', { trapPort: this.o.trap.port, version: snmp.Version2c, sourceAddress: client });
+        s.on('error', () => {});
+        this.sessions.push(s);
+        this.every(1000 / this.o.trapsPerClientPerS, (i + 0.66) / n, () => this.trap(s, client));
+      }
+    });
+  }
+
+  /** Stops scheduling, waits for requests in flight (each bounded by timeoutMs). */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const c of this.timers) c();
+    this.timers.clear();
+    await Promise.all([...this.inflight]);
+    for (const s of this.sessions.splice(0)) s.close();
+  }
+
+  private every(periodMs: number, phase: number, fn: () => Promise<void>): void {
+    const tick = (delay: number): void => {
+      const cancel = this.o.clock.setTimer(delay, () => {
+        this.timers.delete(cancel);
+        if (!this.running) return;
+        const p = fn().finally(() => this.inflight.delete(p));
+        this.inflight.add(p);
+        tick(periodMs);
+      });
+      this.timers.add(cancel);
+    };
+    tick(Math.round(periodMs * (phase % 1)));
+  }
+
+  private request(kind: 'http' | 'https', client: string): Promise<void> {
+    const ep = kind === 'http' ? this.o.http! : this.o.https!;
+    const { clock } = this.o;
+    const atMs = clock.monotonicNow();
+    const id = `${client}-${++this.seq}`;
+    return new Promise<void>((resolve) => {
+      let done = false;
+      const finish = (ok: boolean, node?: string, seenSource?: string): void => {
+        if (done) return;
+        done = true;
+        cancel();
+        this.o.onRequest({ type: 'request', atMs, client, kind, ok, ...(node !== undefined ? { node } : {}), ...(seenSource !== undefined ? { seenSource } : {}) });
+        resolve();
+      };
+      const lib = kind === 'http' ? http : https;
+      const req = lib.request({ host: ep.host, port: ep.port, path: '/tms/client', localAddress: client, agent: false, rejectUnauthorized: false, headers: { [REQUEST_ID_HEADER]: id } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          if (body.length < 4096) body += c;
+        });
+        res.on('error', () => finish(false));
+        res.on('end', () => {
+          const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 400;
+          try {
+            const j = JSON.parse(body) as { node?: unknown; source?: unknown };
+            finish(ok, typeof j.node === 'string' ? j.node : undefined, typeof j.source === 'string' ? j.source : undefined);
+          } catch {
+            finish(ok); // not an acesim node: success without attribution
+          }
+        });
+      });
+      const cancel = clock.setTimer(this.o.timeoutMs, () => {
+        req.destroy();
+        finish(false);
+      });
+      req.on('error', () => finish(false));
+      req.end();
+    });
+  }
+
+  private trap(s: Session, client: string): Promise<void> {
+    const id = `${client}-${++this.seq}`;
+    const atMs = this.o.clock.monotonicNow();
+    this.o.onTrapSent?.({ id, client, atMs });
+    return new Promise<void>((resolve) => {
+      try {
+        s.trap(TRAP_OID, [{ oid: SYSNAME_OID, type: snmp.ObjectType.OctetString, value: `${TRAP_MARKER}${id}` }], () => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
