@@ -19,7 +19,7 @@ export function findByKey<T>(list: readonly T[], key: (t: T) => string, wanted: 
   for (; ix.indexed < list.length; ix.indexed++) {
     const item = list[ix.indexed]!;
     const k = key(item);
-    if (!ix.map.has(k)) ix.map.set(k, item); // first definition wins, as with Array.find
+    if (ix.map.get(k) === undefined) ix.map.set(k, item); // first definition wins, as with Array.find
   }
   return ix.map.get(wanted) as T | undefined;
 }

@@ -99,7 +99,9 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
     // (The regexes run only on lines that could match them: this loop is the parser's hot path.)
     const c0 = first.text.charCodeAt(0);
     const maybeBanner = c0 >= 65 && c0 <= 90;
-    const maybePrompt = first.text.includes('#') || first.text.includes('>');
+    // A prompt (`ace/Admin#`, `ace/Admin(config)#`) is the first token and ends in # or >.
+    const cLast = first.text.charCodeAt(first.text.length - 1);
+    const maybePrompt = cLast === 35 || cLast === 62;
     if (EXEC_WORDS.has(lower0) || (maybeBanner && NOISE_LINE.test(sl.text.trim())) || (maybePrompt && PROMPT.test(first.text))) {
       if (lower0 === 'exit' && stack.length > 1) stack.pop();
       else if (lower0 === 'end') stack.length = 1;
@@ -109,13 +111,15 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
 
     // Optional line numbers on match lines: `2 match virtual-address …`.
     let lineNo: number | undefined;
-    if (/^\d+$/.test(first.text) && tokens.length > 1 && tokens[1]!.text.toLowerCase() === 'match') {
+    if (c0 >= 48 && c0 <= 57 && /^\d+$/.test(first.text) && tokens.length > 1 && tokens[1]!.text.toLowerCase() === 'match') {
       lineNo = Number(first.text);
       if (lineNo < 1 || lineNo > 1024) report('ACE_LINE_NUMBER', `line number ${lineNo} is outside 1–1024`, sl.line, first.col, first.width);
       tokens = tokens.slice(1);
     }
     // Keywords are at most four words long; lower-case only those (the error paths use allWords()).
-    const words = tokens.length <= 4 ? tokens.map((t) => t.text.toLowerCase()) : tokens.slice(0, 4).map((t) => t.text.toLowerCase());
+    const nWords = tokens.length < 4 ? tokens.length : 4;
+    const words: string[] = new Array(nWords);
+    for (let w = 0; w < nWords; w++) words[w] = w === 0 && tokens === lexed.tokens ? lower0 : tokens[w]!.text.toLowerCase();
     const allWords = () => tokens.map((t) => t.text.toLowerCase());
     sawCommand = true;
 
@@ -215,8 +219,9 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
   return { tree: { file, lines, roots }, model, diagnostics };
 
   function attach(f: Frame, n: TreeNode): void {
-    if (f.node) f.node.children.push(n);
-    else roots.push(n);
+    if (!f.node) roots.push(n);
+    else if (f.node.children === NO_CHILDREN) f.node.children = [n];
+    else f.node.children.push(n);
   }
 
   function makeCx(sl: SourceLine, col: number, lineNo: number | undefined): ApplyCx {
@@ -261,12 +266,15 @@ class LineCx implements ApplyCx {
   }
 }
 
+/** Shared by every leaf node (most lines): a node gets its own array when its first child arrives. */
+const NO_CHILDREN: TreeNode[] = [];
+
 function isOpen(v: unknown): v is Open {
   return typeof v === 'object' && v !== null && typeof (v as Open).mode === 'string' && (v as Open).mode in MODES;
 }
 
 function node(sl: SourceLine, mode: ModeName, keyword: readonly string[], kind: 'command' | 'error' = 'command'): TreeNode {
-  return { source: sl, kind, mode, keyword, children: [] };
+  return { source: sl, kind, mode, keyword, children: NO_CHILDREN };
 }
 
 function endCol(tokens: readonly Token[], wordCount: number): number {

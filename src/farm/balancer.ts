@@ -144,6 +144,8 @@ export class Balancer {
   private readonly pickInput: PickInput = { src: 0, dst: 0, nowMs: 0 };
   private readonly excludedSlots: number[] = [];
   private lastVipText = '';
+  private lastVipClass = '';
+  private lastVip: CompiledVip | undefined;
   private lastVipNum = -1;
 
   constructor(opts: BalancerOptions) {
@@ -310,8 +312,15 @@ export class Balancer {
    * classes of HTTP load-balance policies; without it they do not match.
    */
   select(vipClass: string, flow: Flow, request?: HttpRequestInfo): Decision {
-    const vip = this.vips.get(vipClass);
-    if (vip === undefined) return DROP_UNKNOWN;
+    // Flows arrive in runs on one VIP class: remember the last resolved one (the
+    // compiled table never changes after build, so the cache cannot go stale).
+    let vip = this.lastVip;
+    if (vipClass !== this.lastVipClass || vip === undefined) {
+      vip = this.vips.get(vipClass);
+      if (vip === undefined) return DROP_UNKNOWN;
+      this.lastVipClass = vipClass;
+      this.lastVip = vip;
+    }
     if (!vip.inservice) return DROP_OOS;
     const classes = vip.classes;
     if (classes === undefined) return NO_POLICY;

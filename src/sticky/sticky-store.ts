@@ -218,7 +218,24 @@ export class StickyStore {
    * entry has been stamped as used now.
    */
   hit(group: number, hi: number, lo: number): number {
-    const e = this.locate(group, hi, lo);
+    // locate() and hash() written out here: this is the per-flow path, and keeping
+    // it one flat function lets the compiler inline all of it into the balancer.
+    let h = lo ^ Math.imul(hi, 0x9e3779b1) ^ Math.imul(group + 1, 0x27d4eb2f);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    const slots = this.slots;
+    const mask = this.slotMask;
+    const kLo = this.kLo;
+    let s = h & mask;
+    let e: number;
+    for (;;) {
+      e = slots[s]! - 1;
+      if (e < 0 || (kLo[e] === lo && this.kHi[e] === hi && this.grp[e] === group)) break;
+      s = (s + 1) & mask;
+    }
     if (e < 0) {
       this.counters.misses++;
       return -1;
