@@ -3,12 +3,9 @@
 // sub-modes (ace-semantics §6.1–6.2). Match lines may carry a line number.
 import type { Args } from '../args.js';
 import type { ClassMap, ClassMatch, LbAction, LbPolicyClass, MgmtPolicyClass, PolicyMap, Ref, VipClass, VipProtocol, PortSpec } from '../model.js';
+import { descriptionKeyword, ref } from './common.js';
 import { kw, type ApplyCx, type Mode } from './types.js';
 
-function ref(a: Args, cx: ApplyCx, what: string): Ref {
-  const col = a.col();
-  return { name: a.name(what), pos: cx.at(col) };
-}
 
 function parseVirtualAddress(a: Args): { address: string; mask: string; protocol: VipProtocol; ports: PortSpec } {
   const address = a.ip('virtual address');
@@ -103,15 +100,7 @@ export const classMapMode: Mode = {
   name: 'class-map',
   prompt: 'config-cmap',
   keywords: [
-    kw({
-      words: ['description'],
-      syntax: 'description TEXT',
-      description: 'Free text.',
-      parse: (a) => a.rest('description'),
-      apply: (v: string, c: ClassMap) => {
-        c.description = v;
-      },
-    }),
+    descriptionKeyword(),
     kw({
       words: ['match'],
       syntax: '[N] match virtual-address IP [MASK] {any | tcp|udp {any | eq PORT | range A B} | PROTO} | match http url REGEX | match protocol P {any | source-address IP MASK} | …',
@@ -142,15 +131,7 @@ export const policyMgmtMode: Mode = {
   name: 'policy-mgmt',
   prompt: 'config-pmap-mgmt',
   keywords: [
-    kw({
-      words: ['description'],
-      syntax: 'description TEXT',
-      description: 'Free text.',
-      parse: (a) => a.rest('description'),
-      apply: (v: string, p: PolicyMap) => {
-        if (p.type !== 'other') p.description = v;
-      },
-    }),
+    descriptionKeyword(),
     kw({
       words: ['class'],
       syntax: 'class NAME',
@@ -186,15 +167,7 @@ export const policyLbMode: Mode = {
   name: 'policy-lb',
   prompt: 'config-pmap-lb',
   keywords: [
-    kw({
-      words: ['description'],
-      syntax: 'description TEXT',
-      description: 'Free text.',
-      parse: (a) => a.rest('description'),
-      apply: (v: string, p: PolicyMap) => {
-        if (p.type !== 'other') p.description = v;
-      },
-    }),
+    descriptionKeyword(),
     kw({
       words: ['class'],
       syntax: 'class {NAME | class-default}',
@@ -273,15 +246,7 @@ export const policyMultiMode: Mode = {
   name: 'policy-multi',
   prompt: 'config-pmap',
   keywords: [
-    kw({
-      words: ['description'],
-      syntax: 'description TEXT',
-      description: 'Free text.',
-      parse: (a) => a.rest('description'),
-      apply: (v: string, p: PolicyMap) => {
-        if (p.type !== 'other') p.description = v;
-      },
-    }),
+    descriptionKeyword(),
     kw({
       words: ['class'],
       syntax: 'class NAME',

@@ -3,12 +3,9 @@
 // (ace-semantics §6.4, §7.1).
 import type { Args } from '../args.js';
 import type { FtGroup, FtInterface, FtPeer, FtTrack, FtTrackSide, IpWithMask, Ref, VlanInterface } from '../model.js';
+import { descriptionKeyword, ref } from './common.js';
 import { kw, type ApplyCx, type Keyword, type Mode } from './types.js';
 
-function ref(a: Args, cx: ApplyCx, what: string): Ref {
-  const col = a.col();
-  return { name: a.name(what), pos: cx.at(col) };
-}
 
 function ipMask(a: Args): IpWithMask {
   const address = a.ip('address');
@@ -25,15 +22,7 @@ export const interfaceMode: Mode = {
   name: 'interface',
   prompt: 'config-if',
   keywords: [
-    kw({
-      words: ['description'],
-      syntax: 'description TEXT',
-      description: 'Free text.',
-      parse: (a) => a.rest('description'),
-      apply: (v: string, i: VlanInterface) => {
-        i.description = v;
-      },
-    }),
+    descriptionKeyword(),
     kw({
       words: ['ip', 'address'],
       syntax: 'ip address IP MASK',

@@ -2,24 +2,9 @@
 // members, the predictor sub-mode, and sticky groups (ace-semantics §2, §3, §5).
 import type { Args } from '../args.js';
 import type { AdminState, ConnLimit, FarmMember, InbandHealth, Predictor, RateLimit, Rserver, Serverfarm, StickyGroup, StickyStatic, SourcePos, Ref } from '../model.js';
+import { descriptionKeyword, ref } from './common.js';
 import { kw, type ApplyCx, type Keyword, type Mode } from './types.js';
 
-function ref(a: Args, cx: ApplyCx, what: string): Ref {
-  const col = a.col();
-  return { name: a.name(what), pos: cx.at(col) };
-}
-
-function description<T extends { description?: string }>(): Keyword<T, string> {
-  return kw({
-    words: ['description'],
-    syntax: 'description TEXT',
-    description: 'Free text.',
-    parse: (a) => a.rest('description'),
-    apply: (v, t) => {
-      t.description = v;
-    },
-  });
-}
 
 function adminKeywords<T extends { admin: AdminState }>(): Keyword<T, unknown>[] {
   return [
@@ -135,7 +120,7 @@ export const rserverMode: Mode = {
   name: 'rserver',
   prompt: 'config-rserver-host',
   keywords: [
-    description<Rserver>(),
+    descriptionKeyword<Rserver>(),
     kw({
       words: ['ip', 'address'],
       syntax: 'ip address A.B.C.D',
@@ -227,7 +212,7 @@ export const serverfarmMode: Mode = {
   name: 'serverfarm',
   prompt: 'config-sfarm-host',
   keywords: [
-    description<Serverfarm>(),
+    descriptionKeyword<Serverfarm>(),
     kw({
       words: ['predictor'],
       syntax: 'predictor {roundrobin | leastconns [slowstart S] | hash address [source|destination] [MASK] | hash url|cookie|header|content … | least-bandwidth … | least-loaded probe P | response …}',
@@ -384,7 +369,7 @@ export const farmRserverMode: Mode = {
   name: 'farm-rserver',
   prompt: 'config-sfarm-host-rs',
   keywords: [
-    description<FarmMember>(),
+    descriptionKeyword<FarmMember>(),
     weight<FarmMember>(),
     connLimit<FarmMember>(),
     rateLimit<FarmMember>(),
