@@ -29,6 +29,12 @@ export function timelineSvg(r: LabRunResult): string {
     for (const farm of farms) {
       const evs = reals.filter((e) => e.address === n.address && e.farm === farm);
       parts.push(`<text x="8" y="${y + 9}" font-size="10">${esc(farm)}</text>`);
+      // Before its first change the real was in service: OPERATIONAL, or INIT when the first change is to OPERATIONAL.
+      const first = evs[0];
+      if (first && first.atMs > 0) {
+        const initial = first.to === 'OPERATIONAL' ? 'INIT' : 'OPERATIONAL';
+        parts.push(`<rect x="${x(0).toFixed(1)}" y="${y}" width="${Math.max(0.5, x(first.atMs) - x(0)).toFixed(1)}" height="10" fill="${STATE_COLOR[initial] ?? '#bbb'}"><title>${esc(farm)} ${initial} from the start</title></rect>`);
+      }
       evs.forEach((e, i) => {
         const end = evs[i + 1]?.atMs ?? dur;
         const color = STATE_COLOR[e.to] ?? '#bbb';
@@ -57,7 +63,7 @@ export function timelineSvg(r: LabRunResult): string {
   for (const q of reqs) if (!q.ok) fails[Math.min(seconds - 1, Math.max(0, Math.floor(q.atMs / 1000)))]!++;
   const fmax = Math.max(1, ...fails);
   parts.push(`<text x="4" y="${y + 4}" font-weight="bold">failed requests/traps per second (max ${fmax})</text>`);
-  y += 8;
+  y += 12; // bars start below the label's descenders
   for (let s = 0; s < seconds; s++) {
     if (fails[s]! === 0) continue;
     const bx = x(s * 1000);
