@@ -30,6 +30,8 @@ export class SimNetwork implements Prober {
     private readonly options: Pick<ProbeOptions, 'httpRequiresExpectStatus'>,
     /** One-way network latency on the simulated LAN. */
     private readonly latencyMs = 1,
+    /** Called after a probe result is resolved (the simulator flushes promise jobs only then). */
+    private readonly onResolve: () => void = () => {},
   ) {}
 
   set(address: string, c: NodeCondition): void {
@@ -83,6 +85,7 @@ export class SimNetwork implements Prober {
       const cancel = this.clock.setTimer(afterMs, () => {
         signal?.removeEventListener('abort', onAbort);
         resolve(result);
+        this.onResolve();
       });
       signal?.addEventListener('abort', onAbort, { once: true });
     });

@@ -80,7 +80,7 @@ export function probedFarmsOf(ctx: ContextModel, address: string): string[] {
 
 export async function simulateOnce(ctx: ContextModel, sc: Scenario, opts: SimRunOptions): Promise<SimRun> {
   const clock = new VirtualClock();
-  const net = new SimNetwork(clock, DEFAULT_PROBE_OPTIONS);
+  const net = new SimNetwork(clock, DEFAULT_PROBE_OPTIONS, 1, () => clock.requestFlush());
   const probeBus = new EventBus<ProbeEvent>(clock);
   const farmBus = new EventBus<BalancerEvent>(clock);
   const balancer = new Balancer({ context: ctx, clock, bus: farmBus });
@@ -173,7 +173,8 @@ export async function simulateOnce(ctx: ContextModel, sc: Scenario, opts: SimRun
   }
 
   engine.start(planProbeInstances(ctx));
-  await clock.runUntilAsync(end);
+  // Only probe results resolve promises here (traffic and faults are plain callbacks).
+  await clock.runUntilAsync(end, { flushOnRequestOnly: true });
   engine.stop();
   balancer.dispose?.();
   const metrics = computeMetrics(events, (address) => probedFarmsOf(ctx, address));

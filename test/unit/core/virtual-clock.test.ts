@@ -43,3 +43,27 @@ t.test('async code awaiting sleep progresses in virtual time', async (t) => {
   await loop;
   t.same(stamps, [1000, 2000, 3000]);
 });
+
+t.test('flushOnRequestOnly: promise continuations run after the timers that ask for a flush', async (t) => {
+  const c = new VirtualClock();
+  const seen: string[] = [];
+  let resolveIt!: () => void;
+  const p = new Promise<void>((r) => (resolveIt = r));
+  void p.then(() => seen.push(`continued@${c.monotonicNow()}`));
+  c.setTimer(10, () => {
+    resolveIt();
+    c.requestFlush();
+  });
+  c.setTimer(20, () => seen.push('timer@20'));
+  await c.runUntilAsync(30, { flushOnRequestOnly: true });
+  t.same(seen, ['continued@10', 'timer@20'], 'the continuation ran before the next timer because a flush was asked for');
+
+  const d = new VirtualClock();
+  const order: string[] = [];
+  let r2!: () => void;
+  void new Promise<void>((r) => (r2 = r)).then(() => order.push('continued'));
+  d.setTimer(10, () => r2()); // resolves but does not ask
+  d.setTimer(20, () => order.push('timer@20'));
+  await d.runUntilAsync(30, { flushOnRequestOnly: true });
+  t.same(order, ['timer@20', 'continued'], 'without a request the continuation waits (the caller chose speed)');
+});
