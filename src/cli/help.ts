@@ -55,13 +55,15 @@ const COMMANDS: Record<string, string> = {
   is on loopback) makes the node see the client's own address; see docs/transparency.md.
   Prints one line per VIP listener and per rserver state, runs until SIGINT/SIGTERM, then drains.
   Exit 1 when the config has errors, 2 for usage errors or a listener that cannot bind.`,
-  simulate: `acesim simulate [CONFIG] --scenario FILE [--runs N] [--seed S] [--format text|json]
+  simulate: `acesim simulate [CONFIG] --scenario FILE [--runs N] [--seed S] [--set KEY=VALUE]… [--format text|json]
 
   Runs the scenario's timeline on the real probe engine, balancer and sticky tables in virtual time
   (no sockets), N times with the fault at a random phase of the probe cycles, and prints min, p50,
   p90, p99 and max of detection, failover, recovery and failback, the windows the config predicts,
   and the requests and traps lost at the scenario's traffic rates. CONFIG defaults to the
-  scenario's \`config:\`. Same seed, same answer.`,
+  scenario's \`config:\`. Same seed, same answer. What-ifs, in the config's own units:
+  --set probe.NAME.{interval,faildetect,passdetect.interval,passdetect.count,receive,open}=N,
+  --set sticky.NAME.timeout=MINUTES (several allowed; each is validated).`,
   lab: `acesim lab [CONFIG] --scenario FILE [--runs N] [--time-scale F] [--format text|json] [--report DIR]
 
   Loads the scenario (examples/scenarios/) and the config it names (relative to the scenario;

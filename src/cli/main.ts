@@ -95,10 +95,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
       }
       case 'simulate': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scenario: { type: 'string' }, runs: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' }, format: { type: 'string', default: 'text' } } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scenario: { type: 'string' }, runs: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' }, format: { type: 'string', default: 'text' }, set: { type: 'string', multiple: true, default: [] as string[] } } });
         if (values.format !== 'text' && values.format !== 'json') return usage(io, `--format must be text or json, got "${values.format}"`);
         if (positionals.length > 1) return usage(io, 'simulate takes at most one config file');
-        const o = { runs: Number(values.runs), seed: Number(values.seed) >>> 0, format: values.format as 'text' | 'json', ...(values.scenario !== undefined ? { scenario: values.scenario } : {}) };
+        const o = { runs: Number(values.runs), seed: Number(values.seed) >>> 0, format: values.format as 'text' | 'json', sets: values.set, ...(values.scenario !== undefined ? { scenario: values.scenario } : {}) };
         return await runSimulate(io, positionals[0] !== undefined ? { ...o, config: positionals[0] } : o);
       }
       case 'lab': {

@@ -8,6 +8,7 @@ import { formatDiagnostic } from '../config/format-diagnostics.js';
 import { parseScenario } from '../lab/scenario.js';
 import { pickContext } from '../runtime/vip-plan.js';
 import { simulate, type Distribution } from '../sim/simulate.js';
+import { applyWhatIfs } from '../sim/what-if.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { loadConfigFile, parseMaps } from './load-config.js';
 
@@ -17,6 +18,8 @@ export interface SimulateOptions {
   runs: number;
   seed: number;
   format: 'text' | 'json';
+  /** What-ifs: probe.NAME.SETTING=VALUE, sticky.NAME.timeout=MINUTES. */
+  sets?: string[];
 }
 
 export async function runSimulate(io: CliIo, opts: SimulateOptions): Promise<number> {
@@ -58,11 +61,17 @@ export async function runSimulate(io: CliIo, opts: SimulateOptions): Promise<num
     for (const d of loaded.compiled.diagnostics) if (d.severity === 'error') io.err(formatDiagnostic(d, lines));
     return EXIT_FINDINGS;
   }
-  const ctx = pickContext(loaded.compiled.model.contexts);
-  if (!ctx) {
+  const picked = pickContext(loaded.compiled.model.contexts);
+  if (!picked) {
     io.err('acesim simulate: the config has no in-service VIP to simulate');
     return EXIT_FINDINGS;
   }
+  const whatIf = applyWhatIfs(picked, opts.sets ?? []);
+  if (!whatIf.ok) {
+    io.err(`acesim simulate: ${whatIf.message}`);
+    return EXIT_USAGE;
+  }
+  const ctx = whatIf.context;
   for (const n of sc.nodes) {
     if (!ctx.rservers.some((r) => r.name === n.rserver)) {
       io.err(`${opts.scenario}:${n.pos.line}:${n.pos.col}: error SCENARIO_UNKNOWN_NODE: node ${n.name} stands for rserver ${n.rserver}, which the config does not define`);
@@ -71,13 +80,14 @@ export async function runSimulate(io: CliIo, opts: SimulateOptions): Promise<num
   }
   const report = await simulate(ctx, sc, opts.runs, opts.seed);
   if (opts.format === 'json') {
-    io.out(JSON.stringify(report, null, 2));
+    io.out(JSON.stringify({ ...report, whatIf: whatIf.applied }, null, 2));
     return EXIT_OK;
   }
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const row = (name: string, d: Distribution | null, predicted?: [number, number]) =>
     `${name.padEnd(10)} ${d ? [d.min, d.p50, d.p90, d.p99, d.max].map((v) => s(v).padStart(9)).join('') : '        (did not happen in the run)'.padEnd(45)}${predicted ? `   predicted ${s(predicted[0])}–${s(predicted[1])}` : ''}`;
   io.out(`${report.scenario}: ${report.runs} simulated runs (seed ${report.seed}), fault phase uniform over the probe cycle`);
+  if (whatIf.applied.length > 0) io.out(`what-if: ${whatIf.applied.join('; ')}`);
   io.out(`${''.padEnd(10)} ${['min', 'p50', 'p90', 'p99', 'max'].map((h) => h.padStart(9)).join('')}`);
   io.out(row('detection', report.metrics.detectionMs, report.predicted.detectionMs));
   io.out(row('failover', report.metrics.failoverMs));

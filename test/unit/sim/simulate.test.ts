@@ -66,3 +66,31 @@ t.test('acesim simulate prints the distribution', async (t) => {
   const bad = { ...o, stdout: '', stderr: '' };
   t.equal(await main(['simulate', '--runs', '5'], bad), 2);
 });
+
+t.test('--set what-ifs change the model copy and the answer; bad ones are refused clearly', async (t) => {
+  const { applyWhatIfs } = await import('../../../src/sim/what-if.js');
+  const r = applyWhatIfs(ctx, ['probe.PROBE-HTTP-80.interval=5', 'probe.PROBE-HTTP-80.faildetect=2', 'sticky.L7-CLASS-TMS-WEB-80-STICKY.timeout=1']);
+  t.ok(r.ok);
+  if (!r.ok) return;
+  t.match(r.context.probes.find((p) => p.name === 'PROBE-HTTP-80'), { intervalMs: 5_000, faildetect: 2 });
+  t.equal(r.context.stickyGroups.find((g) => g.name === 'L7-CLASS-TMS-WEB-80-STICKY')?.timeoutMs, 60_000);
+  t.equal(ctx.probes.find((p) => p.name === 'PROBE-HTTP-80')?.intervalMs, 10_000, 'the loaded model is untouched');
+  for (const [bad, re] of [
+    ['probe.NOPE.interval=5', /no probe named NOPE/],
+    ['probe.PROBE-HTTP-80.intervall=5', /did you mean interval/],
+    ['probe.PROBE-HTTP-80.interval=1', /from 2 to 65535/],
+    ['probe.PROBE-HTTP-80.interval=ten', /whole number/],
+    ['interval=5', /expected probe\.NAME\.SETTING=VALUE/],
+  ] as const) {
+    const x = applyWhatIfs(ctx, [bad]);
+    t.notOk(x.ok, bad);
+    if (!x.ok) t.match(x.message, re);
+  }
+  const o = { stdout: '', stderr: '', out: (s: string) => void (o.stdout += s + '\n'), err: (s: string) => void (o.stderr += s + '\n'), readFile: (p: string) => readFile(p, 'utf8') };
+  const scen = resolve(ROOT, 'examples/scenarios/node-crash.yaml');
+  const fast = ['probe.PROBE-HTTP-80.interval=5', 'probe.BOOKING-PROBE-TMS.interval=5', 'probe.TMS-WEBSERVICES-443.interval=5'];
+  t.equal(await main(['simulate', '--scenario', scen, '--runs', '10', '--format', 'json', ...fast.flatMap((s) => ['--set', s])], o), 0);
+  const j = JSON.parse(o.stdout);
+  t.same(j.predicted.detectionMs, [10_000, 15_000], 'the prediction follows the what-if');
+  t.ok(j.metrics.detectionMs.max <= 15_010, 'and so do the simulated runs');
+});
