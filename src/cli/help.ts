@@ -46,13 +46,17 @@ const COMMANDS: Record<string, string> = {
   --duration) prints \`show probe NAME detail\` for each probe.
   JSON: { "instances": [ { "probe", "farm", "rserver", "address", "port", "state", "cause", "latencyMs", "lastStatus" } ] }.`,
   run: `acesim run FILE [--map FROM/LEN=TO/LEN]… [--port-offset N] [--transparency bind-client|none|proxy-protocol]
-           [--log-level L] [--context NAME]
+           [--log-level L] [--context NAME] [--l7]
 
   Listens on every in-service VIP (a multi-match class with \`loadbalance vip inservice\` in a
   service-policy of an interface that is not shut down), applies the interface's \`access-group
   input\` ACL to new flows, runs the probes, and forwards each new TCP connection or UDP flow to the
   node the server farm and sticky table choose. bind-client transparency (the default when every VIP
   is on loopback) makes the node see the client's own address; see docs/transparency.md.
+  A VIP whose load-balance policy needs HTTP (\`policy-map type loadbalance http\`, \`insert-http\`,
+  a \`class-map type http loadbalance\`) is served at L7: each request is load-balanced on its own,
+  with X-Forwarded-For, Forwarded and the policy's \`insert-http\` headers; 503 when no server,
+  502 when the node fails. --l7 serves every TCP VIP at L7 except port 443 (HTTPS stays L4).
   Prints one line per VIP listener and per rserver state, runs until SIGINT/SIGTERM, then drains.
   Exit 1 when the config has errors, 2 for usage errors or a listener that cannot bind.`,
   simulate: `acesim simulate [CONFIG] --scenario FILE [--runs N] [--seed S] [--set KEY=VALUE]… [--format text|json]

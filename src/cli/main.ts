@@ -59,14 +59,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runExport(io, positionals[0] === undefined ? o : { ...o, file: positionals[0] });
       }
       case 'run': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, transparency: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, context: { type: 'string' } } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, transparency: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, context: { type: 'string' }, l7: { type: 'boolean', default: false } } });
         if (positionals.length !== 1) return usage(io, 'run takes one config file');
         const ac = new AbortController();
         const stop = (): void => ac.abort();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         try {
-          return await runRun(io, { file: positionals[0], maps: values.map, portOffset: Number(values['port-offset']), logLevel: values['log-level'], ...(values.transparency !== undefined ? { transparency: values.transparency } : {}), ...(values.context !== undefined ? { context: values.context } : {}) }, ac.signal);
+          return await runRun(io, { file: positionals[0], maps: values.map, portOffset: Number(values['port-offset']), logLevel: values['log-level'], ...(values.transparency !== undefined ? { transparency: values.transparency } : {}), ...(values.context !== undefined ? { context: values.context } : {}), ...(values.l7 ? { l7: true } : {}) }, ac.signal);
         } finally {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);

@@ -17,6 +17,8 @@ export interface RunOptions extends MapOptions {
   transparency?: string;
   logLevel?: string;
   context?: string;
+  /** `--l7`: serve every TCP VIP except port 443 with the L7 HTTP proxy. */
+  l7?: boolean;
   /** Test hooks: runtime overrides (timeouts, prober, drain). */
   runtime?: Partial<Omit<RuntimeOptions, 'model' | 'clock'>>;
   /** Called once the listeners are up (tests learn the ports here). */
@@ -64,6 +66,9 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
     logger,
     onLine: (l) => io.out(l),
     ...(opts.context !== undefined ? { context: opts.context } : {}),
+    ...(opts.l7 === true ? { l7: true } : {}),
+    // HTTPS stays passthrough wherever --port-offset moved it.
+    httpsPort: 443 + opts.portOffset,
     ...(opts.transparency !== undefined && isTransparencyMode(opts.transparency) ? { transparency: opts.transparency } : {}),
   });
   if (!created.ok) {

@@ -16,6 +16,8 @@ import { NodeProber } from '../probes/probers/node-prober.js';
 import type { ProbeEvent, Prober } from '../probes/types.js';
 import { aclGate } from '../proxy/acl.js';
 import { nodeNetPorts, type NetPorts } from '../proxy/net-ports.js';
+import { HttpVipListener } from '../proxy/http-proxy.js';
+import { compileInsertRules } from '../proxy/http-policy.js';
 import { TcpVipListener } from '../proxy/tcp-proxy.js';
 import { defaultTransparency, type TransparencyMode } from '../proxy/transparency.js';
 import {
@@ -51,6 +53,10 @@ export interface RuntimeOptions {
   drainMs?: number;
   maxListenersPerRange?: number;
   maxUdpFlows?: number;
+  /** Serve every TCP VIP except the HTTPS port with the L7 HTTP proxy (`acesim run --l7`); else only VIPs whose policy needs it. */
+  l7?: boolean;
+  /** The HTTPS port in the mapped model (443 + port offset): always L4 passthrough. Default 443. */
+  httpsPort?: number;
   /** Operator-facing lines (listeners, real states, ACE syslog); the CLI prints them. */
   onLine?: (line: string) => void;
 }
@@ -58,6 +64,8 @@ export interface RuntimeOptions {
 export interface ListenerInfo {
   vip: string;
   protocol: 'tcp' | 'udp';
+  /** The L7 HTTP proxy serves it (else L4). */
+  l7?: boolean;
   address: string;
   port: number;
 }
@@ -103,7 +111,7 @@ export class BalancerRuntime {
     const { clock } = opts;
     this.logger = opts.logger ?? NULL_LOGGER;
     this.line = opts.onLine ?? (() => {});
-    const plan = planVipListeners(context, opts.maxListenersPerRange !== undefined ? { maxPerRange: opts.maxListenersPerRange } : {});
+    const plan = planVipListeners(context, { ...(opts.maxListenersPerRange !== undefined ? { maxPerRange: opts.maxListenersPerRange } : {}), ...(opts.l7 ? { forceL7: true } : {}), ...(opts.httpsPort !== undefined ? { httpsPort: opts.httpsPort } : {}) });
     this.plan = plan.listeners;
     this.warnings = [...plan.warnings];
     if (opts.transparency !== undefined) this.transparency = opts.transparency;
@@ -114,6 +122,9 @@ export class BalancerRuntime {
     }
     if (this.transparency === 'proxy-protocol' && this.plan.some((l) => l.protocol === 'udp')) {
       this.warnings.push('transparency: PROXY protocol exists for TCP only; UDP VIPs forward without the client address (mode none)');
+    }
+    if (this.transparency === 'proxy-protocol' && this.plan.some((l) => l.l7)) {
+      this.warnings.push('transparency: L7 (HTTP) VIPs send no PROXY header; the nodes get the client address in X-Forwarded-For and Forwarded');
     }
     const onListenerError = (err: unknown): void => this.logger.warn({ err: String(err) }, 'event listener failed');
     this.probeBus = new EventBus<ProbeEvent>(clock, onListenerError);
@@ -170,16 +181,17 @@ export class BalancerRuntime {
     const result: StartResult = { listeners: [], failures: [], warnings: [...this.warnings], transparency: this.transparency };
     for (const p of this.plan) {
       const binding = { vipClass: p.vipClass, address: p.address, port: p.port, protocol: p.protocol, acl: aclGate(p.acls), udpFastAge: p.udpFastAge };
-      const listener: VipListener =
-        p.protocol === 'tcp'
+      const listener: VipListener = p.l7
+        ? new HttpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, { inserts: compileInsertRules(ctx, p.lbPolicy) })
+        : p.protocol === 'tcp'
           ? new TcpVipListener(binding, { ...base, transparency: this.transparency })
           : new UdpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, this.opts.maxUdpFlows !== undefined ? { maxFlows: this.opts.maxUdpFlows } : {});
       try {
         const a = await listener.listen();
-        const info: ListenerInfo = { vip: p.vipClass, protocol: p.protocol, address: a.address, port: a.port };
+        const info: ListenerInfo = { vip: p.vipClass, protocol: p.protocol, address: a.address, port: a.port, ...(p.l7 ? { l7: true } : {}) };
         this.listeners.push({ info, listener });
         result.listeners.push(info);
-        this.line(`VIP ${p.vipClass} ${p.protocol} ${a.address}:${a.port} listening (policy ${p.policy}, vlan ${p.vlans.join(',')}, farm ${p.farms.join(', ') || '-'})`);
+        this.line(`VIP ${p.vipClass} ${p.protocol} ${a.address}:${a.port} listening${p.l7 ? ' L7 http' : ''} (policy ${p.policy}, vlan ${p.vlans.join(',')}, farm ${p.farms.join(', ') || '-'})`);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? String(err);
         result.failures.push({ vip: p.vipClass, protocol: p.protocol, address: p.address, port: p.port, error: code });

@@ -5,6 +5,7 @@
 import type { ContextModel, VlanInterface } from '../config/model.js';
 import { resolveVips, type ResolvedVip } from '../config/vips.js';
 import { compileAcl, type CompiledAcl } from '../proxy/acl.js';
+import { policyNeedsL7 } from '../proxy/http-policy.js';
 
 export const DEFAULT_MAX_LISTENERS_PER_RANGE = 64;
 
@@ -20,6 +21,10 @@ export interface PlannedListener {
   acls: (CompiledAcl | undefined)[];
   udpFastAge: boolean;
   farms: string[];
+  /** The VIP's load-balance policy (for `insert-http`). */
+  lbPolicy?: string;
+  /** Served by the L7 HTTP proxy (TCP only, never port 443). */
+  l7: boolean;
 }
 
 export interface VipPlan {
@@ -43,7 +48,16 @@ function portsOf(v: ResolvedVip, cap: number, warnings: string[]): number[] | un
   return undefined;
 }
 
-export function planVipListeners(ctx: ContextModel, opts: { maxPerRange?: number } = {}): VipPlan {
+/** HTTPS stays L4 passthrough: acesim does not terminate TLS. */
+export const L7_EXCLUDED_PORT = 443;
+
+/**
+ * `forceL7` (`acesim run --l7`): every TCP VIP except the HTTPS port is served at L7.
+ * `httpsPort`: the HTTPS port as it is in the (possibly mapped) model — 443 plus any
+ * `--port-offset`, so HTTPS stays passthrough in a lab that shifts every port.
+ */
+export function planVipListeners(ctx: ContextModel, opts: { maxPerRange?: number; forceL7?: boolean; httpsPort?: number } = {}): VipPlan {
+  const httpsPort = opts.httpsPort ?? L7_EXCLUDED_PORT;
   const cap = Math.max(1, opts.maxPerRange ?? DEFAULT_MAX_LISTENERS_PER_RANGE);
   const warnings: string[] = [];
   const listeners: PlannedListener[] = [];
@@ -87,6 +101,10 @@ export function planVipListeners(ctx: ContextModel, opts: { maxPerRange?: number
     const noAcl = ifaces.filter((i) => !i.accessGroups.some((a) => a.direction === 'input'));
     if (noAcl.length === ifaces.length) warnings.push(`${where}: no interface applying it has \`access-group input\` — the ACE denies all its traffic`);
     const protocols: ('tcp' | 'udp')[] = v.protocol === 'any' ? ['tcp', 'udp'] : [v.protocol];
+    const wantsL7 = opts.forceL7 === true || policyNeedsL7(ctx, v.lbPolicy);
+    if (wantsL7 && protocols.includes('tcp') && ports.includes(httpsPort) && opts.forceL7 !== true) {
+      warnings.push(`${where}: its policy needs HTTP (L7) but port ${httpsPort} is HTTPS — acesim does not terminate TLS, so it stays L4 passthrough`);
+    }
     for (const protocol of protocols) {
       for (const port of ports) {
         const k = `${protocol}|${v.address}|${port}`;
@@ -106,6 +124,8 @@ export function planVipListeners(ctx: ContextModel, opts: { maxPerRange?: number
           acls: ifaces.map(aclOf),
           udpFastAge: v.vipClass.udpFastAge,
           farms: v.farms,
+          ...(v.lbPolicy !== undefined ? { lbPolicy: v.lbPolicy } : {}),
+          l7: wantsL7 && protocol === 'tcp' && port !== httpsPort,
         });
       }
     }

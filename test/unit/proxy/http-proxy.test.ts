@@ -1,0 +1,138 @@
+// The L7 listener against a scripted balancer on loopback: connect failure →
+// reportFailure, reselect once → served; a second failure → 502; no server →
+// 503; the request info reaches select(); open/close exactly once per attempt;
+// a POST with a body is not replayed (502 at once).
+import t from 'tap';
+import http from 'node:http';
+import net from 'node:net';
+import { once } from 'node:events';
+import { RealClock } from '../../../src/core/real-clock.js';
+import type { Decision, ExistingFlowAction, Flow, HttpRequestInfo, ServerDecision } from '../../../src/farm/types.js';
+import { HttpVipListener } from '../../../src/proxy/http-proxy.js';
+import { nodeNetPorts } from '../../../src/proxy/net-ports.js';
+import { NULL_LOGGER, type BalancerPort, type ProxyDeps, type VipBinding } from '../../../src/proxy/types.js';
+
+/** The assertions the helpers need (a subtest or the root). */
+type Test = Pick<typeof t, 'same' | 'equal' | 'teardown'>;
+
+const VIP = '127.0.203.40';
+const LIVE = '127.0.203.11';
+const DEAD = '127.0.203.12';
+
+const server = (address: string, port: number, rserver: string): ServerDecision => ({
+  kind: 'server', farm: 'F', rserver, address, port, stickyHit: false, viaBackupFarm: false, viaBackupRserver: false, realId: 0, actionId: 0, stickyGroup: -1, stickyHi: 0, stickyLo: 0,
+});
+
+class ScriptedBalancer implements BalancerPort {
+  log: string[] = [];
+  requests: (HttpRequestInfo | undefined)[] = [];
+  open = (d: Decision): void => void this.log.push(`open ${d.kind === 'server' ? d.rserver : d.kind}`);
+  close = (d: Decision): void => void this.log.push(`close ${d.kind === 'server' ? d.rserver : d.kind}`);
+  reportFailure = (d: ServerDecision): void => void this.log.push(`fail ${d.rserver}`);
+  constructor(
+    public first: () => Decision,
+    public second: () => Decision,
+  ) {}
+  select = (_v: string, _f: Flow, r?: HttpRequestInfo): Decision => {
+    this.requests.push(r);
+    return this.first();
+  };
+  reselect = (_f: Flow, d: ServerDecision): Decision => {
+    this.log.push(`reselect after ${d.rserver}`);
+    return this.second();
+  };
+  existingFlowAction = (): ExistingFlowAction => ({ kind: 'keep' });
+}
+
+const permitAll: VipBinding['acl'] = () => ({ permit: true, acl: 'ALL', line: 1 });
+const deps = (balancer: BalancerPort): ProxyDeps => ({ clock: new RealClock(), net: nodeNetPorts, balancer, logger: NULL_LOGGER, transparency: 'bind-client', timeouts: { tcpIdleMs: 60_000, udpIdleMs: 60_000, connectTimeoutMs: 1000 } });
+
+async function freePort(address: string): Promise<number> {
+  const s = net.createServer();
+  s.listen(0, address);
+  await once(s, 'listening');
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+async function node(t: Test): Promise<{ port: number; seen: string[] }> {
+  const seen: string[] = [];
+  const s = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url} from ${req.socket.remoteAddress}`);
+    res.end('live\n');
+  });
+  s.listen(0, LIVE);
+  await once(s, 'listening');
+  t.teardown(() => {
+    s.closeAllConnections();
+    return new Promise<void>((r) => s.close(() => r()));
+  });
+  return { port: (s.address() as net.AddressInfo).port, seen };
+}
+
+async function listener(t: Test, b: BalancerPort): Promise<{ l: HttpVipListener; port: number }> {
+  const l = new HttpVipListener({ vipClass: 'V', address: VIP, port: 0, protocol: 'tcp', acl: permitAll }, deps(b));
+  const a = await l.listen();
+  t.teardown(() => l.close(100));
+  return { l, port: a.port };
+}
+
+function send(port: number, path: string, method = 'GET', body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: VIP, port, path, method, localAddress: '127.0.100.20', agent: false, headers: body !== undefined ? { 'content-type': 'text/plain' } : {} }, (res) => {
+      let b = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (b += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+t.test('connect failure: reselect once, then served; accounting per attempt', async (t) => {
+  const n = await node(t);
+  const dead = await freePort(DEAD);
+  const b = new ScriptedBalancer(() => server(DEAD, dead, 'dead'), () => server(LIVE, n.port, 'live'));
+  const { l, port } = await listener(t, b);
+  const r = await send(port, '/x?q=1');
+  t.same(r, { status: 200, body: 'live\n' });
+  t.same(n.seen, ['GET /x?q=1 from 127.0.100.20']);
+  t.same(b.log, ['open dead', 'close dead', 'fail dead', 'reselect after dead', 'open live', 'close live']);
+  t.equal(b.requests[0]?.method, 'GET');
+  t.equal(b.requests[0]?.url, '/x?q=1');
+  t.equal(b.requests[0]?.headers?.['host'], `${VIP}:${port}`);
+  t.equal(l.counters.reassigned, 1);
+  t.equal(l.counters.connectFailures, 1);
+});
+
+t.test('second failure → 502 with the reason; no server → 503', async (t) => {
+  const dead = await freePort(DEAD);
+  const b = new ScriptedBalancer(() => server(DEAD, dead, 'dead'), () => server(DEAD, dead, 'dead2'));
+  const { l, port } = await listener(t, b);
+  const r = await send(port, '/');
+  t.equal(r.status, 502);
+  t.match(r.body, /^502 Bad Gateway: rserver dead2 .*ECONNREFUSED/);
+  t.same(b.log, ['open dead', 'close dead', 'fail dead', 'reselect after dead', 'open dead2', 'close dead2', 'fail dead2']);
+  t.equal(l.http.badGateway, 1);
+
+  b.first = () => ({ kind: 'no-server', reason: 'farm-down' });
+  const s = await send(port, '/');
+  t.equal(s.status, 503);
+  t.match(s.body, /no server for this request \(farm-down\)/);
+  b.first = () => ({ kind: 'drop', reason: 'policy-drop' });
+  t.match((await send(port, '/')).body, /policy-drop/);
+  t.equal(l.http.noServer, 2);
+});
+
+t.test('a request with a body is not replayed to another real', async (t) => {
+  const dead = await freePort(DEAD);
+  const n = await node(t);
+  const b = new ScriptedBalancer(() => server(DEAD, dead, 'dead'), () => server(LIVE, n.port, 'live'));
+  const { port } = await listener(t, b);
+  const r = await send(port, '/post', 'POST', 'payload');
+  t.equal(r.status, 502);
+  t.same(b.log, ['open dead', 'close dead', 'fail dead']);
+  t.same(n.seen, []);
+});
