@@ -197,7 +197,8 @@ export class HttpVipListener implements VipListener {
     const key = `${d.address}:${d.port}`;
     let a = this.agents.get(key);
     if (a === undefined) {
-      a = new http.Agent({ keepAlive: true, maxFreeSockets: 16 });
+      // Keep as many idle upstream sockets as clients can have requests in flight, or every burst reconnects.
+      a = new http.Agent({ keepAlive: true, maxFreeSockets: 256 });
       const net = this.deps.net;
       // Upstream sockets through the NetPorts seam; the Agent pools them per (host, port, localAddress).
       a.createConnection = (o) => {

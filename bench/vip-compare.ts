@@ -1,0 +1,220 @@
+// The VIP side by side with HAProxy (issue 5): the same two loopback backends
+// reached directly, through HAProxy 2.6 (Debian) and through `acesim run`, L4
+// TCP and L7 HTTP, driven by wrk with 50 keep-alive connections, in one run.
+// Installs haproxy and wrk with apt-get when missing; every process it starts
+// it stops by PID. Writes its section of docs/BENCHMARKS.md.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeSection } from './lib/report.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DURATION_S = Number(process.argv[2] ?? 10);
+const children: ChildProcess[] = [];
+
+function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+function ensureTools(): void {
+  const missing = ['haproxy', 'wrk'].filter((c) => !have(c));
+  if (missing.length === 0) return;
+  console.log(`installing ${missing.join(', ')} with apt-get`);
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (r.status !== 0) throw new Error(`could not install ${missing.join(', ')}`);
+}
+
+function start(cmd: string, args: string[]): ChildProcess {
+  const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(c);
+  return c;
+}
+
+function stopAll(): void {
+  for (const c of children) if (c.pid !== undefined && c.exitCode === null) c.kill('SIGTERM');
+}
+
+async function waitPort(host: string, port: number, ms = 10_000): Promise<void> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = connect(port, host, () => {
+        s.destroy();
+        res(true);
+      });
+      s.on('error', () => res(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${host}:${port} did not open within ${ms} ms`);
+}
+
+interface WrkResult {
+  rps: number;
+  p99Ms: number;
+  errors: number;
+}
+
+function parseDuration(s: string): number {
+  const m = /([\d.]+)(us|ms|s)/.exec(s);
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+function wrk(url: string): WrkResult {
+  const r = spawnSync('wrk', ['-t2', '-c50', `-d${DURATION_S}s`, '--latency', url], { encoding: 'utf8' });
+  const out = r.stdout ?? '';
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const p99 = /\s99%\s+(\S+)/.exec(out)?.[1];
+  const errs = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1];
+  const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = Number(errs ?? 0) + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { rps, p99Ms: p99 ? parseDuration(p99) : NaN, errors };
+}
+
+async function main(): Promise<void> {
+  ensureTools();
+  const dir = mkdtempSync(join(tmpdir(), 'acesim-vip-bench-'));
+  const B1 = '127.0.51.1';
+  const B2 = '127.0.51.2';
+  const BPORT = 18080;
+  // Backends: keep-alive HTTP servers answering a small fixed body, in their own process.
+  const backendJs = join(dir, 'backends.mjs');
+  writeFileSync(backendJs, `import http from 'node:http';\nfor (const a of ['${B1}', '${B2}']) http.createServer((q, r) => { r.setHeader('content-type', 'text/plain'); r.end('ok from ' + a + '\\n'); }).listen(${BPORT}, a);\n`);
+  start(process.execPath, [backendJs]);
+
+  // HAProxy: the same farm, L4 (mode tcp) and L7 (mode http), round robin, health checks off.
+  const hcfg = join(dir, 'haproxy.cfg');
+  writeFileSync(
+    hcfg,
+    [
+      'global',
+      '  maxconn 4096',
+      'defaults',
+      '  timeout connect 5s',
+      '  timeout client 30s',
+      '  timeout server 30s',
+      'frontend l4',
+      '  mode tcp',
+      '  bind 127.0.53.1:18081',
+      '  default_backend farm_tcp',
+      'backend farm_tcp',
+      '  mode tcp',
+      '  balance roundrobin',
+      `  server s1 ${B1}:${BPORT}`,
+      `  server s2 ${B2}:${BPORT}`,
+      'frontend l7',
+      '  mode http',
+      '  bind 127.0.53.2:18082',
+      '  option http-keep-alive',
+      '  option forwardfor',
+      '  default_backend farm_http',
+      'backend farm_http',
+      '  mode http',
+      '  balance roundrobin',
+      `  server s1 ${B1}:${BPORT}`,
+      `  server s2 ${B2}:${BPORT}`,
+      '',
+    ].join('\n'),
+  );
+  start('haproxy', ['-f', hcfg, '-db']);
+
+  // acesim: two VIPs on the same farm; the L7 one through an http load-balance policy.
+  const conf = join(dir, 'bench.conf');
+  writeFileSync(
+    conf,
+    [
+      'access-list ALL line 8 extended permit ip any any',
+      'probe tcp T',
+      `  port ${BPORT}`,
+      `rserver host S1`,
+      `  ip address ${B1}`,
+      '  inservice',
+      `rserver host S2`,
+      `  ip address ${B2}`,
+      '  inservice',
+      'serverfarm host FARM',
+      '  probe T',
+      `  rserver S1 ${BPORT}`,
+      '    inservice',
+      `  rserver S2 ${BPORT}`,
+      '    inservice',
+      'class-map match-all VIP-L4',
+      '  match virtual-address 127.0.52.1 tcp eq 18081',
+      'class-map match-all VIP-L7',
+      '  match virtual-address 127.0.52.2 tcp eq 18082',
+      'policy-map type loadbalance first-match LB-L4',
+      '  class class-default',
+      '    serverfarm FARM',
+      'policy-map type loadbalance http first-match LB-L7',
+      '  class class-default',
+      '    serverfarm FARM',
+      'policy-map multi-match VIPS',
+      '  class VIP-L4',
+      '    loadbalance vip inservice',
+      '    loadbalance policy LB-L4',
+      '  class VIP-L7',
+      '    loadbalance vip inservice',
+      '    loadbalance policy LB-L7',
+      'interface vlan 100',
+      '  access-group input ALL',
+      '  service-policy input VIPS',
+      '  no shutdown',
+      '',
+    ].join('\n'),
+  );
+  start(process.execPath, [resolve(ROOT, 'dist/src/cli/main.js'), 'run', conf, '--transparency', 'none', '--log-level', 'warn']);
+
+  await waitPort(B1, BPORT);
+  await waitPort(B2, BPORT);
+  await waitPort('127.0.53.1', 18081);
+  await waitPort('127.0.53.2', 18082);
+  await waitPort('127.0.52.1', 18081);
+  await waitPort('127.0.52.2', 18082);
+
+  const rows: [string, WrkResult][] = [];
+  const run = (label: string, url: string) => {
+    console.log(`wrk ${DURATION_S}s: ${label}`);
+    rows.push([label, wrk(url)]);
+  };
+  run('direct to one backend', `http://${B1}:${BPORT}/`);
+  run('HAProxy 2.6, L4 (mode tcp)', 'http://127.0.53.1:18081/');
+  run('acesim, L4 TCP VIP', 'http://127.0.52.1:18081/');
+  run('HAProxy 2.6, L7 (mode http)', 'http://127.0.53.2:18082/');
+  run('acesim, L7 HTTP VIP (http-proxy-3)', 'http://127.0.52.2:18082/');
+  stopAll();
+
+  const get = (l: string) => rows.find((r) => r[0] === l)![1];
+  const l4 = get('acesim, L4 TCP VIP').rps / get('HAProxy 2.6, L4 (mode tcp)').rps;
+  const l7 = get('acesim, L7 HTTP VIP (http-proxy-3)').rps / get('HAProxy 2.6, L7 (mode http)').rps;
+  const body = `wrk 4.1 (Debian), 2 threads, 50 keep-alive connections, ${DURATION_S} s per row, all on loopback on this
+2-core machine (wrk, the proxy, and the two Node.js backends share the cores). Both proxies balance round robin
+over the same two backends without health checks in the path; acesim runs \`acesim run\` with transparency none.
+
+| target | requests/s | p99 latency | errors |
+|---|---|---|---|
+${rows.map(([l, r]) => `| ${l} | ${Math.round(r.rps).toLocaleString('en')} | ${r.p99Ms.toFixed(2)} ms | ${r.errors} |`).join('\n')}
+
+| ratio | value | target | pass |
+|---|---|---|---|
+| acesim L4 / HAProxy L4 | ${l4.toFixed(2)} | ≥ 0.9 | ${l4 >= 0.9 ? 'PASS' : 'FAIL'} |
+| acesim L7 / HAProxy L7 | ${l7.toFixed(2)} | ≥ 0.5 | ${l7 >= 0.5 ? 'PASS' : 'FAIL'} |
+
+UDP (datagrams/s, loss at 20k/s) is not measured yet.
+Load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`;
+  writeSection('vip-compare', 'The VIP vs HAProxy (bench/vip-compare.ts, issue 5)', body);
+  console.log(body);
+}
+
+process.on('exit', stopAll);
+main().catch((e: unknown) => {
+  stopAll();
+  console.error(`vip-compare: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});
