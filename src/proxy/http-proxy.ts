@@ -12,10 +12,9 @@ import type { Duplex } from 'node:stream';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import type { CancelTimer } from '../core/clock.js';
 import type { Decision, Flow, HttpRequestInfo, ServerDecision } from '../farm/types.js';
-import { parseIpv4 } from '../sticky/ip.js';
-import { resetSocket } from './tcp-proxy.js';
+import { admitTcp, resetSocket } from './tcp-admission.js';
 import type { InsertRules } from './http-policy.js';
-import { plainIpv4, upstreamLocalAddress } from './transparency.js';
+import { upstreamLocalAddress } from './transparency.js';
 import { newCounters, type ProxyDeps, type VipBinding, type VipListener } from './types.js';
 import type { TcpServerHandle } from './net-ports.js';
 
@@ -103,27 +102,9 @@ export class HttpVipListener implements VipListener {
   // ---------------------------------------------------------------- connections
 
   private accept(client: Socket): void {
-    client.on('error', () => {});
-    const clientIp = plainIpv4(client.remoteAddress);
-    const clientPort = client.remotePort;
-    if (this.closing || clientIp === undefined || clientPort === undefined) {
-      resetSocket(client);
-      return;
-    }
-    this.counters.flows++;
-    const vipIp = plainIpv4(client.localAddress) ?? this.binding.address;
-    const vipPort = client.localPort ?? this.binding.port;
-    const src = parseIpv4(clientIp);
-    const dst = parseIpv4(vipIp);
     // The ACL applies per connection, as on the ACE (a new flow), not per request.
-    const verdict = this.binding.acl({ protocol: 'tcp', src: src < 0 ? 0 : src, srcPort: clientPort, dst: dst < 0 ? 0 : dst, dstPort: vipPort });
-    if (!verdict.permit) {
-      this.counters.aclDenied++;
-      this.deps.logger.debug({ vip: this.binding.vipClass, client: `${clientIp}:${clientPort}`, verdict }, 'flow denied by ACL');
-      resetSocket(client);
-      return;
-    }
-    const flow: Flow = { clientIp, clientPort, vipIp, vipPort, protocol: 'tcp', ...(src >= 0 ? { clientIpNum: src } : {}), ...(dst >= 0 ? { vipIpNum: dst } : {}) };
+    const flow = admitTcp(client, this.binding, this.deps, this.counters, this.closing);
+    if (flow === undefined) return;
     this.flows.set(client, flow);
     this.sockets.set(client, 0);
     this.counters.active++;

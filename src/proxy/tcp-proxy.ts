@@ -5,10 +5,10 @@
 // failure path ends in a reset. Timebase: injected Clock (connect, idle, drain).
 import type { Socket } from 'node:net';
 import type { ServerDecision, Flow } from '../farm/types.js';
-import { parseIpv4 } from '../sticky/ip.js';
 import type { CancelTimer } from '../core/clock.js';
 import { IdleTimer } from './idle-timer.js';
-import { plainIpv4, proxyProtocolV1, upstreamLocalAddress } from './transparency.js';
+import { proxyProtocolV1, upstreamLocalAddress } from './transparency.js';
+import { admitTcp, resetSocket } from './tcp-admission.js';
 import { newCounters, type ProxyDeps, type VipBinding, type VipListener } from './types.js';
 import type { TcpServerHandle } from './net-ports.js';
 
@@ -26,14 +26,7 @@ interface Conn {
 }
 
 /** Sends RST and destroys; safe on sockets that are already gone. */
-export function resetSocket(s: Socket | undefined): void {
-  if (s === undefined || s.destroyed) return;
-  try {
-    s.resetAndDestroy();
-  } catch {
-    s.destroy();
-  }
-}
+export { resetSocket } from './tcp-admission.js';
 
 export class TcpVipListener implements VipListener {
   readonly counters = newCounters();
@@ -55,32 +48,13 @@ export class TcpVipListener implements VipListener {
   // ---------------------------------------------------------------- new flows
 
   private accept(client: Socket): void {
-    // An error listener first: a client reset must never become an uncaught exception.
-    client.on('error', () => {});
-    const clientIp = plainIpv4(client.remoteAddress);
-    const clientPort = client.remotePort;
-    if (this.closing || clientIp === undefined || clientPort === undefined) {
-      resetSocket(client);
-      return;
-    }
-    this.counters.flows++;
-    const vipIp = plainIpv4(client.localAddress) ?? this.binding.address;
-    const vipPort = client.localPort ?? this.binding.port;
-    const src = parseIpv4(clientIp);
-    const dst = parseIpv4(vipIp);
-    const verdict = this.binding.acl({ protocol: 'tcp', src: src < 0 ? 0 : src, srcPort: clientPort, dst: dst < 0 ? 0 : dst, dstPort: vipPort });
-    if (!verdict.permit) {
-      this.counters.aclDenied++;
-      this.deps.logger.debug({ vip: this.binding.vipClass, client: `${clientIp}:${clientPort}`, verdict }, 'flow denied by ACL');
-      resetSocket(client);
-      return;
-    }
-    const flow: Flow = { clientIp, clientPort, vipIp, vipPort, protocol: 'tcp', ...(src >= 0 ? { clientIpNum: src } : {}), ...(dst >= 0 ? { vipIpNum: dst } : {}) };
+    const flow = admitTcp(client, this.binding, this.deps, this.counters, this.closing);
+    if (flow === undefined) return;
     const d = this.deps.balancer.select(this.binding.vipClass, flow);
     if (d.kind !== 'server') {
       // drop → RST (§6.2); forward has no original destination to route to behind a proxy.
       this.counters.dropped++;
-      this.deps.logger.debug({ vip: this.binding.vipClass, client: `${clientIp}:${clientPort}`, decision: d }, 'flow not load-balanced');
+      this.deps.logger.debug({ vip: this.binding.vipClass, client: `${flow.clientIp}:${flow.clientPort}`, decision: d }, 'flow not load-balanced');
       resetSocket(client);
       return;
     }
