@@ -7,7 +7,7 @@ import { disabledProbeState, initialProbeState, memberProbeVerdict, step } from 
 import type { ProbeCounters, ProbeInput, ProbeInstanceState, StepConfig } from './probe-state.js';
 import { probeOptions } from './options.js';
 import type { ProbeOptions } from './options.js';
-import type { ProbeCause, ProbeEvent, ProbeHealth, ProbeInstance, ProbeInstanceKey, ProbeMemberRef, ProbeResult, Prober } from './types.js';
+import type { ProbeEvent, ProbeHealth, ProbeInstance, ProbeInstanceKey, ProbeMemberRef, ProbeResult, Prober } from './types.js';
 
 /** The part of a pino logger the engine uses (a pino Logger or child satisfies it). */
 export interface ProbeLogger {
@@ -32,26 +32,14 @@ export interface ProbeEngineDeps {
   onLaunch?: (instance: ProbeInstance, dueMs: number, startMs: number) => void;
 }
 
-export interface ProbeSnapshotEntry {
+/** One instance in a snapshot: its identity and a copy of its reducer state (times are monotonic ms;
+ * convert for display with ProbeSnapshot.wallOffsetMs). */
+export type ProbeSnapshotEntry = Omit<ProbeInstanceState, 'lastStartMs'> & {
   id: string;
   key: ProbeInstanceKey;
   members: ProbeMemberRef[];
   enabled: boolean;
-  health: ProbeHealth;
-  counters: ProbeCounters;
-  consecFail: number;
-  consecPass: number;
-  inFlight: boolean;
-  lastCause?: ProbeCause;
-  lastStatus?: number;
-  lastDetail?: string;
-  latencyMs?: number;
-  /** Monotonic ms; convert for display with ProbeSnapshot.wallOffsetMs. */
-  lastProbeMs?: number;
-  lastFailMs?: number;
-  lastActiveMs?: number;
-  nextDueMs?: number;
-}
+};
 
 export interface ProbeSnapshot {
   atMs: number;
@@ -159,25 +147,9 @@ export class ProbeEngine {
     const instances: ProbeSnapshotEntry[] = [];
     for (const e of this.entries.values()) {
       const s = e.state;
-      const row: ProbeSnapshotEntry = {
-        id: e.inst.id,
-        key: e.inst.key,
-        members: e.inst.members,
-        enabled: e.inst.enabled,
-        health: s.health,
-        counters: { ...s.counters },
-        consecFail: s.consecFail,
-        consecPass: s.consecPass,
-        inFlight: s.inFlight,
-      };
-      if (s.lastCause !== undefined) row.lastCause = s.lastCause;
-      if (s.lastStatus !== undefined) row.lastStatus = s.lastStatus;
-      if (s.lastDetail !== undefined) row.lastDetail = s.lastDetail;
-      if (s.latencyMs !== undefined) row.latencyMs = s.latencyMs;
-      if (s.lastProbeMs !== undefined) row.lastProbeMs = s.lastProbeMs;
-      if (s.lastFailMs !== undefined) row.lastFailMs = s.lastFailMs;
-      if (s.lastActiveMs !== undefined) row.lastActiveMs = s.lastActiveMs;
-      if (s.nextDueMs !== undefined) row.nextDueMs = s.nextDueMs;
+      // A shallow copy of the state; counters is the one nested object, so it is copied too.
+      const { lastStartMs: _lastStart, ...state } = s;
+      const row: ProbeSnapshotEntry = { id: e.inst.id, key: e.inst.key, members: e.inst.members, enabled: e.inst.enabled, ...state, counters: { ...s.counters } };
       instances.push(row);
     }
     return { atMs, wallOffsetMs: this.clock.wallNow() - atMs, instances };
