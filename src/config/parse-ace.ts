@@ -189,7 +189,7 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
       const f = stack[failure.frameIdx]!;
       stack.length = failure.frameIdx + 1;
       const e = failure.err;
-      report(e.code, `${failure.kw.words.join(' ')}: ${e.message}`, sl.line, e.col, e.length, e.hint ?? runTogetherHint(allWords(), e) ?? `syntax: ${failure.kw.syntax}`);
+      report(e.code, `${failure.kw.words.join(' ')}: ${e.message}`, sl.line, e.col, e.length, e.hint ?? runTogetherHint(allWords()) ?? `syntax: ${failure.kw.syntax}`);
       const n = node(sl, f.mode, failure.kw.words, 'error');
       attach(f, n);
       const opens = opensMode(failure.kw, f.mode);
@@ -378,12 +378,11 @@ function keywordList(mode: ModeName): string {
 }
 
 /** Lines run together (as text copied out of a PDF) show many keywords in one line. */
-function runTogetherHint(words: readonly string[], e?: ArgError): string | undefined {
+function runTogetherHint(words: readonly string[]): string | undefined {
   if (words.length < 8) return undefined;
   const known = new Set<string>();
   for (const mode of Object.values(MODES)) for (const k of mode.keywords) known.add(k.words[0]!);
   const hits = words.filter((w, i) => i > 0 && known.has(w) && !['any', 'host', 'source', 'ip', 'address', 'tcp', 'udp', 'eq'].includes(w));
   if (hits.length < 3) return undefined;
-  void e;
   return `this line holds ${words.length} words including the keywords ${[...new Set(hits)].slice(0, 5).map((w) => `\`${w}\``).join(', ')}: it looks like several commands run together (text copied from a PDF?); put each command on its own line`;
 }

@@ -156,8 +156,7 @@ export function parseYamlModel(text: string, file: string): Result<Model> {
         const k = isScalar(pair.key) ? String(pair.key.value) : '';
         o[k] = plain(pair.value as YamlNode, k);
       }
-      if ('name' in o && !('pos' in o)) o.pos = posOf(n);
-      else if (!('pos' in o)) o.pos = posOf(n);
+      if (!('pos' in o)) o.pos = posOf(n);
       return o;
     }
     return undefined;
