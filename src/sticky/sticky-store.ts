@@ -20,7 +20,7 @@ export const STICKY_SWEEP_GRANULARITY_MS = 1_000;
 const INITIAL_ENTRIES = 1024;
 const F_USED = 1;
 const F_STATIC = 2;
-const F_DIRTY = 4; // changed locally, not yet acknowledged by the pair link
+const F_DIRTY = 4; // changed locally, not yet handed to the pair link (no bus)
 const F_LISTED = 8; // on its group's ageing list
 
 export type StickyAddress = 'source' | 'destination' | 'both';
@@ -107,6 +107,8 @@ export class StickyStore {
   private exp = new Float64Array(0);
   /** Last use (hit, learn, or end of the last connection). */
   private touch = new Float64Array(0);
+  /** Clock ms when a replicated entry was last published to the pair link. */
+  private sent = new Float64Array(0);
   private conns = new Int32Array(0);
   private prev = new Int32Array(0);
   private next = new Int32Array(0);
@@ -304,9 +306,17 @@ export class StickyStore {
     const e = this.upsert(group, hi, lo, realId);
     if (e < 0) return e;
     const g = this.groups[group]!;
-    if (g.replicate && (this.flags[e]! & F_DIRTY) !== 0) {
+    if (!g.replicate) return e;
+    // A refresh is re-published once half the timeout has passed since the
+    // last publication, so the peer's copy (which ages on its own clock) never
+    // expires while the client is still active here.
+    const now = this.touch[e]!;
+    if ((this.flags[e]! & F_DIRTY) !== 0 || now - this.sent[e]! >= g.timeoutMs / 2) {
       const label = this.realLabels[realId];
       if (this.bus && label) {
+        // Handed to the pair link: a link that is down resynchronizes by bulk on join.
+        this.sent[e] = now;
+        this.flags[e] = this.flags[e]! & ~F_DIRTY;
         this.bus.publish({ type: 'sticky.learn', group: g.name, keyHi: hi, keyLo: lo, rserver: label.rserver, port: label.port, farm: label.farm });
       }
     }
@@ -551,6 +561,7 @@ export class StickyStore {
     this.real[e] = realId;
     this.conns[e] = 0;
     this.touch[e] = this.clock.monotonicNow();
+    this.sent[e] = this.touch[e]!;
     this.exp[e] = Infinity;
     this.prev[e] = -1;
     this.next[e] = -1;
@@ -711,6 +722,7 @@ export class StickyStore {
     this.real = copy(this.real, (l) => new Int32Array(l));
     this.exp = copy(this.exp, (l) => new Float64Array(l));
     this.touch = copy(this.touch, (l) => new Float64Array(l));
+    this.sent = copy(this.sent, (l) => new Float64Array(l));
     this.conns = copy(this.conns, (l) => new Int32Array(l));
     this.prev = copy(this.prev, (l) => new Int32Array(l));
     this.next = copy(this.next, (l) => new Int32Array(l));

@@ -174,12 +174,29 @@ t.test('touchLocal marks and announces replicated entries; touchRemote does not 
   const g = store.addGroup({ name: 'R', address: 'source', netmask: 0xffffffff, timeoutMs: MIN, timeoutActiveconns: false, replicate: true });
   store.touchLocal(g, 0, 1, r1);
   t.match(events.filter((e) => e.type === 'sticky.learn'), [{ group: 'R', keyLo: 1, rserver: 'RS1', port: 80 }]);
-  t.ok(store.entries(g)[0]!.dirty);
+  t.notOk(store.entries(g)[0]!.dirty, 'handed to the bus');
   store.touchRemote(g, 0, 2, r2);
   store.touchRemote(g, 0, 1, r2);
   t.equal(events.filter((e) => e.type === 'sticky.learn').length, 1, 'no echo of remote updates');
   t.equal(store.realOf(store.find(g, 0, 1)), r2, 'remote update applied');
   t.notOk(store.entries(g).some((e) => e.dirty));
+});
+
+t.test('a refreshed replicated entry is re-published once half its timeout has passed, not on every hit', async (t) => {
+  const { clock, store, r1, events } = setup();
+  const g = store.addGroup({ name: 'R', address: 'source', netmask: 0xffffffff, timeoutMs: 10 * MIN, timeoutActiveconns: false, replicate: true });
+  const learns = (): number => events.filter((e) => e.type === 'sticky.learn').length;
+  store.touchLocal(g, 0, 1, r1);
+  t.equal(learns(), 1);
+  clock.advance(4 * MIN);
+  store.touchLocal(g, 0, 1, r1);
+  t.equal(learns(), 1, 'refresh before half the timeout: nothing sent');
+  clock.advance(1 * MIN);
+  store.touchLocal(g, 0, 1, r1);
+  t.equal(learns(), 2, 'refresh at half the timeout: sent again');
+  clock.advance(1 * MIN);
+  store.touchLocal(g, 0, 1, r1);
+  t.equal(learns(), 2, 'the clock restarts at the last publication');
 });
 
 t.test('no timers remain once the table is empty', async (t) => {
