@@ -9,11 +9,11 @@ import { emptyContext, emptyModel } from './defaults.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import { DIAGNOSTIC_CODES } from './diagnostics.js';
 import { didYouMean } from './did-you-mean.js';
-import { MODES, matchKeywords, modesKnowing, type Keyword, type ModeName } from './keywords/index.js';
+import { MODES, keywordWords, matchKeywords, modesKnowing, type Keyword, type ModeName } from './keywords/index.js';
 import type { ApplyCx, Open } from './keywords/types.js';
-import { lexTokens, splitLines, type SourceLine, type Token } from './lexer.js';
+import { SourceText, TokenBuffer, Vocabulary } from './lexer.js';
 import type { ContextModel, Model, Platform, Probe, SourcePos } from './model.js';
-import type { SyntaxTree, TreeNode } from './syntax-tree.js';
+import { ROOT, Tree, type SyntaxTree } from './syntax-tree.js';
 
 export interface ParseOptions {
   platform?: Platform;
@@ -31,7 +31,8 @@ interface Frame {
   indent: number;
   /** A child at a deeper indent has been seen: indentation now delimits the block. */
   childIndented: boolean;
-  node?: TreeNode;
+  /** The line (0-based) of the block's opener in the tree, or ROOT for the top level. */
+  node: number;
   /** For blocks whose opener failed: absorb lines this mode would take, silently. */
   shadowOf?: ModeName;
 }
@@ -40,12 +41,14 @@ interface Frame {
 const EXEC_WORDS = new Set(['exit', 'end', 'show', 'copy', 'write', 'wr', 'configure', 'conf', 'terminal', 'term', 'ping', 'traceroute', 'reload', 'clear', 'debug', 'dir', 'more', 'checkpoint', 'crypto-import']);
 const NOISE_LINE = /^(Generating configuration|Building configuration|Current configuration|Last configuration change|Enter configuration commands)/i;
 const PROMPT = /^[\w.-]+(\/[\w.-]+)?(\([\w-]+\))?[#>]/;
+/** Every word the keyword tables and the noise check compare, recognized without making strings. */
+const VOCABULARY = new Vocabulary([...keywordWords(), ...EXEC_WORDS, 'match']);
 
 export function parseAce(text: string, file: string, opts: ParseOptions = {}): ParseOutput {
-  const lines = splitLines(text);
+  const src = new SourceText(text);
   const model = emptyModel(file, opts.platform ?? 'appliance');
   const diagnostics: Diagnostic[] = [];
-  const roots: TreeNode[] = [];
+  const tree = new Tree(file, src);
   let ctxIndex = 0;
 
   const report = (code: DiagnosticCode, message: string, line: number, col: number, length = 1, hint?: string) => {
@@ -54,20 +57,23 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
     diagnostics.push(d);
   };
 
+  const { count, firsts, indents, starts, ends } = src;
   let commandCount = 0;
   let indentedCount = 0;
-  for (const l of lines) {
-    if (l.start < 0 || l.text.charCodeAt(l.start) === 33) continue; // blank or `!` comment
+  for (let l = 0; l < count; l++) {
+    const first = firsts[l]!;
+    if (first < 0 || text.charCodeAt(first) === 33) continue; // blank or `!` comment
     commandCount++;
-    if (l.indent > 0) indentedCount++;
+    if (indents[l]! > 0) indentedCount++;
   }
   // A file counts as indented when a real share of its lines are; flush-left
   // text (as copied out of a PDF) then relies on the keyword tables alone.
   const fileIndented = indentedCount > 0 && indentedCount >= commandCount * 0.1;
 
-  const stack: Frame[] = [{ mode: 'top', target: model, indent: -1, childIndented: true }];
+  const stack: Frame[] = [{ mode: 'top', target: model, indent: -1, childIndented: true, node: ROOT }];
   const cx = new LineCx(
     model,
+    src,
     file,
     () => ctxIndex,
     report,
@@ -82,55 +88,63 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
     },
   );
   let sawCommand = false;
+  const tb = new TokenBuffer();
+  const args = new Args(tb, 1);
 
-  for (const sl of lines) {
-    if (sl.start < 0 || sl.text.charCodeAt(sl.start) === 33) continue; // blank or `!` comment
-    const lexed = lexTokens(sl);
-    const first = lexed.tokens[0];
-    if (!first) continue;
-    if (lexed.unterminatedAt !== undefined) {
-      report('ACE_UNTERMINATED_QUOTE', 'this double-quoted string is not closed on its line', sl.line, lexed.unterminatedAt, sl.text.length - lexed.unterminatedAt + 1, 'close the quote; ACE strings cannot span lines');
+  for (let l = 0; l < count; l++) {
+    const firstOff = firsts[l]!;
+    if (firstOff < 0 || text.charCodeAt(firstOff) === 33) continue; // blank or `!` comment
+    const line = l + 1;
+    const indent = indents[l]!;
+    tb.lex(text, starts[l]!, firstOff, ends[l]!);
+    if (tb.count === 0) continue;
+    if (tb.unterminatedAt >= 0) {
+      report('ACE_UNTERMINATED_QUOTE', 'this double-quoted string is not closed on its line', line, tb.unterminatedAt, ends[l]! - starts[l]! - tb.unterminatedAt + 1, 'close the quote; ACE strings cannot span lines');
       continue;
     }
-    let tokens: Token[] = lexed.tokens;
-    const lower0 = first.text.toLowerCase();
+    const lower0 = tb.lowerOf(0, VOCABULARY);
 
     // Exec commands and console noise: skipped with a note; exit/end also leave modes as on the CLI.
     // (The regexes run only on lines that could match them: this loop is the parser's hot path.)
-    const c0 = first.text.charCodeAt(0);
+    const c0 = tb.charAt0(0);
     const maybeBanner = c0 >= 65 && c0 <= 90;
     // A prompt (`ace/Admin#`, `ace/Admin(config)#`) is the first token and ends in # or >.
-    const cLast = first.text.charCodeAt(first.text.length - 1);
+    const cLast = tb.lastChar(0);
     const maybePrompt = cLast === 35 || cLast === 62;
-    if (EXEC_WORDS.has(lower0) || (maybeBanner && NOISE_LINE.test(sl.text.trim())) || (maybePrompt && PROMPT.test(first.text))) {
+    if (EXEC_WORDS.has(lower0) || (maybeBanner && NOISE_LINE.test(src.lineText(l).trim())) || (maybePrompt && PROMPT.test(tb.textOf(0)))) {
       if (lower0 === 'exit' && stack.length > 1) stack.pop();
       else if (lower0 === 'end') stack.length = 1;
-      report('ACE_EXEC_NOISE', `skipped \`${sl.text.trim().slice(0, 40)}\`: an exec command or console output, not configuration`, sl.line, first.col, Math.min(first.width, 40));
+      report('ACE_EXEC_NOISE', `skipped \`${src.lineText(l).trim().slice(0, 40)}\`: an exec command or console output, not configuration`, line, tb.col(0), Math.min(tb.width(0), 40));
       continue;
     }
 
-    // Optional line numbers on match lines: `2 match virtual-address …`.
+    // Optional line numbers on match lines: `2 match virtual-address …`; the command then starts at token t0.
     let lineNo: number | undefined;
-    if (c0 >= 48 && c0 <= 57 && /^\d+$/.test(first.text) && tokens.length > 1 && tokens[1]!.text.toLowerCase() === 'match') {
-      lineNo = Number(first.text);
-      if (lineNo < 1 || lineNo > 1024) report('ACE_LINE_NUMBER', `line number ${lineNo} is outside 1–1024`, sl.line, first.col, first.width);
-      tokens = tokens.slice(1);
+    let t0 = 0;
+    if (c0 >= 48 && c0 <= 57 && tb.count > 1 && isDigits(tb.textOf(0)) && tb.lowerOf(1, VOCABULARY) === 'match') {
+      lineNo = Number(tb.textOf(0));
+      if (lineNo < 1 || lineNo > 1024) report('ACE_LINE_NUMBER', `line number ${lineNo} is outside 1–1024`, line, tb.col(0), tb.width(0));
+      t0 = 1;
     }
+    const nTokens = tb.count - t0;
     // Keywords are at most four words long; lower-case only those (the error paths use allWords()).
-    const nWords = tokens.length < 4 ? tokens.length : 4;
+    const nWords = nTokens < 4 ? nTokens : 4;
     const words: string[] = new Array(nWords);
-    for (let w = 0; w < nWords; w++) words[w] = w === 0 && tokens === lexed.tokens ? lower0 : tokens[w]!.text.toLowerCase();
-    const allWords = () => tokens.map((t) => t.text.toLowerCase());
+    for (let w = 0; w < nWords; w++) words[w] = w === 0 && t0 === 0 ? lower0 : tb.lowerOf(t0 + w, VOCABULARY);
     sawCommand = true;
+    const col0 = tb.col(t0);
 
-    makeCx(sl, tokens[0]!.col, lineNo);
-    let chosen: { frameIdx: number; kw: Keyword; value: unknown; wordCount: number } | undefined;
+    aimCx(l, col0, lineNo);
+    // The frame and keyword that took the line (locals, not an object: this runs per line).
+    let chosenIdx = -1;
+    let chosenKw: Keyword | undefined;
+    let chosenValue: unknown;
     let failure: { frameIdx: number; kw: Keyword; err: ArgError } | undefined;
     let rawIdx: number | undefined;
 
     for (let i = stack.length - 1; i >= 0; i--) {
       const f = stack[i]!;
-      const deeper = sl.indent > f.indent;
+      const deeper = indent > f.indent;
       const allowed = i === 0 || deeper || (!f.childIndented && !fileIndented);
       if (!allowed) continue;
       if (f.mode === 'raw') {
@@ -142,46 +156,47 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
         continue;
       }
       for (const k of matchKeywords(f.mode, words)) {
-        const args = new Args(tokens, endCol(tokens, k.words.length), k.words.length);
+        args.aim(endCol(tb, t0, k.words.length), t0 + k.words.length);
         try {
-          const value = k.parse(args, cx, f.target);
-          chosen = { frameIdx: i, kw: k, value, wordCount: k.words.length };
+          chosenValue = k.parse(args, cx, f.target);
+          chosenKw = k;
+          chosenIdx = i;
           break;
         } catch (e) {
           if (!(e instanceof ArgError)) throw e;
           failure ??= { frameIdx: i, kw: k, err: e };
         }
       }
-      if (chosen) break;
+      if (chosenKw) break;
     }
 
-    if (rawIdx !== undefined && !chosen) {
+    if (rawIdx !== undefined && !chosenKw) {
       const f = stack[rawIdx]!;
       if (stack.length !== rawIdx + 1) stack.length = rawIdx + 1;
-      if (sl.indent > f.indent) f.childIndented = true;
+      if (indent > f.indent) f.childIndented = true;
       const block = f.target as { lines?: string[] };
-      block.lines?.push(sl.text.trim());
-      attach(f, node(sl, f.mode, []));
+      block.lines?.push(src.lineText(l).trim());
+      tree.add(l, f.node, 'command', f.mode, NO_WORDS);
       continue;
     }
 
-    if (chosen) {
-      const f = stack[chosen.frameIdx]!;
-      if (stack.length !== chosen.frameIdx + 1) stack.length = chosen.frameIdx + 1;
-      if (sl.indent > f.indent && chosen.frameIdx > 0) f.childIndented = true;
-      const n = node(sl, f.mode, chosen.kw.words);
-      attach(f, n);
-      if (chosen.kw.simulated === false) {
-        report('ACE_UNSIMULATED', `\`${chosen.kw.words.join(' ')}\` is valid ACE; acesim keeps it but does not simulate it`, sl.line, tokens[0]!.col, spanOf(tokens, chosen.wordCount));
+    if (chosenKw) {
+      const kw = chosenKw;
+      const f = stack[chosenIdx]!;
+      if (stack.length !== chosenIdx + 1) stack.length = chosenIdx + 1;
+      if (indent > f.indent && chosenIdx > 0) f.childIndented = true;
+      tree.add(l, f.node, 'command', f.mode, kw.words);
+      if (kw.simulated === false) {
+        report('ACE_UNSIMULATED', `\`${kw.words.join(' ')}\` is valid ACE; acesim keeps it but does not simulate it`, line, col0, spanOf(tb, t0, kw.words.length));
       }
-      if (f.mode === 'probe' && chosen.kw.probeTypes) {
+      if (f.mode === 'probe' && kw.probeTypes) {
         const p = f.target as Probe;
-        if (!chosen.kw.probeTypes.includes(p.type)) {
-          report('ACE_PROBE_TYPE_MISMATCH', `\`${chosen.kw.words.join(' ')}\` is not a ${p.type} probe command on an ACE; kept, but it has no effect`, sl.line, tokens[0]!.col, spanOf(tokens, chosen.wordCount));
+        if (!kw.probeTypes.includes(p.type)) {
+          report('ACE_PROBE_TYPE_MISMATCH', `\`${kw.words.join(' ')}\` is not a ${p.type} probe command on an ACE; kept, but it has no effect`, line, col0, spanOf(tb, t0, kw.words.length));
         }
       }
-      const opened = chosen.kw.apply(chosen.value, f.target, cx) as Open | void;
-      if (isOpen(opened)) stack.push({ mode: opened.mode, target: opened.target, indent: sl.indent, childIndented: false, node: n });
+      const opened = kw.apply(chosenValue, f.target, cx) as Open | void;
+      if (isOpen(opened)) stack.push({ mode: opened.mode, target: opened.target, indent, childIndented: false, node: l });
       continue;
     }
 
@@ -189,68 +204,59 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
       const f = stack[failure.frameIdx]!;
       stack.length = failure.frameIdx + 1;
       const e = failure.err;
-      report(e.code, `${failure.kw.words.join(' ')}: ${e.message}`, sl.line, e.col, e.length, e.hint ?? runTogetherHint(allWords()) ?? `syntax: ${failure.kw.syntax}`);
-      const n = node(sl, f.mode, failure.kw.words, 'error');
-      attach(f, n);
+      report(e.code, `${failure.kw.words.join(' ')}: ${e.message}`, line, e.col, e.length, e.hint ?? runTogetherHint(allWords(tb, t0)) ?? `syntax: ${failure.kw.syntax}`);
+      tree.add(l, f.node, 'error', f.mode, failure.kw.words);
       const opens = opensMode(failure.kw, f.mode);
-      if (opens) stack.push({ mode: 'raw', target: { lines: [] }, indent: sl.indent, childIndented: false, node: n, shadowOf: opens });
+      if (opens) stack.push({ mode: 'raw', target: { lines: [] }, indent, childIndented: false, node: l, shadowOf: opens });
       continue;
     }
 
     // No open mode knows the keyword.
     const inner = stack[stack.length - 1]!;
-    const knowing = modesKnowing(words);
-    if (knowing.length > 0 && stack.every((f) => !knowing.includes(f.mode))) {
-      const phrase = Math.max(...knowing.map((m) => matchKeywords(m, words)[0]?.words.length ?? 1));
-      report('ACE_ORPHAN_COMMAND', `\`${words.slice(0, phrase).join(' ')}\` is a ${knowing.map((m) => MODES[m].prompt).join(' / ')} command, but no such block is open here`, sl.line, tokens[0]!.col, tokens[0]!.width, runTogetherHint(allWords()) ?? `put it under the block it belongs to (${knowing.map(describeMode).join(', ')})`);
-    } else {
-      const candidates = suggestionModes(stack);
-      const dym = suggest(words, candidates);
-      const shown = dym ? words.slice(0, dym.split(' ').length).join(' ') : tokens[0]!.text;
-      let hint = dym ? `did you mean \`${dym}\`?` : runTogetherHint(allWords());
-      if (!hint && first.text.startsWith('```')) hint = 'a Markdown code fence: remove it';
-      if (!hint) hint = `keywords here: ${keywordList(inner.mode === 'raw' ? 'top' : inner.mode)}`;
-      report('ACE_UNKNOWN_KEYWORD', `unknown command \`${shown}\` in ${MODES[inner.mode === 'raw' ? 'top' : inner.mode].prompt} mode`, sl.line, tokens[0]!.col, tokens[0]!.width, hint);
-    }
-    attach(inner, node(sl, inner.mode, [], 'error'));
+    const u = explainUnknown(words, stack, tb, t0);
+    report(u.code, u.message, line, col0, tb.width(t0), u.hint);
+    tree.add(l, inner.node, 'error', inner.mode, NO_WORDS);
   }
 
   if (!sawCommand) report('ACE_EMPTY_CONFIG', 'the file holds no configuration commands', 0, 1);
-  return { tree: { file, lines, roots }, model, diagnostics };
+  return { tree, model, diagnostics };
 
-  function attach(f: Frame, n: TreeNode): void {
-    if (!f.node) roots.push(n);
-    else if (f.node.children === NO_CHILDREN) f.node.children = [n];
-    else f.node.children.push(n);
-  }
-
-  function makeCx(sl: SourceLine, col: number, lineNo: number | undefined): ApplyCx {
+  function aimCx(l: number, col: number, lineNo: number | undefined): void {
     // One object per parse, re-aimed at each line: allocating closures per line
     // was a large share of parse time on big configs.
-    cx.sl = sl;
-    cx.pos = { file, line: sl.line, col };
+    cx.l = l;
+    cx.col = col;
+    cx.posCache = undefined;
     cx.lineNo = lineNo;
     cx.textCache = undefined;
-    return cx;
   }
 }
 
 class LineCx implements ApplyCx {
-  sl!: SourceLine;
-  pos!: SourcePos;
+  /** The current line (0-based). */
+  l = 0;
+  /** Column of the current line's first command word. */
+  col = 1;
+  posCache: SourcePos | undefined;
   lineNo: number | undefined;
   textCache: string | undefined;
 
   constructor(
     readonly model: Model,
+    private readonly src: SourceText,
     private readonly file: string,
     private readonly ctxIndexOf: () => number,
     private readonly doReport: (code: DiagnosticCode, message: string, line: number, col: number, length?: number, hint?: string) => void,
     readonly switchContext: (name: string) => void,
   ) {}
 
+  /** Made on first use: most lines (`port 80`, `inservice`) keep no position. */
+  get pos(): SourcePos {
+    return (this.posCache ??= { file: this.file, line: this.l + 1, col: this.col });
+  }
+
   get text(): string {
-    return (this.textCache ??= this.sl.text.trim());
+    return (this.textCache ??= this.src.lineText(this.l).trim());
   }
 
   ctx(): ContextModel {
@@ -258,34 +264,71 @@ class LineCx implements ApplyCx {
   }
 
   at(col: number): SourcePos {
-    return { file: this.file, line: this.sl.line, col };
+    return { file: this.file, line: this.l + 1, col };
   }
 
   report(code: DiagnosticCode, message: string, col: number, length?: number, hint?: string): void {
-    this.doReport(code, message, this.sl.line, col, length, hint);
+    this.doReport(code, message, this.l + 1, col, length, hint);
   }
 }
 
-/** Shared by every leaf node (most lines): a node gets its own array when its first child arrives. */
-const NO_CHILDREN: TreeNode[] = [];
+/**
+ * The diagnostic for a line no open mode takes: an orphan (a known command
+ * outside its block) or an unknown keyword with a suggestion. Kept out of the
+ * parse loop so its closures do not make the loop allocate per line.
+ */
+function explainUnknown(words: readonly string[], stack: readonly Frame[], tb: TokenBuffer, t0: number): { code: DiagnosticCode; message: string; hint: string } {
+  const inner = stack[stack.length - 1]!;
+  const knowing = modesKnowing(words);
+  if (knowing.length > 0 && stack.every((f) => !knowing.includes(f.mode))) {
+    const phrase = Math.max(...knowing.map((m) => matchKeywords(m, words)[0]?.words.length ?? 1));
+    return {
+      code: 'ACE_ORPHAN_COMMAND',
+      message: `\`${words.slice(0, phrase).join(' ')}\` is a ${knowing.map((m) => MODES[m].prompt).join(' / ')} command, but no such block is open here`,
+      hint: runTogetherHint(allWords(tb, t0)) ?? `put it under the block it belongs to (${knowing.map(describeMode).join(', ')})`,
+    };
+  }
+  const dym = suggest(words, suggestionModes(stack));
+  const shown = dym ? words.slice(0, dym.split(' ').length).join(' ') : tb.textOf(t0);
+  let hint = dym ? `did you mean \`${dym}\`?` : runTogetherHint(allWords(tb, t0));
+  if (!hint && tb.textOf(0).startsWith('```')) hint = 'a Markdown code fence: remove it';
+  if (!hint) hint = `keywords here: ${keywordList(inner.mode === 'raw' ? 'top' : inner.mode)}`;
+  return { code: 'ACE_UNKNOWN_KEYWORD', message: `unknown command \`${shown}\` in ${MODES[inner.mode === 'raw' ? 'top' : inner.mode].prompt} mode`, hint };
+}
+
+/** Every word of the command, lower-cased (error paths only). */
+function allWords(tb: TokenBuffer, t0: number): string[] {
+  const out: string[] = [];
+  for (let j = t0; j < tb.count; j++) out.push(tb.textOf(j).toLowerCase());
+  return out;
+}
+
+/** /^\d+$/ without a regex (runs on every line that starts with a digit). */
+function isDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return s.length > 0;
+}
+
+const NO_WORDS: readonly string[] = [];
 
 function isOpen(v: unknown): v is Open {
   return typeof v === 'object' && v !== null && typeof (v as Open).mode === 'string' && (v as Open).mode in MODES;
 }
 
-function node(sl: SourceLine, mode: ModeName, keyword: readonly string[], kind: 'command' | 'error' = 'command'): TreeNode {
-  return { source: sl, kind, mode, keyword, children: NO_CHILDREN };
+/** The column just after a keyword's words (tokens t0 … t0 + wordCount - 1), for "missing argument" positions. */
+function endCol(tb: TokenBuffer, t0: number, wordCount: number): number {
+  const n = tb.count - t0;
+  const j = t0 + Math.min(wordCount, n) - 1;
+  return j >= t0 ? tb.col(j) + tb.width(j) + 1 : 1;
 }
 
-function endCol(tokens: readonly Token[], wordCount: number): number {
-  const t = tokens[Math.min(wordCount, tokens.length) - 1];
-  return t ? t.col + t.width + 1 : 1;
-}
-
-function spanOf(tokens: readonly Token[], wordCount: number): number {
-  const a = tokens[0]!;
-  const b = tokens[Math.min(wordCount, tokens.length) - 1]!;
-  return b.col + b.width - a.col;
+/** Characters from the command's first word to the end of its keyword's last word. */
+function spanOf(tb: TokenBuffer, t0: number, wordCount: number): number {
+  const j = t0 + Math.min(wordCount, tb.count - t0) - 1;
+  return tb.col(j) + tb.width(j) - tb.col(t0);
 }
 
 /** Which mode a keyword would have opened (for absorbing a failed block's children). */
@@ -337,7 +380,7 @@ function describeMode(m: ModeName): string {
   return names[m] ?? m;
 }
 
-function suggestionModes(stack: Frame[]): ModeName[] {
+function suggestionModes(stack: readonly Frame[]): ModeName[] {
   const out: ModeName[] = [];
   for (let i = stack.length - 1; i >= 0; i--) {
     const m = stack[i]!.mode;

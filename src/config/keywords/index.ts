@@ -71,4 +71,11 @@ export function modesKnowing(words: readonly string[]): ModeName[] {
   return out;
 }
 
+/** Every word of every keyword of every mode (the parser's vocabulary). */
+export function keywordWords(): Set<string> {
+  const out = new Set<string>();
+  for (const mode of Object.values(MODES)) for (const k of mode.keywords) for (const w of k.words) out.add(w);
+  return out;
+}
+
 export type { Keyword, Mode, ModeName } from './types.js';
