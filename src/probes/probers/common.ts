@@ -180,6 +180,12 @@ export function closeProbeSocket(clock: Clock, socket: net.Socket, forced: boole
     socket.resetAndDestroy();
     return;
   }
+  // The peer already sent its FIN and everything was read: our FIN completes the close,
+  // no guard needed (the common case for HTTP with Connection: close; saves a timer per attempt).
+  if (socket.readableEnded) {
+    socket.end();
+    return;
+  }
   const guard = clock.setTimer(1_000, () => socket.destroy());
   socket.once('close', guard);
   socket.resume();

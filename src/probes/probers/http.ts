@@ -1,11 +1,14 @@
-// HTTP and HTTPS probes over undici. acesim opens the TCP connection itself (so
-// `open` bounds exactly the SYN/SYN-ACK) and, for HTTPS, the TLS session, then hands
-// the socket to an undici Client; `receive` bounds TLS handshake + full response on
+// HTTP and HTTPS probes. acesim opens the TCP connection itself (so `open` bounds
+// exactly the SYN/SYN-ACK) and, for HTTPS, the TLS session, then runs the exchange on
+// that socket: an undici Client for HTTPS, the lean wire client (http-wire.ts) for
+// plain HTTP unless told otherwise; `receive` bounds TLS handshake + full response on
 // the injected Clock. Learned hashes live here, per instance id, for the process life.
 import { createHash } from 'node:crypto';
 import tls from 'node:tls';
 import type net from 'node:net';
 import { Client } from 'undici';
+import { wireExchange } from './http-wire.js';
+import type { HttpReply, HttpRequestPlan } from './http-wire.js';
 import { closeProbeSocket, compileRegex, Deadline, errorText, openTcp, result, statusInRanges } from './common.js';
 import type { ProberContext } from './common.js';
 import type { ProbeInstance, ProbeResult } from '../types.js';
@@ -14,11 +17,20 @@ import type { Probe } from '../../config/model.js';
 /** Largest body read for regex/hash checks; the rest is ignored (ACE reads a bounded window too). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Which HTTP/1.1 client plain-HTTP probes use: 'wire' (http-wire.ts, the default:
+ * a quarter of undici's CPU per new connection) or 'undici'. HTTPS always uses undici.
+ */
+export type HttpClientKind = 'wire' | 'undici';
+
 export class HttpProber {
   /** `hash` with no value: MD5 learned from the first response, per instance. */
   private readonly learnedHashes = new Map<string, string>();
 
-  constructor(private readonly ctx: ProberContext) {}
+  constructor(
+    private readonly ctx: ProberContext,
+    private readonly client: HttpClientKind = 'wire',
+  ) {}
 
   learnedHash(instanceId: string): string | undefined {
     return this.learnedHashes.get(instanceId);
@@ -35,23 +47,30 @@ export class HttpProber {
     let socket: net.Socket = tcp;
     let client: Client | undefined;
     try {
-      if (inst.key.probeType === 'https') {
+      const https = inst.key.probeType === 'https';
+      if (https) {
         const secured = await this.handshake(tcp, p, deadline, start);
         if ('cause' in secured) return secured;
         socket = secured;
       }
-      const scheme = inst.key.probeType === 'https' ? 'https' : 'http';
-      const connected = socket;
-      client = new Client(`${scheme}://${hostPart(inst.key.address)}:${inst.key.port}`, {
-        // undici's connect() must not get its callback synchronously (the request then stalls).
-        connect: (_opts, cb) => queueMicrotask(() => cb(null, connected)),
-        // Deadlines are ours (Deadline on the injected clock), so undici's own are off.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        pipelining: 1,
-      });
-      client.on('connectionError', () => {});
-      return await this.exchange(client, inst, deadline, start);
+      const plan = requestPlan(inst);
+      let reply: HttpReply;
+      if (!https && this.client === 'wire') {
+        reply = await wireExchange(socket, plan, deadline);
+      } else {
+        const connected = socket;
+        client = new Client(`${https ? 'https' : 'http'}://${hostPart(inst.key.address)}:${inst.key.port}`, {
+          // undici's connect() must not get its callback synchronously (the request then stalls).
+          connect: (_opts, cb) => queueMicrotask(() => cb(null, connected)),
+          // Deadlines are ours (Deadline on the injected clock), so undici's own are off.
+          headersTimeout: 0,
+          bodyTimeout: 0,
+          pipelining: 1,
+        });
+        client.on('connectionError', () => {});
+        reply = await undiciExchange(client, plan, deadline);
+      }
+      return this.verdict(inst, reply, start);
     } catch (err) {
       return this.failureOf(err, deadline, start, p.receiveMs);
     } finally {
@@ -92,32 +111,11 @@ export class HttpProber {
     });
   }
 
-  private async exchange(client: Client, inst: ProbeInstance, deadline: Deadline, start: number): Promise<ProbeResult> {
+  /** Status, regex (with offset) and hash checks on a received reply, in the ACE's order. */
+  private verdict(inst: ProbeInstance, reply: HttpReply, start: number): ProbeResult {
     const { clock, options } = this.ctx;
     const p = inst.probe;
-    const method = p.request.method.toUpperCase() === 'HEAD' ? 'HEAD' : 'GET';
-    const res = await client.request({ path: p.request.url || '/', method, headers: requestHeaders(inst), signal: deadline.signal });
-    const status = res.statusCode;
-    const needBody = (p.expectRegex !== undefined || p.hash !== undefined) && method !== 'HEAD';
-    let body = Buffer.alloc(0);
-    if (needBody) {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        const b = chunk as Buffer;
-        if (size + b.length > MAX_BODY_BYTES) {
-          chunks.push(b.subarray(0, MAX_BODY_BYTES - size));
-          size = MAX_BODY_BYTES;
-          break;
-        }
-        chunks.push(b);
-        size += b.length;
-      }
-      body = Buffer.concat(chunks);
-    } else {
-      await res.body.dump({ limit: 64 * 1024 }).catch(() => {});
-    }
-
+    const { status, body } = reply;
     if (p.expectStatus.length > 0) {
       if (!statusInRanges(status, p.expectStatus)) return result(clock, start, false, 'L7_BAD_STATUS', `received invalid status code ${status}`, status);
     } else if (options.httpRequiresExpectStatus) {
@@ -126,7 +124,7 @@ export class HttpProber {
     if (p.expectRegex) {
       const re = compileRegex(p.expectRegex.regex);
       if (typeof re === 'string') return result(clock, start, false, 'INTERNAL_ERROR', re, status);
-      const head = options.httpRegexBodyOnly ? '' : `HTTP/1.1 ${status}\r\n${Object.entries(res.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\r\n')}\r\n\r\n`;
+      const head = options.httpRegexBodyOnly ? '' : `HTTP/1.1 ${status}\r\n${Object.entries(reply.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\r\n')}\r\n\r\n`;
       const text = (head + body.toString('latin1')).slice(p.expectRegex.offset ?? 0);
       if (!re.test(text)) return result(clock, start, false, 'L7_REGEX_MISMATCH', 'regex not found', status);
     }
@@ -144,9 +142,41 @@ export class HttpProber {
     if (deadline.expired) return result(clock, start, false, 'L7_RECEIVE_TIMEOUT', `no complete reply within ${receiveMs} ms`);
     if (deadline.signal.aborted) return result(clock, start, false, 'INTERNAL_ERROR', 'aborted');
     const e = err as { code?: string };
-    if (e?.code === 'ECONNRESET' || e?.code === 'UND_ERR_SOCKET') return result(clock, start, false, 'L4_RESET', errorText(err));
+    // UND_ERR_SOCKET is undici's "other side closed" or "bad response"; PEER_CLOSED and BAD_RESPONSE the wire client's.
+    if (e?.code === 'ECONNRESET' || e?.code === 'EPIPE' || e?.code === 'UND_ERR_SOCKET' || e?.code === 'PEER_CLOSED' || e?.code === 'BAD_RESPONSE') return result(clock, start, false, 'L4_RESET', errorText(err));
     return result(clock, start, false, 'L7_PROTOCOL_ERROR', errorText(err));
   }
+}
+
+/** What to send and whether the body matters (regex or hash on a GET). */
+function requestPlan(inst: ProbeInstance): HttpRequestPlan {
+  const p = inst.probe;
+  const method = p.request.method.toUpperCase() === 'HEAD' ? 'HEAD' : 'GET';
+  return { method, path: p.request.url || '/', headers: requestHeaders(inst), needBody: (p.expectRegex !== undefined || p.hash !== undefined) && method !== 'HEAD', maxBodyBytes: MAX_BODY_BYTES };
+}
+
+/** The same exchange through an undici Client (HTTPS, and plain HTTP with `httpClient: 'undici'`). */
+async function undiciExchange(client: Client, plan: HttpRequestPlan, deadline: Deadline): Promise<HttpReply> {
+  const res = await client.request({ path: plan.path, method: plan.method, headers: plan.headers, signal: deadline.signal });
+  let body = Buffer.alloc(0);
+  if (plan.needBody) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      const b = chunk as Buffer;
+      if (size + b.length > plan.maxBodyBytes) {
+        chunks.push(b.subarray(0, plan.maxBodyBytes - size));
+        size = plan.maxBodyBytes;
+        break;
+      }
+      chunks.push(b);
+      size += b.length;
+    }
+    body = Buffer.concat(chunks);
+  } else {
+    await res.body.dump({ limit: 64 * 1024 }).catch(() => {});
+  }
+  return { status: res.statusCode, headers: res.headers as Record<string, string | string[]>, body };
 }
 
 function hostPart(address: string): string {

@@ -12,6 +12,7 @@ import type { ProberContext, TypeProber } from './common.js';
 import { makeBannerProber } from './banner.js';
 import { probeDns } from './dns.js';
 import { HttpProber } from './http.js';
+import type { HttpClientKind } from './http.js';
 import { makeIcmpProber, systemPingRunner } from './icmp.js';
 import type { PingRunner } from './icmp.js';
 import { probeSnmp } from './snmp.js';
@@ -23,6 +24,8 @@ export interface NodeProberDeps {
   options?: Partial<ProbeOptions>;
   /** ICMP runner; default runs the system `ping`. */
   pingRunner?: PingRunner;
+  /** Plain-HTTP client (see HttpClientKind); default 'wire'. */
+  httpClient?: HttpClientKind;
 }
 
 export class NodeProber implements Prober {
@@ -32,7 +35,7 @@ export class NodeProber implements Prober {
 
   constructor(deps: NodeProberDeps) {
     this.ctx = { clock: deps.clock, options: probeOptions(deps.options) };
-    this.http = new HttpProber(this.ctx);
+    this.http = new HttpProber(this.ctx, deps.httpClient);
     const http: TypeProber = (_ctx, inst, signal) => this.http.probe(inst, signal);
     this.table = {
       tcp: probeTcp,

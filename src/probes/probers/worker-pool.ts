@@ -1,0 +1,162 @@
+// A Prober that runs attempts on a pool of worker threads (prober-worker.ts), so the
+// probe engine and its reducer keep the main thread and its Clock while socket work
+// — a new TCP connection per attempt, ~0.1 ms of CPU each — uses the other cores.
+// Each instance sticks to one worker (its learned HTTP hash lives there). Real time
+// only: virtual-time runs use an in-memory Prober. Timebase: the injected Clock.
+import { Worker } from 'node:worker_threads';
+import type { Clock } from '../../core/clock.js';
+import type { ProbeOptions } from '../options.js';
+import type { ProbeInstance, ProbeResult, Prober } from '../types.js';
+import type { Probe } from '../../config/model.js';
+import type { HttpClientKind } from './http.js';
+import { Outbox, packInstance, packValue } from './worker-wire.js';
+import type { FromWorker, ToWorker } from './worker-wire.js';
+
+export interface WorkerProberPoolDeps {
+  clock: Clock;
+  /** Worker threads; at least 1. */
+  threads: number;
+  options?: Partial<ProbeOptions>;
+  httpClient?: HttpClientKind;
+  /** Observability (benchmarks): a worker began this instance's attempt at startedWallMs (its Clock's wall time). */
+  onAttemptStart?: (inst: ProbeInstance, startedWallMs: number) => void;
+}
+
+interface Pending {
+  inst: ProbeInstance;
+  slot: Slot;
+  resolve: (r: ProbeResult) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  sentMs: number;
+}
+
+interface Slot {
+  worker: Worker | undefined;
+  outbox: Outbox<ToWorker> | undefined;
+  /** Bumped when the worker is replaced, so instances are defined to the new one again. */
+  gen: number;
+  nextHandle: number;
+  /** Pending attempts on this worker (an instance has at most one: the engine never duplicates). */
+  pending: Set<number>;
+  /** Probe configs defined to the current worker, by identity. */
+  probes: WeakMap<Probe, number>;
+}
+
+// Under tap the sources run as .ts through a loader the worker inherits; built code is .js.
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './prober-worker.ts' : './prober-worker.js', import.meta.url);
+
+export class WorkerProberPool implements Prober {
+  private readonly slots: Slot[];
+  private readonly handles = new WeakMap<ProbeInstance, { slot: Slot; gen: number; h: number }>();
+  /** Instance id → worker, kept across config reloads (new ProbeInstance objects, same id). */
+  private readonly affinity = new Map<string, Slot>();
+  private readonly pending = new Map<number, Pending>();
+  private seq = 0;
+  private nextSlot = 0;
+  private closed = false;
+
+  constructor(private readonly deps: WorkerProberPoolDeps) {
+    this.slots = Array.from({ length: Math.max(1, Math.floor(deps.threads)) }, () => ({ worker: undefined, outbox: undefined, gen: 0, nextHandle: 0, pending: new Set<number>(), probes: new WeakMap<Probe, number>() }));
+  }
+
+  probe(inst: ProbeInstance, signal?: AbortSignal): Promise<ProbeResult> {
+    const { clock } = this.deps;
+    if (this.closed) return Promise.resolve({ ok: false, cause: 'INTERNAL_ERROR', latencyMs: 0, detail: 'prober pool closed' });
+    if (signal?.aborted) return Promise.resolve({ ok: false, cause: 'INTERNAL_ERROR', latencyMs: 0, detail: 'aborted' });
+    const slot = this.slotFor(inst);
+    const worker = this.workerOf(slot);
+    const outbox = slot.outbox!;
+    let def = this.handles.get(inst);
+    if (!def || def.slot !== slot || def.gen !== slot.gen) {
+      def = { slot, gen: slot.gen, h: slot.nextHandle++ };
+      this.handles.set(inst, def);
+      let p = slot.probes.get(inst.probe);
+      if (p === undefined) {
+        slot.probes.set(inst.probe, (p = slot.nextHandle++));
+        outbox.push({ t: 'probeDef', p, probe: packValue(inst.probe) });
+      }
+      outbox.push({ t: 'def', h: def.h, p, inst: packInstance(inst) });
+    }
+    const seq = this.seq++;
+    return new Promise<ProbeResult>((resolve) => {
+      const p: Pending = { inst, slot, resolve, signal, onAbort: undefined, sentMs: clock.monotonicNow() };
+      if (signal) {
+        p.onAbort = () => outbox.push({ t: 'abort', seq });
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.pending.set(seq, p);
+      // A worker with attempts in flight keeps the process alive; an idle one does not.
+      if (slot.pending.size === 0) worker.ref();
+      slot.pending.add(seq);
+      outbox.push({ t: 'probe', h: def.h, seq });
+    });
+  }
+
+  /** Attempts handed to workers and not yet answered. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Stops every worker; attempts still pending end as INTERNAL_ERROR. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const workers = this.slots.map((s) => s.worker).filter((w): w is Worker => w !== undefined);
+    for (const s of this.slots) this.failAll(s, 'prober pool closed');
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private slotFor(inst: ProbeInstance): Slot {
+    let slot = this.affinity.get(inst.id);
+    if (!slot) {
+      slot = this.slots[this.nextSlot++ % this.slots.length]!;
+      this.affinity.set(inst.id, slot);
+    }
+    return slot;
+  }
+
+  private workerOf(slot: Slot): Worker {
+    if (slot.worker) return slot.worker;
+    const w = new Worker(WORKER_URL, { workerData: { options: this.deps.options, httpClient: this.deps.httpClient } });
+    w.unref();
+    w.on('message', (batch: FromWorker[]) => {
+      for (const m of batch) this.settle(m);
+    });
+    const lost = (why: string): void => {
+      if (slot.worker !== w) return;
+      slot.worker = undefined;
+      slot.outbox = undefined;
+      slot.probes = new WeakMap();
+      slot.gen++;
+      this.failAll(slot, why);
+    };
+    w.on('error', (err) => lost(`prober worker failed: ${String(err)}`));
+    w.on('exit', (code) => lost(`prober worker exited (${code})`));
+    slot.worker = w;
+    slot.outbox = new Outbox<ToWorker>(this.deps.clock, (batch) => w.postMessage(batch));
+    return w;
+  }
+
+  private settle(m: FromWorker): void {
+    const p = this.pending.get(m.seq);
+    if (!p) return;
+    this.pending.delete(m.seq);
+    p.slot.pending.delete(m.seq);
+    if (p.slot.pending.size === 0) p.slot.worker?.unref();
+    if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+    this.deps.onAttemptStart?.(p.inst, m.startedWallMs);
+    p.resolve(m.result);
+  }
+
+  private failAll(slot: Slot, why: string): void {
+    const now = this.deps.clock.monotonicNow();
+    for (const seq of slot.pending) {
+      const p = this.pending.get(seq);
+      if (!p) continue;
+      this.pending.delete(seq);
+      if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+      p.resolve({ ok: false, cause: 'INTERNAL_ERROR', latencyMs: Math.max(0, now - p.sentMs), detail: why });
+    }
+    slot.pending.clear();
+  }
+}
