@@ -28,6 +28,8 @@ declare module 'net-snmp' {
     EndOfMibView: number;
   };
 
+  export const TrapType: { ColdStart: number; WarmStart: number; LinkDown: number; LinkUp: number; AuthenticationFailure: number; EgpNeighborLoss: number; EnterpriseSpecific: number };
+  export const PduType: { Trap: number; TrapV2: number; InformRequest: number; GetRequest: number; GetResponse: number };
   export const MibProviderType: { Scalar: string; Table: string };
   export const MaxAccess: { 'not-accessible': number; 'accessible-for-notify': number; 'read-only': number; 'read-write': number; 'read-create': number };
   export const AccessControlModelType: { None: number; Simple: number };
@@ -52,6 +54,8 @@ declare module 'net-snmp' {
     get(oids: string[], callback: (error: Error | null, varbinds?: Varbind[]) => void): void;
     trap(typeOrOid: string | number, varbinds: Varbind[], options: { upTime?: number; agentAddr?: string }, callback: (error: Error | null) => void): void;
     trap(typeOrOid: string | number, varbinds: Varbind[], callback: (error: Error | null) => void): void;
+    trap(typeOrOid: string | number, varbinds: Varbind[], agentAddr: string, callback: (error: Error | null) => void): void;
+    inform(typeOrOid: string | number, varbinds: Varbind[], callback: (error: Error | null, varbinds?: Varbind[]) => void): void;
     close(): void;
   }
 
@@ -94,7 +98,7 @@ declare module 'net-snmp' {
   ): Agent;
 
   export interface ReceivedNotification {
-    pdu: { type: number; varbinds: Varbind[]; enterprise?: string; specificTrap?: number };
+    pdu: { type: number; varbinds: Varbind[]; enterprise?: string; agentAddr?: string; specificTrap?: number };
     rinfo: { address: string; port: number };
   }
 
@@ -112,6 +116,8 @@ declare module 'net-snmp' {
     Version1: typeof Version1;
     Version2c: typeof Version2c;
     ObjectType: typeof ObjectType;
+    TrapType: typeof TrapType;
+    PduType: typeof PduType;
     MibProviderType: typeof MibProviderType;
     MaxAccess: typeof MaxAccess;
     AccessControlModelType: typeof AccessControlModelType;

@@ -139,6 +139,16 @@ function lintContext(model: Model, ctx: ContextModel, report: Report): void {
 function lintVipClass(c: VipClass, report: Report): void {
   if (!c.inservice) report('LINT_VIP_NOT_INSERVICE', `VIP class ${c.classMap.name} has no \`loadbalance vip inservice\`: the VIP is out of service`, c.pos, 5, 'add `loadbalance vip inservice` under the class');
   if (!c.lbPolicy) report('LINT_VIP_WITHOUT_POLICY', `VIP class ${c.classMap.name} has no \`loadbalance policy\`: there is nothing to balance to`, c.pos, 5);
+  // Source NAT is the opposite of what acesim's VIP does (keep the client's address), so say so rather than pretend.
+  for (const n of c.natDynamic) {
+    report(
+      'LINT_NAT_NOT_SIMULATED',
+      `VIP class ${c.classMap.name}: \`nat dynamic ${n.poolId} vlan ${n.vlan}\` makes the ACE source-NAT clients into nat-pool ${n.poolId}; acesim does not translate source addresses, so the nodes see the client's address (bind-client) or acesim's, never the pool's`,
+      n.pos,
+      3,
+      'drop the line if the nodes must see clients (the TMS deployments need that); keep it for documentation, acesim only warns',
+    );
+  }
 }
 
 function lintUnused(model: Model, ctx: ContextModel, report: Report): void {

@@ -75,12 +75,14 @@ export interface ListenerCounters {
   datagramsIn: number;
   datagramsOut: number;
   repliesOut: number;
-  /** Datagrams dropped: oversized, queue full, flow table full, send errors. */
+  /** Datagrams dropped: oversized, queue full, flow table full, send errors, malformed SNMP. */
   datagramsDropped: number;
+  /** Of those, datagrams on an SNMP VIP (161/162) that are not SNMP (snmp-message.ts says why). */
+  snmpMalformed: number;
 }
 
 export function newCounters(): ListenerCounters {
-  return { flows: 0, active: 0, aclDenied: 0, dropped: 0, connectFailures: 0, reassigned: 0, resets: 0, idleTimeouts: 0, transparencyFallbacks: 0, datagramsIn: 0, datagramsOut: 0, repliesOut: 0, datagramsDropped: 0 };
+  return { flows: 0, active: 0, aclDenied: 0, dropped: 0, connectFailures: 0, reassigned: 0, resets: 0, idleTimeouts: 0, transparencyFallbacks: 0, datagramsIn: 0, datagramsOut: 0, repliesOut: 0, datagramsDropped: 0, snmpMalformed: 0 };
 }
 
 /** A VIP listener as the runtime drives it. */

@@ -2,11 +2,15 @@
 // flow (bound per transparency mode) connected to the Balancer's choice; replies
 // go back to the client from the VIP socket. Invariants: a datagram never throws
 // (bad sizes, full tables, send errors are counted and dropped); Balancer.open at
-// flow creation, close exactly once at flow end. Timebase: injected Clock (idle).
+// flow creation, close exactly once at flow end. On an SNMP port (opts.snmp) each
+// client datagram is decoded first: malformed ones are counted and dropped before
+// they can open a flow, v2c notifications may gain snmpTrapAddress.0 (snmp-relay.ts).
+// Timebase: injected Clock (idle).
 import type dgram from 'node:dgram';
 import type { Flow, ServerDecision } from '../farm/types.js';
 import { parseIpv4 } from '../sticky/ip.js';
 import { IdleTimer } from './idle-timer.js';
+import { relaySnmp, relaySnmpReply, type SnmpRelayOptions } from './snmp-relay.js';
 import { upstreamLocalAddress } from './transparency.js';
 import { newCounters, type ProxyDeps, type VipBinding, type VipListener } from './types.js';
 
@@ -15,6 +19,14 @@ export const MAX_DATAGRAM_BYTES = 65_507;
 /** Datagrams held per flow while its upstream socket binds. */
 export const MAX_PENDING_PER_FLOW = 64;
 export const DEFAULT_MAX_UDP_FLOWS = 16_384;
+/** Informs per flow whose Response still needs the added snmpTrapAddress.0 taken out (oldest forgotten first). */
+const MAX_PENDING_INFORMS = 256;
+/**
+ * Kernel receive buffer asked for on the VIP socket (Linux caps it at
+ * net.core.rmem_max): a burst of traps waits there while the event loop is busy
+ * instead of being dropped at the default ~208 KiB (≈1,500 trap-sized datagrams).
+ */
+export const VIP_RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 
 interface UdpFlow {
   key: string;
@@ -27,11 +39,15 @@ interface UdpFlow {
   pending: Buffer[];
   idle: IdleTimer;
   ended: boolean;
+  /** Request-ids of informs the relay extended, awaiting the node's Response. */
+  informIds?: Set<string>;
 }
 
 export interface UdpListenerOptions {
   maxFlows?: number;
   maxDatagramBytes?: number;
+  /** The VIP is an SNMP port (161/162): decode client datagrams, drop malformed ones. */
+  snmp?: SnmpRelayOptions;
 }
 
 export class UdpVipListener implements VipListener {
@@ -40,8 +56,10 @@ export class UdpVipListener implements VipListener {
   private vip: dgram.Socket | undefined;
   private closing = false;
   private warnedFallback = false;
+  private warnedMalformed = false;
   private readonly maxFlows: number;
   private readonly maxBytes: number;
+  private readonly snmp: SnmpRelayOptions | undefined;
 
   constructor(
     readonly binding: VipBinding,
@@ -50,6 +68,7 @@ export class UdpVipListener implements VipListener {
   ) {
     this.maxFlows = opts.maxFlows ?? DEFAULT_MAX_UDP_FLOWS;
     this.maxBytes = Math.min(opts.maxDatagramBytes ?? MAX_DATAGRAM_BYTES, MAX_DATAGRAM_BYTES);
+    this.snmp = opts.snmp;
   }
 
   listen(): Promise<{ address: string; port: number }> {
@@ -63,6 +82,11 @@ export class UdpVipListener implements VipListener {
         // ICMP errors and the like on the VIP socket are counted, never fatal.
         s.on('error', () => this.counters.datagramsDropped++);
         s.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+        try {
+          s.setRecvBufferSize(VIP_RECV_BUFFER_BYTES);
+        } catch {
+          // best effort: the default buffer still works, it only drops sooner in a burst
+        }
         const a = s.address();
         resolve({ address: a.address, port: a.port });
       });
@@ -76,6 +100,24 @@ export class UdpVipListener implements VipListener {
       this.counters.datagramsDropped++;
       return;
     }
+    let informId: string | undefined;
+    if (this.snmp !== undefined) {
+      const r = relaySnmp(msg, rinfo.address, this.snmp);
+      if (!r.ok) {
+        this.counters.snmpMalformed++;
+        this.counters.datagramsDropped++;
+        // Once at warn, then debug: a flood of garbage must not flood the log. Never the bytes (a community).
+        const log = { vip: this.binding.vipClass, client: rinfo.address, reason: r.reason, offset: r.offset };
+        if (this.warnedMalformed) this.deps.logger.debug(log, 'SNMP: malformed datagram dropped');
+        else {
+          this.warnedMalformed = true;
+          this.deps.logger.warn(log, 'SNMP: malformed datagram dropped (further ones are logged at debug; counter snmpMalformed)');
+        }
+        return;
+      }
+      msg = r.data;
+      informId = r.informId;
+    }
     const key = `${rinfo.address}:${rinfo.port}`;
     let f = this.flows.get(key);
     if (f === undefined) {
@@ -86,6 +128,11 @@ export class UdpVipListener implements VipListener {
       }
     }
     f.idle.touch();
+    if (informId !== undefined) {
+      const ids = (f.informIds ??= new Set());
+      if (ids.size >= MAX_PENDING_INFORMS) ids.delete(ids.values().next().value!);
+      ids.add(informId);
+    }
     if (!f.ready) {
       if (f.pending.length >= MAX_PENDING_PER_FLOW) this.counters.datagramsDropped++;
       else f.pending.push(msg);
@@ -174,20 +221,26 @@ export class UdpVipListener implements VipListener {
     });
   }
 
+  // One callback per listener, not a closure per datagram (the hot path at tens of thousands per second).
+  private readonly sentUp = (err: Error | null): void => {
+    if (err) this.counters.datagramsDropped++;
+    else this.counters.datagramsOut++;
+  };
+
+  private readonly sentReply = (err: Error | null): void => {
+    if (err) this.counters.datagramsDropped++;
+    else this.counters.repliesOut++;
+  };
+
   private sendUp(f: UdpFlow, msg: Buffer): void {
-    f.socket.send(msg, (err) => {
-      if (err) this.counters.datagramsDropped++;
-      else this.counters.datagramsOut++;
-    });
+    f.socket.send(msg, this.sentUp);
   }
 
   private onReply(f: UdpFlow, reply: Buffer): void {
     if (f.ended || this.vip === undefined) return;
     f.idle.touch();
-    this.vip.send(reply, f.clientPort, f.clientIp, (err) => {
-      if (err) this.counters.datagramsDropped++;
-      else this.counters.repliesOut++;
-    });
+    if (f.informIds !== undefined && f.informIds.size > 0) reply = relaySnmpReply(reply, f.clientIp, f.informIds);
+    this.vip.send(reply, f.clientPort, f.clientIp, this.sentReply);
     // udp-fast-age: one request, one reply (DNS-like); the next datagram is a new flow.
     if (this.binding.udpFastAge) this.endFlow(f);
   }
