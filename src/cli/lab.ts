@@ -1,8 +1,10 @@
-// `acesim lab [CONFIG] [--scenario FILE] [--runs N] [--time-scale F] [--format text|json] [--report DIR]`:
+// `acesim lab [CONFIG] [--scenario FILE] [--runs N] [--time-scale F] [--force-time-scale]
+//             [--format text|json] [--report DIR]`:
 // loads the scenario (positioned diagnostics on mistakes) and the config it
 // names (relative to the scenario; CONFIG overrides), applies its address map
-// and port offset, runs the experiment N times and prints the timing table
-// (or JSON), optionally writing a self-contained HTML report.
+// and port offset, checks the time scale against the config's probe timings
+// (warns, or refuses unless forced), runs the experiment N times and prints
+// the timing table (or JSON), optionally writing a self-contained HTML report.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { countBySeverity } from '../config/diagnostics.js';
@@ -12,8 +14,11 @@ import { runLab, type LabRunResult } from '../lab/lab-run.js';
 import { htmlReport } from '../lab/report-html.js';
 import { labJson, timingTable } from '../lab/report-text.js';
 import { parseScenario } from '../lab/scenario.js';
-import { selfSignedCert } from '../lab/tls-cert.js';
+import { checkTimeScale, timeScaleMessage } from '../lab/time-scale.js';
+import { selfSignedCert, type TlsIdentity } from '../lab/tls-cert.js';
+import { pickContext } from '../runtime/vip-plan.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
+import { runEngineComparison } from './lab-engines.js';
 import { loadConfigFile, parseMaps } from './load-config.js';
 
 export interface LabOptions {
@@ -26,6 +31,12 @@ export interface LabOptions {
   reportDir?: string;
   /** Test hook: pretend openssl is missing. */
   noTls?: boolean;
+  /** The nodes' certificate maker (default: openssl); undefined from it disables HTTPS. */
+  certificate?: () => TlsIdentity | undefined;
+  /** Run above the time-scale hard limit anyway. */
+  forceTimeScale?: boolean;
+  /** 'haproxy': run with acesim and with HAProxy as the VIP and compare (lab-engines.ts). */
+  engine?: 'acesim' | 'haproxy';
 }
 
 export async function runLabCommand(io: CliIo, opts: LabOptions): Promise<number> {
@@ -61,7 +72,24 @@ export async function runLabCommand(io: CliIo, opts: LabOptions): Promise<number
     for (const d of diagnostics) if (d.severity === 'error') io.err(formatDiagnostic(d, lines));
     return fail(`${configFile} has errors; fix them first (\`acesim check ${configFile}\`)`, EXIT_FINDINGS);
   }
-  const tls = opts.noTls ? undefined : selfSignedCert();
+  const ctx = pickContext(model.contexts);
+  if (ctx) {
+    // The guard: scaled probe timeouts under the machine's own latency fail healthy nodes.
+    const v = checkTimeScale(ctx, F);
+    if (v.level !== 'ok') {
+      const fromFlag = opts.timeScale !== undefined;
+      const refuse = v.level === 'refuse' && !opts.forceTimeScale;
+      const code = v.level === 'refuse' ? 'SCENARIO_TIME_SCALE_LIMIT' : 'SCENARIO_TIME_SCALE';
+      const message = timeScaleMessage(v, F, fromFlag ? '--time-scale' : 'timeScale');
+      const severity = refuse ? 'error' : 'warning';
+      if (!fromFlag && sc.timeScalePos) io.err(formatDiagnostic({ code, severity, message, file: sc.file, line: sc.timeScalePos.line, col: sc.timeScalePos.col, length: String(sc.timeScale).length }, text.split(/\r\n|\n|\r/)));
+      else io.err(`acesim lab: ${severity} ${code}: ${message}`);
+      if (refuse) return fromFlag ? EXIT_USAGE : EXIT_FINDINGS;
+    }
+  }
+  const tls = opts.noTls ? undefined : (opts.certificate ?? selfSignedCert)();
+  if (!tls) io.err('acesim lab: openssl not found: HTTPS is disabled (simulated nodes serve no HTTPS, clients send none; the HTTPS farms are left out of the measurements); install openssl to include HTTPS');
+  if (opts.engine === 'haproxy') return runEngineComparison(io, { scenario: sc, model, timeScale: F, runs: opts.runs, format: opts.format, ...(tls ? { tls } : {}) });
   // Progress goes to stderr so `--format json` keeps stdout clean.
   io.err(`acesim lab: ${sc.name} — ${configFile}, ${opts.runs} run(s) of ${sc.durationMs / 1000} s config time at time scale ${F} (≈ ${((sc.durationMs / F) * opts.runs / 1000).toFixed(0)} s)`);
   const runs: LabRunResult[] = [];

@@ -117,7 +117,7 @@ export class ClientFleet {
         if (done) return;
         done = true;
         cancel();
-        this.o.onRequest({ type: 'request', atMs, client, kind, ok, ...(node !== undefined ? { node } : {}), ...(seenSource !== undefined ? { seenSource } : {}) });
+        this.o.onRequest({ type: 'request', atMs, client, kind, ok, id, ...(node !== undefined ? { node } : {}), ...(seenSource !== undefined ? { seenSource } : {}) });
         resolve();
       };
       const lib = kind === 'http' ? http : https;

@@ -6,15 +6,18 @@
 // with the inputs come back as { ok: false, message }, never as exceptions.
 // Timebase: the injected Clock runs the scaled experiment; every time in the
 // result (events, metrics, predictions) is config time = real ms × timeScale,
-// measured from the start of the timeline.
+// measured from the start of the timeline. A fault is stamped when it is in
+// effect on the node (a blackhole takes tens of ms to engage), not when its
+// timer fired.
 import type { ContextModel, Model } from '../config/model.js';
 import type { Clock } from '../core/clock.js';
 import { sleep } from '../core/real-clock.js';
 import { createRuntime, type BalancerRuntime, type ListenerInfo, type RuntimeOptions } from '../runtime/balancer-runtime.js';
 import { pickContext, planVipListeners } from '../runtime/vip-plan.js';
 import { ClientFleet, clientAddresses, type Endpoint, type SentTrap } from './clients.js';
-import { computeMetrics, predictDetection, predictRecovery, type RunEvent, type RunMetrics, type Window } from './measure.js';
-import type { FaultKind, Scenario, TimelineEvent } from './scenario.js';
+import { computeMetrics, faultMetrics, predictDetection, predictRecovery, type FaultMetrics, type RunEvent, type RunMetrics, type Window } from './measure.js';
+import type { Scenario, TimelineEvent } from './scenario.js';
+import { HaproxyEngine } from './engine-haproxy.js';
 import { SimNode, type NodeFault, type NodeRecord } from './sim-node.js';
 import { scaleModel, toConfigMs, toRealMs } from './time-scale.js';
 import type { TlsIdentity } from './tls-cert.js';
@@ -40,10 +43,43 @@ export interface LabNodeInfo {
   simulated: boolean;
 }
 
-export interface LabRunResult {
-  metrics: RunMetrics;
-  predicted: { detectionMs?: Window; recoveryMs?: Window };
+export interface Predicted {
+  detectionMs?: Window;
+  recoveryMs?: Window;
+}
+
+/** One fault of the timeline, measured, predicted and checked on its own. */
+export interface LabFaultResult extends FaultMetrics {
+  predicted: Predicted;
   checks: Check[];
+}
+
+/** A probe verdict FAILED on a node that had no fault: the run's own timing (load, scale) failed it. */
+export interface FalseFailure {
+  /** Config ms. */
+  atMs: number;
+  node: string;
+  farm?: string;
+  probe: string;
+  cause: string;
+}
+
+/** Probe attempts on nodes without a fault (HTTPS left out without openssl): how noisy the run was. */
+export interface ProbeStats {
+  attempts: number;
+  failed: number;
+  failedByCause: Record<string, number>;
+}
+
+export interface LabRunResult {
+  /** Totals, and the timings of the first fault (the JSON shape of issue 6). */
+  metrics: RunMetrics;
+  predicted: Predicted;
+  checks: Check[];
+  /** Every fault of the timeline (recovers excluded), in time order. */
+  faults: LabFaultResult[];
+  probes: ProbeStats;
+  falseFailures: FalseFailure[];
   /** Config-time events, sorted (the HTML timeline draws them). */
   events: RunEvent[];
   nodes: LabNodeInfo[];
@@ -63,6 +99,8 @@ export interface LabRunOptions {
   /** Called about 20 times per run (config ms elapsed, requests so far, lost so far). */
   onProgress?: (p: { atMs: number; durationMs: number; requests: number; lost: number }) => void;
   runtime?: Partial<Omit<RuntimeOptions, 'model' | 'clock'>>;
+  /** The VIP: acesim's runtime (default) or HAProxy with the exported config (engine-haproxy.ts); probe statistics come from acesim only. */
+  engine?: 'acesim' | 'haproxy';
 }
 
 export type LabRunOutcome = { ok: true; result: LabRunResult } | { ok: false; message: string };
@@ -133,11 +171,13 @@ function toNodeFault(e: TimelineEvent, timeScale: number): NodeFault {
   }
 }
 
-/**
- * On loopback a blackholed node's kernel still completes the TCP handshake
- * (see docs/lab.md), so probes fail on the receive timeout, as for a hang.
- */
-const predictedAs = (f: FaultKind): FaultKind => (f === 'blackhole' ? 'hang' : f);
+/** Faults the lab cannot inject into a real node (every kind but recover): the reason, or undefined. */
+export function realNodeFaults(scenario: Scenario): string | undefined {
+  const reals = new Map(scenario.nodes.filter((n) => n.address !== undefined).map((n) => [n.name, n.address!]));
+  const bad = scenario.timeline.find((e) => reals.has(e.node));
+  if (!bad) return undefined;
+  return `${scenario.file}:${bad.pos.line}:${bad.pos.col}: timeline: ${bad.fault} ${bad.node}: ${bad.node} is a real node (${reals.get(bad.node)}); acesim injects faults only into the nodes it simulates`;
+}
 
 export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
   const { scenario, clock, timeScale: F } = o;
@@ -146,6 +186,8 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
   if (!ctx0) return { ok: false, message: 'the config applies no VIP (class-map with `match virtual-address` in a service-policy)' };
   const plans = planNodes(ctx0, scenario, o.portOffset, notes);
   if (typeof plans === 'string') return { ok: false, message: plans };
+  const realFault = realNodeFaults(scenario);
+  if (realFault) return { ok: false, message: realFault };
   const model = withRealAddresses(o.model, ctx0.name, plans);
   const ctx = pickContext(model.contexts, ctx0.name)!;
   const clients = clientAddresses(scenario.traffic.clientRange, scenario.traffic.clients);
@@ -153,10 +195,13 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
   if (!o.tls) notes.push('openssl not available: simulated nodes serve no HTTPS and clients send none; the HTTPS farm stays PROBE-FAILED and is left out of the measurements');
 
   const raw: RunEvent[] = [];
+  const probes: ProbeStats = { attempts: 0, failed: 0, failedByCause: {} };
+  const falseRaw: FalseFailure[] = [];
   const records: NodeRecord[] = [];
   const credentials = ctx.probes.filter((p) => p.credentials?.password !== undefined).map((p) => ({ username: p.credentials!.username, password: p.credentials!.password!.reveal() }));
   const nodes = new Map<string, SimNode>();
   let runtime: BalancerRuntime | undefined;
+  let haproxy: HaproxyEngine | undefined;
   let fleet: ClientFleet | undefined;
   const cancels: (() => void)[] = [];
   try {
@@ -170,12 +215,37 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
         return { ok: false, message: `node ${p.info.name}: cannot listen on ${p.info.address} (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
       }
       nodes.set(p.info.name, node);
+      // A blackhole needs its holder process: start it now, so the fault lands on time.
+      if (scenario.timeline.some((e) => e.node === p.info.name && e.fault === 'blackhole')) await node.prepare('blackhole');
+    }
+    if (o.engine === 'haproxy') {
+      haproxy = new HaproxyEngine({ model: scaleModel(model, F), context: ctx.name, clock, reassign: scenario.reassign });
+      haproxy.onRealState((e) => raw.push({ type: 'real', ...e }));
     }
     const created = createRuntime({ drainMs: 300, ...(o.runtime ?? {}), model: scaleModel(model, F), context: ctx.name, clock });
     if (!created.ok) return { ok: false, message: created.message };
     runtime = created.runtime;
-    runtime.farmBus.on('real.state', (e) => raw.push({ type: 'real', atMs: e.atMs, farm: e.farm, address: e.address, to: e.to }));
-    const started = await runtime.start();
+    runtime.farmBus.on('real.state', (e) => raw.push({ type: 'real', atMs: e.atMs, farm: e.farm, address: e.address, to: e.to, from: e.from }));
+    // Probe noise and false verdicts: attempts on a node with no fault. A fault counts
+    // from its timer until `grace` after its recover (attempts in flight then end late).
+    const nameOf = new Map(plans.map((p) => [p.info.address, p.info.name]));
+    const scaled = scaleModel(model, F).contexts.find((c) => c.name === ctx.name)!;
+    const grace = Math.max(0, ...scaled.probes.map((p) => p.openMs + p.receiveMs));
+    const faultyUntil = new Map<string, number>();
+    const healthy = (address: string, probeType: string): boolean => (o.tls !== undefined || probeType !== 'https') && clock.monotonicNow() >= (faultyUntil.get(address) ?? -Infinity);
+    runtime.probeBus.on('probe.result', (e) => {
+      if (!nameOf.has(e.key.address) || !healthy(e.key.address, e.key.probeType)) return;
+      probes.attempts++;
+      if (e.result.ok) return;
+      probes.failed++;
+      probes.failedByCause[e.result.cause] = (probes.failedByCause[e.result.cause] ?? 0) + 1;
+    });
+    runtime.probeBus.on('probe.state', (e) => {
+      if (e.to !== 'FAILED' || !nameOf.has(e.key.address) || !healthy(e.key.address, e.key.probeType)) return;
+      falseRaw.push({ atMs: e.atMs, node: nameOf.get(e.key.address)!, ...(e.key.farm !== undefined ? { farm: e.key.farm } : {}), probe: e.key.probe, cause: e.cause });
+    });
+    // With HAProxy as the VIP the runtime is built (its buses are wired above) but never started.
+    const started = haproxy ? await haproxy.start() : await runtime.start();
     if (started.failures.length > 0) return { ok: false, message: `cannot listen on ${started.failures.map((f) => `${f.protocol} ${f.address}:${f.port} (${f.error})`).join(', ')}` };
     for (const w of started.warnings) notes.push(`runtime: ${w}`);
     const pick = (pred: (l: ListenerInfo) => boolean): Endpoint | undefined => {
@@ -205,14 +275,23 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
       onTrapSent: (t) => sent.push(t),
     });
     fleet.start();
+    const applied: Promise<void>[] = [];
     for (const ev of scenario.timeline) {
       const plan = plans.find((p) => p.info.name === ev.node)!;
+      const node = nodes.get(ev.node)!; // real nodes were refused above
       cancels.push(
         clock.setTimer(toRealMs(ev.atMs, F), () => {
-          raw.push({ type: 'fault', atMs: clock.monotonicNow(), node: ev.node, address: plan.info.address, fault: ev.fault });
-          const node = nodes.get(ev.node);
-          if (node) void node.apply(toNodeFault(ev, F));
-          else notes.push(`timeline: ${ev.fault} ${ev.node} at ${ev.atMs / 1000} s not applied (a real node takes no faults from the lab)`);
+          if (ev.fault !== 'recover') faultyUntil.set(plan.info.address, Infinity);
+          applied.push(
+            node.apply(toNodeFault(ev, F)).then(
+              () => {
+                const now = node.effectiveAtMs;
+                raw.push({ type: 'fault', atMs: now, node: ev.node, address: plan.info.address, fault: ev.fault });
+                if (ev.fault === 'recover') faultyUntil.set(plan.info.address, now + grace);
+              },
+              (e: unknown) => void notes.push(`timeline: ${ev.fault} ${ev.node} at ${ev.atMs / 1000} s failed: ${String(e)}`),
+            ),
+          );
         }),
       );
     }
@@ -225,25 +304,33 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
     }
     await fleet.stop();
     fleet = undefined;
+    await Promise.all(applied);
     // Traps: delivered when a node recorded the id; a short grace for datagrams in flight.
     await sleep(clock, 50);
-    const got = new Map(records.filter((r) => r.proto === 'udp' && r.id !== undefined).map((r) => [r.id!, r]));
+    const byId = new Map(records.filter((r) => r.id !== undefined && !r.probe).map((r) => [r.id!, r]));
     for (const s of sent) {
-      const r = got.get(s.id);
-      raw.push({ type: 'request', atMs: s.atMs, client: s.client, kind: 'trap', ok: r !== undefined, ...(r ? { node: r.node, seenSource: r.source } : {}) });
+      const r = byId.get(s.id);
+      const ok = r !== undefined && r.status !== 'dropped';
+      raw.push({ type: 'request', atMs: s.atMs, client: s.client, kind: 'trap', ok, ...(r ? { node: r.node } : {}), ...(ok ? { seenSource: r.source } : {}) });
+    }
+    // A failed request that reached a node (held by a hang, answered too late) is that node's failure.
+    for (const e of raw) {
+      if (e.type !== 'request' || e.ok || e.node !== undefined || e.id === undefined) continue;
+      const r = byId.get(e.id);
+      if (r) e.node = r.node;
     }
 
     // Config time from the start of the timeline.
     const events = raw
       .map((e) => ({ ...e, atMs: toConfigMs(e.atMs - t0, F) }))
       .sort((a, b) => a.atMs - b.atMs);
-    const firstFault = events.find((e) => e.type === 'fault' && e.fault !== 'recover') as Extract<RunEvent, { type: 'fault' }> | undefined;
+    type FaultEvent = Extract<RunEvent, { type: 'fault' }>;
     // A farm where the node was already out of service when the fault hit
-    // (e.g. HTTPS without openssl) cannot show detection or recovery.
-    const farmsOf = (address: string): string[] => {
+    // (HTTPS without openssl, a fault on top of another) cannot show detection or recovery.
+    const farmsAt = (address: string, atMs: number): string[] => {
       const state = new Map<string, string>();
       for (const e of events) {
-        if (firstFault && e.atMs > firstFault.atMs) break;
+        if (e.atMs > atMs) break;
         if (e.type === 'real' && e.address === address) state.set(e.farm, e.to);
       }
       return ctx.serverfarms
@@ -251,28 +338,43 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
         .map((sf) => sf.name)
         .filter((f) => (state.get(f) ?? 'OPERATIONAL') === 'OPERATIONAL');
     };
-    const metrics = computeMetrics(events, farmsOf);
-    const predicted: LabRunResult['predicted'] = {};
-    const checks: Check[] = [];
-    if (firstFault) {
-      const tev = scenario.timeline.find((e) => e.fault === firstFault.fault && e.node === firstFault.node)!;
-      const plan = plans.find((p) => p.info.name === firstFault.node)!;
-      const farms = new Set(farmsOf(firstFault.address));
+    const firstFault = events.find((e): e is FaultEvent => e.type === 'fault' && e.fault !== 'recover');
+    const metrics = computeMetrics(events, (address) => farmsAt(address, firstFault?.atMs ?? Infinity));
+    const windowCheck = (into: Check[], name: string, measured: number | null, w: Window | undefined): void => {
+      if (!w) return;
+      const tol = toleranceMs(w, F);
+      into.push({ name, measured, window: w, tolerance: tol, ok: measured !== null && measured >= w[0] - tol && measured <= w[1] + tol });
+    };
+    // The timeline entry behind each measured fault, in order (faults are stamped in timeline order per node).
+    const entries = scenario.timeline.filter((e) => e.fault !== 'recover');
+    const used = new Set<TimelineEvent>();
+    const faults: LabFaultResult[] = faultMetrics(events, (f) => farmsAt(f.address, f.atMs)).map((fm) => {
+      const tev = entries.find((e) => e.node === fm.node && e.fault === fm.fault && !used.has(e))!;
+      used.add(tev);
+      const plan = plans.find((p) => p.info.name === fm.node)!;
+      const farms = new Set(farmsAt(fm.address, fm.atMs));
       const only = { ...ctx, serverfarms: ctx.serverfarms.filter((sf) => farms.has(sf.name)) };
-      const d = predictDetection(only, plan.info.rserver, predictedAs(firstFault.fault), tev.ms ?? 0, tev.status ?? 503);
+      const predicted: Predicted = {};
+      const d = predictDetection(only, plan.info.rserver, fm.fault, tev.ms ?? 0, tev.status ?? 503);
       if (d) predicted.detectionMs = d;
-      if (scenario.timeline.some((e) => e.fault === 'recover' && e.node === firstFault.node && e.atMs >= tev.atMs)) {
+      if (fm.recoverAtMs !== null) {
         const r = predictRecovery(only, plan.info.rserver);
         if (r) predicted.recoveryMs = r;
       }
+      const checks: Check[] = [];
+      windowCheck(checks, 'detection', fm.detectionMs, predicted.detectionMs);
+      windowCheck(checks, 'recovery', fm.recoveryMs, predicted.recoveryMs);
+      return { ...fm, predicted, checks };
+    });
+    // The first fault's prediction and checks stay at the top level (issue 6's JSON shape).
+    const predicted: Predicted = faults[0]?.predicted ?? {};
+    const checks: Check[] = [...(faults[0]?.checks ?? [])];
+    for (const f of faults.slice(1)) for (const c of f.checks) checks.push({ ...c, name: `${c.name} (${f.fault} ${f.node} at ${f.atMs / 1000} s)` });
+    const falseFailures = falseRaw.map((x) => ({ ...x, atMs: toConfigMs(x.atMs - t0, F) }));
+    checks.push({ name: 'falseFailures', measured: falseFailures.length, window: [0, 0], tolerance: 0, ok: falseFailures.length === 0 });
+    if (falseFailures.length > 0) {
+      notes.push(`${falseFailures.length} probe verdict(s) FAILED on a node without a fault (first: ${falseFailures[0]!.probe} on ${falseFailures[0]!.node} at ${(falseFailures[0]!.atMs / 1000).toFixed(1)} s, ${falseFailures[0]!.cause}): the machine could not keep up at time scale ${F}; measurements of this run are suspect — lower --time-scale`);
     }
-    const windowCheck = (name: string, measured: number | null, w: Window | undefined): void => {
-      if (!w) return;
-      const tol = toleranceMs(w, F);
-      checks.push({ name, measured, window: w, tolerance: tol, ok: measured !== null && measured >= w[0] - tol && measured <= w[1] + tol });
-    };
-    windowCheck('detection', metrics.detectionMs, predicted.detectionMs);
-    windowCheck('recovery', metrics.recoveryMs, predicted.recoveryMs);
     const ex = scenario.expect;
     const maxCheck = (name: string, measured: number | null, max: number | undefined): void => {
       if (max !== undefined) checks.push({ name, measured, window: [0, max], tolerance: 0, ok: measured !== null && measured <= max });
@@ -281,11 +383,12 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
     maxCheck('expect.maxFailover', metrics.failoverMs, ex.maxFailoverMs);
     maxCheck('expect.maxLostRequests', metrics.lostRequests, ex.maxLostRequests);
     maxCheck('expect.maxSourceMismatches', metrics.sourceMismatches, ex.maxSourceMismatches);
-    return { ok: true, result: { metrics, predicted, checks, events, nodes: plans.map((p) => p.info), durationMs: scenario.durationMs, notes } };
+    return { ok: true, result: { metrics, predicted, checks, faults, probes, falseFailures, events, nodes: plans.map((p) => p.info), durationMs: scenario.durationMs, notes } };
   } finally {
     for (const c of cancels) c();
     if (fleet) await fleet.stop();
     if (runtime) await runtime.stop();
+    if (haproxy) await haproxy.stop();
     await Promise.all([...nodes.values()].map((n) => n.stop()));
   }
 }

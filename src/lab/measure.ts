@@ -112,16 +112,28 @@ export function predictRecovery(ctx: ContextModel, rserver: string): Window | un
 /** The events a run records (stamped with its own clock). */
 export type RunEvent =
   | { type: 'fault'; atMs: number; node: string; address: string; fault: FaultKind }
-  | { type: 'real'; atMs: number; farm: string; address: string; to: string }
-  | { type: 'request'; atMs: number; client: string; kind: 'http' | 'https' | 'trap'; ok: boolean; node?: string; seenSource?: string };
+  | { type: 'real'; atMs: number; farm: string; address: string; to: string; from?: string }
+  /**
+   * One client request or trap. `node`: the node that served it or, for a
+   * failure, the node it reached (answer body, or the node's record of the
+   * request id); absent when nothing tells (refused, reset, lost on the way).
+   */
+  | { type: 'request'; atMs: number; client: string; kind: 'http' | 'https' | 'trap'; ok: boolean; node?: string; seenSource?: string; id?: string };
 
-export interface RunMetrics {
+type FaultEvent = Extract<RunEvent, { type: 'fault' }>;
+type RequestEvent = Extract<RunEvent, { type: 'request' }>;
+
+/** Timings of one fault on one node (config ms from the fault, or from its recover). */
+export interface FaultTimings {
   detectionMs: number | null;
   /** Per farm: fault → PROBE-FAILED in that farm. */
   detectionByFarmMs: Record<string, number>;
   failoverMs: number | null;
   recoveryMs: number | null;
   failbackMs: number | null;
+}
+
+export interface RunMetrics extends FaultTimings {
   requests: number;
   lostRequests: number;
   traps: number;
@@ -130,22 +142,76 @@ export interface RunMetrics {
   sourceMismatches: number;
 }
 
+/** One fault of the timeline, measured on its own. */
+export interface FaultMetrics extends FaultTimings {
+  node: string;
+  address: string;
+  fault: FaultKind;
+  atMs: number;
+  /** The recover that ended it (same node, no other fault in between), if any. */
+  recoverAtMs: number | null;
+  /** Client requests and traps that failed from the fault until the next fault on any node (or the end). */
+  lostRequests: number;
+  lostTraps: number;
+}
+
+const isFault = (e: RunEvent): e is FaultEvent => e.type === 'fault' && e.fault !== 'recover';
+
+/** The recover of a fault: the next timeline event on its node, when that is a recover. */
+function recoverOf(events: readonly RunEvent[], fault: FaultEvent): FaultEvent | undefined {
+  const next = events.find((e): e is FaultEvent => e.type === 'fault' && e !== fault && e.node === fault.node && e.atMs >= fault.atMs && events.indexOf(e) > events.indexOf(fault));
+  return next?.fault === 'recover' ? next : undefined;
+}
+
 /**
- * Metrics of the first fault on a node and its recovery:
+ * Timings of one fault, from events sorted by time:
  * - detection: fault → the node's address is PROBE-FAILED in every farm that has it;
- * - failover: fault → the last of the node's clients (those it served before the
- *   fault) has a successful request on another node;
+ * - failover: fault → the last of the node's clients (those whose last success
+ *   before the fault was on it) has a successful request on another node;
  * - recovery: recover → OPERATIONAL again in every farm;
- * - failback: recover → the first request served by the node again;
- * - sticky moves: a client's traffic of one kind (one VIP, one sticky group) changing node.
+ * - failback: recover → the first request served by the node again.
+ */
+export function faultTimings(events: readonly RunEvent[], fault: FaultEvent, farms: readonly string[]): FaultTimings {
+  const t: FaultTimings = { detectionMs: null, detectionByFarmMs: {}, failoverMs: null, recoveryMs: null, failbackMs: null };
+  const recover = recoverOf(events, fault);
+  const lastNode = new Map<string, string>();
+  const movedAt = new Map<string, number>();
+  let clientsOfNode: Set<string> | undefined;
+  // Per client and traffic kind: each kind has its own VIP and sticky group.
+  const ofNode = (): Set<string> => new Set([...lastNode].filter(([, n]) => n === fault.node).map(([k]) => k));
+  for (const e of events) {
+    if (e.type !== 'request' || !e.ok || e.node === undefined) continue;
+    const key = `${e.client}|${e.kind}`;
+    if (e.atMs < fault.atMs) {
+      lastNode.set(key, e.node);
+      continue;
+    }
+    clientsOfNode ??= ofNode();
+    if (e.node !== fault.node && clientsOfNode.has(key) && !movedAt.has(key)) movedAt.set(key, e.atMs);
+    if (recover && t.failbackMs === null && e.atMs >= recover.atMs && e.node === recover.node) t.failbackMs = e.atMs - recover.atMs;
+  }
+  clientsOfNode ??= ofNode();
+  for (const farm of farms) {
+    const down = events.find((e) => e.type === 'real' && e.farm === farm && e.address === fault.address && e.to === 'PROBE-FAILED' && e.atMs >= fault.atMs && (!recover || e.atMs <= recover.atMs));
+    if (down) t.detectionByFarmMs[farm] = down.atMs - fault.atMs;
+  }
+  if (farms.length > 0 && farms.every((f) => f in t.detectionByFarmMs)) t.detectionMs = Math.max(...Object.values(t.detectionByFarmMs));
+  if (clientsOfNode.size > 0 && [...clientsOfNode].every((c) => movedAt.has(c))) t.failoverMs = Math.max(...movedAt.values()) - fault.atMs;
+  if (recover) {
+    const ups = farms.map((farm) => events.find((e) => e.type === 'real' && e.farm === farm && e.address === fault.address && e.to === 'OPERATIONAL' && e.atMs >= recover.atMs));
+    if (ups.length > 0 && ups.every((u) => u !== undefined)) t.recoveryMs = Math.max(...ups.map((u) => u!.atMs)) - recover.atMs;
+  }
+  return t;
+}
+
+/**
+ * Totals over the run and the timings of its first fault (the shape issue 6
+ * fixed; faultMetrics has every fault). Sticky moves: a client's traffic of
+ * one kind (one VIP, one sticky group) changing node.
  */
 export function computeMetrics(events: readonly RunEvent[], farmsOf: (address: string) => readonly string[]): RunMetrics {
   const m: RunMetrics = { detectionMs: null, detectionByFarmMs: {}, failoverMs: null, recoveryMs: null, failbackMs: null, requests: 0, lostRequests: 0, traps: 0, lostTraps: 0, stickyMoves: 0, sourceMismatches: 0 };
-  const fault = events.find((e): e is Extract<RunEvent, { type: 'fault' }> => e.type === 'fault' && e.fault !== 'recover');
-  const recover = fault ? events.find((e): e is Extract<RunEvent, { type: 'fault' }> => e.type === 'fault' && e.fault === 'recover' && e.node === fault.node && e.atMs >= fault.atMs) : undefined;
   const lastNode = new Map<string, string>();
-  const clientsOfNode = new Set<string>();
-  const movedAt = new Map<string, number>();
   for (const e of events) {
     if (e.type !== 'request') continue;
     if (e.kind === 'trap') {
@@ -157,28 +223,31 @@ export function computeMetrics(events: readonly RunEvent[], farmsOf: (address: s
     }
     if (e.ok && e.seenSource !== undefined && e.seenSource !== e.client) m.sourceMismatches++;
     if (!e.ok || e.node === undefined) continue;
-    // Each traffic kind has its own VIP and sticky group: a move is a change of node within one kind.
     const stickKey = `${e.client}|${e.kind}`;
     const prev = lastNode.get(stickKey);
     if (prev !== undefined && prev !== e.node) m.stickyMoves++;
     lastNode.set(stickKey, e.node);
-    if (fault) {
-      if (e.atMs < fault.atMs && e.node === fault.node) clientsOfNode.add(e.client);
-      if (e.atMs >= fault.atMs && e.node !== fault.node && clientsOfNode.has(e.client) && !movedAt.has(e.client)) movedAt.set(e.client, e.atMs);
-    }
-    if (recover && m.failbackMs === null && e.atMs >= recover.atMs && e.node === recover.node) m.failbackMs = e.atMs - recover.atMs;
   }
-  if (!fault) return m;
-  const farms = farmsOf(fault.address);
-  for (const farm of farms) {
-    const down = events.find((e) => e.type === 'real' && e.farm === farm && e.address === fault.address && e.to === 'PROBE-FAILED' && e.atMs >= fault.atMs && (!recover || e.atMs <= recover.atMs));
-    if (down) m.detectionByFarmMs[farm] = down.atMs - fault.atMs;
-  }
-  if (farms.length > 0 && farms.every((f) => f in m.detectionByFarmMs)) m.detectionMs = Math.max(...Object.values(m.detectionByFarmMs));
-  if (clientsOfNode.size > 0 && [...clientsOfNode].every((c) => movedAt.has(c))) m.failoverMs = Math.max(...movedAt.values()) - fault.atMs;
-  if (recover) {
-    const ups = farms.map((farm) => events.find((e) => e.type === 'real' && e.farm === farm && e.address === fault.address && e.to === 'OPERATIONAL' && e.atMs >= recover.atMs));
-    if (ups.length > 0 && ups.every((u) => u !== undefined)) m.recoveryMs = Math.max(...ups.map((u) => u!.atMs)) - recover.atMs;
-  }
-  return m;
+  const fault = events.find(isFault);
+  return fault ? { ...m, ...faultTimings(events, fault, farmsOf(fault.address)) } : m;
+}
+
+/** Every fault of the run measured on its own; farmsOf gives the farms a fault can be detected in. */
+export function faultMetrics(events: readonly RunEvent[], farmsOf: (fault: FaultEvent) => readonly string[]): FaultMetrics[] {
+  const faults = events.filter(isFault);
+  return faults.map((f, i) => {
+    const end = faults[i + 1]?.atMs ?? Infinity;
+    const lost = events.filter((e): e is RequestEvent => e.type === 'request' && !e.ok && e.atMs >= f.atMs && e.atMs < end);
+    const recover = recoverOf(events, f);
+    return {
+      node: f.node,
+      address: f.address,
+      fault: f.fault,
+      atMs: f.atMs,
+      recoverAtMs: recover?.atMs ?? null,
+      ...faultTimings(events, f, farmsOf(f)),
+      lostRequests: lost.filter((e) => e.kind !== 'trap').length,
+      lostTraps: lost.filter((e) => e.kind === 'trap').length,
+    };
+  });
 }

@@ -1,6 +1,6 @@
 // Console and JSON forms of lab results. Pure. Times are config time (ms in
 // JSON, seconds with one decimal in the table).
-import type { LabRunResult } from './lab-run.js';
+import type { FalseFailure, LabFaultResult, LabRunResult, ProbeStats } from './lab-run.js';
 
 const sec = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
@@ -9,20 +9,32 @@ export function timingTable(runs: readonly LabRunResult[]): string {
   const rows: string[][] = [['run', 'measurement', 'measured', 'predicted / bound', 'tolerance', 'verdict']];
   runs.forEach((r, i) => {
     const m = r.metrics;
-    const checked = new Map(r.checks.filter((c) => !c.name.startsWith('expect.')).map((c) => [c.name, c]));
-    const line = (name: string, v: string, key?: string): void => {
-      const c = key ? checked.get(key) : undefined;
-      rows.push([String(i + 1), name, v, c ? `${sec(c.window[0])} – ${sec(c.window[1])}` : '', c ? `±${sec(c.tolerance)}` : '', c ? (c.ok ? 'ok' : 'OUTSIDE') : '']);
+    const line = (name: string, v: string): void => void rows.push([String(i + 1), name, v, '', '', '']);
+    const timed = (f: LabFaultResult, prefix: string): void => {
+      const fc = new Map(f.checks.map((c) => [c.name, c]));
+      const row = (name: string, v: number | null, key?: string): void => {
+        const c = key ? fc.get(key) : undefined;
+        rows.push([String(i + 1), `${prefix}${name}`, sec(v), c ? `${sec(c.window[0])} – ${sec(c.window[1])}` : '', c ? `±${sec(c.tolerance)}` : '', c ? (c.ok ? 'ok' : 'OUTSIDE') : '']);
+      };
+      row('detection', f.detectionMs, 'detection');
+      for (const [farm, ms] of Object.entries(f.detectionByFarmMs)) row(`  in ${farm}`, ms);
+      row('failover', f.failoverMs);
+      row('recovery', f.recoveryMs, 'recovery');
+      row('failback', f.failbackMs);
+      rows.push([String(i + 1), `${prefix}lost in its window`, `${f.lostRequests} requests, ${f.lostTraps} traps`, '', '', '']);
     };
-    line('detection', sec(m.detectionMs), 'detection');
-    for (const [farm, ms] of Object.entries(m.detectionByFarmMs)) line(`  in ${farm}`, sec(ms));
-    line('failover', sec(m.failoverMs));
-    line('recovery', sec(m.recoveryMs), 'recovery');
-    line('failback', sec(m.failbackMs));
+    // One fault: its rows are the run's (the table issue 6 specified); several: one block each.
+    r.faults.forEach((f, k) => {
+      if (r.faults.length > 1) rows.push([String(i + 1), `fault ${k + 1}: ${f.fault} ${f.node} at ${sec(f.atMs)}${f.recoverAtMs !== null ? `, recover at ${sec(f.recoverAtMs)}` : ''}`, '', '', '', '']);
+      timed(f, r.faults.length > 1 ? '  ' : '');
+    });
     line('requests lost', `${m.lostRequests}/${m.requests}`);
     line('traps lost', `${m.lostTraps}/${m.traps}`);
     line('sticky moves', String(m.stickyMoves));
     line('source mismatches', String(m.sourceMismatches));
+    const pr = r.probes;
+    rows.push([String(i + 1), 'probe attempts failed (no fault)', `${pr.failed}/${pr.attempts}`, '', '', '']);
+    rows.push([String(i + 1), 'false FAILED verdicts', String(r.falseFailures.length), '0', '', r.falseFailures.length === 0 ? 'ok' : 'FALSE FAILURES']);
     for (const c of r.checks.filter((x) => x.name.startsWith('expect.'))) {
       const isTime = c.name === 'expect.maxDetection' || c.name === 'expect.maxFailover';
       rows.push([String(i + 1), c.name, isTime ? sec(c.measured) : String(c.measured ?? '—'), `≤ ${isTime ? sec(c.window[1]) : c.window[1]}`, '', c.ok ? 'ok' : 'FAILED']);
@@ -39,6 +51,10 @@ export interface LabJson {
     metrics: Pick<LabRunResult['metrics'], 'detectionMs' | 'failoverMs' | 'recoveryMs' | 'failbackMs' | 'requests' | 'lostRequests' | 'traps' | 'lostTraps' | 'stickyMoves' | 'sourceMismatches'> & { detectionByFarmMs: Record<string, number> };
     predicted: { detectionMs?: [number, number]; recoveryMs?: [number, number] };
     checks: LabRunResult['checks'];
+    /** Every fault of the timeline with its own timings, losses, prediction and checks. */
+    faults: LabFaultResult[];
+    probes: ProbeStats;
+    falseFailures: FalseFailure[];
     notes: string[];
   }[];
 }
@@ -53,6 +69,9 @@ export function labJson(scenario: string, timeScale: number, runs: readonly LabR
         metrics: { detectionMs: m.detectionMs, failoverMs: m.failoverMs, recoveryMs: m.recoveryMs, failbackMs: m.failbackMs, requests: m.requests, lostRequests: m.lostRequests, traps: m.traps, lostTraps: m.lostTraps, stickyMoves: m.stickyMoves, sourceMismatches: m.sourceMismatches, detectionByFarmMs: m.detectionByFarmMs },
         predicted: { ...(r.predicted.detectionMs ? { detectionMs: r.predicted.detectionMs } : {}), ...(r.predicted.recoveryMs ? { recoveryMs: r.predicted.recoveryMs } : {}) },
         checks: r.checks,
+        faults: r.faults,
+        probes: r.probes,
+        falseFailures: r.falseFailures,
         notes: r.notes,
       };
     }),

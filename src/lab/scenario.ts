@@ -51,6 +51,8 @@ export interface Scenario {
   maps: string[];
   portOffset: number;
   timeScale: number;
+  /** Where `timeScale` was written (the time-scale guard points there). */
+  timeScalePos?: SourcePos;
   durationMs: number;
   nodes: ScenarioNode[];
   traffic: Traffic;
@@ -59,9 +61,28 @@ export interface Scenario {
   reassign: boolean;
   /** Expected windows in config time; checked by the lab and simulator. */
   expect: { maxDetectionMs?: number; maxFailoverMs?: number; maxLostRequests?: number; maxSourceMismatches?: number };
+  /** A hot-standby controller on the nodes (deployments.md), for `acesim simulate`'s lockstep analysis. */
+  controller?: HotStandbyController;
 }
 
-const TOP_KEYS = ['name', 'description', 'config', 'map', 'portOffset', 'timeScale', 'duration', 'nodes', 'traffic', 'timeline', 'reassign', 'expect'] as const;
+/** Node-side hot-standby controller: the standby polls the active node's monitor URL. */
+export interface HotStandbyController {
+  pos: SourcePos;
+  /** Node active at the start; `standby` takes over after `failures` failed polls in a row. */
+  primary: string;
+  standby: string;
+  heartbeatMs: number;
+  timeoutMs: number;
+  failures: number;
+  /** Time the taking-over node needs to start its services. */
+  serviceStartMs: number;
+  /** "First server auto-restarts as active": the primary takes back over after failbackSuccesses good polls. */
+  autoFailback: boolean;
+  failbackSuccesses: number;
+}
+
+const TOP_KEYS = ['name', 'description', 'config', 'map', 'portOffset', 'timeScale', 'duration', 'nodes', 'traffic', 'timeline', 'reassign', 'expect', 'controller'] as const;
+const CONTROLLER_KEYS = ['primary', 'standby', 'heartbeat', 'timeout', 'failures', 'serviceStart', 'autoFailback', 'failbackSuccesses'] as const;
 const TRAFFIC_KEYS = ['clients', 'clientRange', 'http', 'https', 'traps'] as const;
 const EXPECT_KEYS = ['maxDetection', 'maxFailover', 'maxLostRequests', 'maxSourceMismatches'] as const;
 
@@ -170,6 +191,7 @@ export function parseScenario(text: string, file: string): Result<Scenario> {
   }
   sc.portOffset = num(top.get('portOffset'), 'portOffset', -65535, 65535) ?? sc.portOffset;
   sc.timeScale = num(top.get('timeScale'), 'timeScale', 0.001, 1000) ?? sc.timeScale;
+  if (top.has('timeScale')) sc.timeScalePos = posOf(top.get('timeScale'));
   sc.durationMs = dur(top.get('duration'), 'duration') ?? sc.durationMs;
   const reassign = top.get('reassign');
   if (reassign) {
@@ -240,6 +262,11 @@ export function parseScenario(text: string, file: string): Result<Scenario> {
           report('SCENARIO_UNKNOWN_NODE', nodeN, `timeline[${i}]: no node "${node}" in nodes`, dym ? `did you mean \`${dym}\`?` : `nodes: ${[...nodeNames].join(', ') || '(none)'}`);
           return;
         }
+        const real = sc.nodes.find((n) => n.name === node)?.address;
+        if (real !== undefined) {
+          report('SCENARIO_REAL_NODE_FAULT', nodeN, `timeline[${i}]: ${node} is a real node (${real}); acesim cannot ${fault === 'recover' ? 'recover' : 'inject a ' + fault + ' into'} it`, 'break a real node yourself and leave it out of the timeline, or drop its `address:` to let acesim simulate it');
+          return;
+        }
         const ev: TimelineEvent = { pos: posOf(item as YamlNode), atMs, fault, node };
         const ms = dur(f.get('ms'), `timeline[${i}].ms`);
         if (ms !== undefined) ev.ms = ms;
@@ -266,6 +293,38 @@ export function parseScenario(text: string, file: string): Result<Scenario> {
     if (lr !== undefined) sc.expect.maxLostRequests = lr;
     const sm = num(f.get('maxSourceMismatches'), 'expect.maxSourceMismatches', 0, 1e9);
     if (sm !== undefined) sc.expect.maxSourceMismatches = sm;
+  }
+  const ctl = top.get('controller');
+  if (ctl) {
+    // Defaults from the vendor guide: heartbeat 30 s, timeout 10 s, 5 failures.
+    const f = entries(ctl, CONTROLLER_KEYS, 'controller');
+    const nodeRef = (k: 'primary' | 'standby'): string | undefined => {
+      const v = str(f.get(k), `controller.${k}`);
+      if (v === undefined) {
+        if (!f.has(k)) report('SCENARIO_SCHEMA', ctl, `controller: missing field "${k}" (a node name)`);
+        return undefined;
+      }
+      if (!nodeNames.has(v)) report('SCENARIO_UNKNOWN_NODE', f.get(k), `controller.${k}: no node "${v}" in nodes`, `nodes: ${[...nodeNames].join(', ') || '(none)'}`);
+      return nodeNames.has(v) ? v : undefined;
+    };
+    const primary = nodeRef('primary');
+    const standby = nodeRef('standby');
+    if (primary !== undefined && primary === standby) report('SCENARIO_SCHEMA', f.get('standby'), 'controller.standby: must be another node than primary');
+    const auto = f.get('autoFailback');
+    if (auto && !(isScalar(auto) && typeof auto.value === 'boolean')) report('SCENARIO_SCHEMA', auto, 'controller.autoFailback: expected true or false');
+    const positive = (ms: number | undefined, k: string): number | undefined => {
+      if (ms !== undefined && ms <= 0) report('SCENARIO_BAD_DURATION', f.get(k), `controller.${k}: must be longer than 0`);
+      return ms !== undefined && ms > 0 ? ms : undefined;
+    };
+    // Every value is checked (and reported) even when the node names are wrong.
+    const failures = num(f.get('failures'), 'controller.failures', 1, 1000) ?? 5;
+    const heartbeatMs = positive(dur(f.get('heartbeat'), 'controller.heartbeat'), 'heartbeat') ?? 30_000;
+    const timeoutMs = positive(dur(f.get('timeout'), 'controller.timeout'), 'timeout') ?? 10_000;
+    const serviceStartMs = dur(f.get('serviceStart'), 'controller.serviceStart') ?? 0;
+    const failbackSuccesses = num(f.get('failbackSuccesses'), 'controller.failbackSuccesses', 1, 1000) ?? failures;
+    if (primary !== undefined && standby !== undefined && primary !== standby) {
+      sc.controller = { pos: posOf(ctl), primary, standby, heartbeatMs, timeoutMs, failures, serviceStartMs, autoFailback: isScalar(auto) && auto.value === true, failbackSuccesses };
+    }
   }
   if (sc.nodes.length === 0) report('SCENARIO_SCHEMA', root, 'the scenario has no nodes', 'add nodes: { tms01: { rserver: TMS01 }, … }');
   return { value: sc, diagnostics };

@@ -4,7 +4,9 @@
 // address it saw; takes faults (crash, hang, slow, http-error, blackhole,
 // flap, recover). Invariants: every TCP connection goes through our own
 // net.Server first, so a fault can hold, refuse or answer it before HTTP or
-// TLS sees a byte; stop() releases every socket and timer.
+// TLS sees a byte; faults apply one at a time, in order; a blackhole moves
+// the TCP listeners to a stopped holder process (blackhole.ts); stop()
+// releases every socket, timer and that process.
 // Timebase: the injected Clock (records are stamped monotonicNow()).
 import dgram from 'node:dgram';
 import http from 'node:http';
@@ -12,6 +14,7 @@ import https from 'node:https';
 import net from 'node:net';
 import { once } from 'node:events';
 import type { CancelTimer, Clock } from '../core/clock.js';
+import { Blackhole, LISTEN_BACKLOG } from './blackhole.js';
 import type { TlsIdentity } from './tls-cert.js';
 
 /** The URLs the vendor's probes request (deployments.md). */
@@ -42,8 +45,8 @@ export interface NodeRecord {
   id?: string;
   /** Probe path (health check) rather than client traffic. */
   probe: boolean;
-  /** What the node did: answered status, or 'held' (hang/blackhole). */
-  status: number | 'held';
+  /** What the node did: answered status, 'held' (hang/blackhole: never answered), 'dropped' (a datagram ignored). */
+  status: number | 'held' | 'dropped';
 }
 
 export interface SimNodeOptions {
@@ -63,7 +66,9 @@ export interface SimNodeOptions {
 interface Listener {
   port: number;
   kind: 'http' | 'https' | 'udp';
+  /** Set while this process listens on the port. */
   close?: () => Promise<void>;
+  server?: net.Server;
 }
 
 export class SimNode {
@@ -71,8 +76,11 @@ export class SimNode {
   readonly address: string;
   readonly records: NodeRecord[] = [];
   private fault: NodeFault = { kind: 'up' };
-  /** Listening (false after crash, or during the down half of a flap). */
-  private listening = false;
+  /** Faults apply one after another (a blackhole takes tens of ms to engage). */
+  private applying: Promise<void> = Promise.resolve();
+  /** When the last applied fault took effect (clock ms): listeners closed, or a blackhole silent. */
+  effectiveAtMs = 0;
+  private readonly blackhole: Blackhole;
   private readonly listeners: Listener[] = [];
   private readonly sockets = new Set<net.Socket>();
   private readonly held = new Set<net.Socket>();
@@ -84,6 +92,7 @@ export class SimNode {
   constructor(private readonly opts: SimNodeOptions) {
     this.name = opts.name;
     this.address = opts.address;
+    this.blackhole = new Blackhole(opts.clock, opts.address);
     this.auth = new Set((opts.credentials ?? []).map((c) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`));
     // Never listen themselves: our net.Servers hand them accepted sockets.
     this.httpServer = http.createServer({ keepAliveTimeout: 1000 }, this.handler('http'));
@@ -105,13 +114,35 @@ export class SimNode {
     await this.open();
   }
 
-  /** Applies a fault; `up` (recover) clears every fault and listens again. */
-  async apply(fault: NodeFault): Promise<void> {
+  /** Readies what a fault needs ahead of time (blackhole: its holder process), so it lands at once when applied. */
+  async prepare(kind: NodeFault['kind']): Promise<void> {
+    if (kind === 'blackhole' && this.listeners.some((l) => l.kind !== 'udp')) await this.blackhole.prepare();
+  }
+
+  /** The holder process of an engaged (or prepared) blackhole, for tests and diagnostics. */
+  get blackholePid(): number | undefined {
+    return this.blackhole.holderPid;
+  }
+
+  /** Applies a fault; resolves when it is in effect. `up` (recover) clears every fault and listens again. */
+  apply(fault: NodeFault): Promise<void> {
+    const next = this.applying.then(() => this.applyNow(fault));
+    this.applying = next.catch(() => {});
+    return next;
+  }
+
+  private async applyNow(fault: NodeFault): Promise<void> {
+    await this.change(fault);
+    if (fault.kind !== 'blackhole') this.effectiveAtMs = this.opts.clock.monotonicNow();
+  }
+
+  private async change(fault: NodeFault): Promise<void> {
     this.cancelTimers();
     const prev = this.fault;
     this.fault = fault;
     // Held connections belong to the fault that held them: release them when it ends.
     if (prev.kind === 'hang' || prev.kind === 'blackhole') this.releaseHeld();
+    if (prev.kind === 'blackhole' && fault.kind !== 'blackhole') await this.blackhole.release();
     switch (fault.kind) {
       case 'crash':
         await this.close();
@@ -119,13 +150,33 @@ export class SimNode {
       case 'flap':
         await this.flap(fault.ms, false);
         return;
+      case 'blackhole': {
+        if (prev.kind === 'blackhole') {
+          this.effectiveAtMs = this.opts.clock.monotonicNow();
+          return;
+        }
+        await this.open();
+        const tcp = this.listeners.filter((l) => l.kind !== 'udp' && l.server);
+        const servers = tcp.map((l) => ({ server: l.server!, port: l.port }));
+        for (const l of tcp) {
+          delete l.close;
+          delete l.server;
+        }
+        const silent = (): void => void (this.effectiveAtMs = this.opts.clock.monotonicNow());
+        if (servers.length > 0) await this.blackhole.engage(servers, silent);
+        else silent();
+        return;
+      }
       default:
-        if (!this.listening) await this.open();
+        await this.open();
     }
   }
 
   async stop(): Promise<void> {
+    await this.applying;
     this.cancelTimers();
+    this.fault = { kind: 'up' };
+    await this.blackhole.release();
     await this.close();
     this.httpServer.close();
     this.httpsServer?.close();
@@ -154,17 +205,17 @@ export class SimNode {
     this.held.clear();
   }
 
+  /** Listens on every port not listened on yet. */
   private async open(): Promise<void> {
-    if (this.listening) return;
-    this.listening = true;
-    await Promise.all(this.listeners.map((l) => (l.kind === 'udp' ? this.openUdp(l) : this.openTcp(l))));
+    await Promise.all(this.listeners.filter((l) => !l.close).map((l) => (l.kind === 'udp' ? this.openUdp(l) : this.openTcp(l))));
   }
 
   private async close(): Promise<void> {
-    if (!this.listening) return;
-    this.listening = false;
     const closers = this.listeners.map((l) => l.close).filter((c): c is () => Promise<void> => c !== undefined);
-    for (const l of this.listeners) delete l.close;
+    for (const l of this.listeners) {
+      delete l.close;
+      delete l.server;
+    }
     // A crash resets every connection, as a dead process's kernel would.
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
@@ -182,8 +233,8 @@ export class SimNode {
       });
       sock.on('error', () => {});
       if (this.fault.kind === 'blackhole') {
-        // Loopback completes the handshake in the kernel; from here on the node is silent:
-        // nothing read, nothing written, no TLS. See docs/lab.md (blackhole).
+        // Accepted in the instant before the listener moved to the holder: silent as well
+        // (nothing read, nothing written, no TLS). See docs/lab.md (blackhole).
         sock.pause();
         this.held.add(sock);
         this.record({ proto: l.kind, port: l.port, source: sock.remoteAddress ?? '?', probe: false, status: 'held' });
@@ -192,8 +243,9 @@ export class SimNode {
       target.emit('connection', sock);
     });
     server.on('error', () => {});
-    server.listen(l.port, this.address);
+    server.listen({ port: l.port, host: this.address, backlog: LISTEN_BACKLOG });
     await once(server, 'listening');
+    l.server = server;
     l.close = () => new Promise<void>((r) => server.close(() => r()));
   }
 
@@ -201,12 +253,13 @@ export class SimNode {
     const s = dgram.createSocket('udp4');
     s.on('error', () => {});
     s.on('message', (msg, rinfo) => {
-      // hang and blackhole drop datagrams: a trap sender never learns either way.
-      if (this.fault.kind === 'hang' || this.fault.kind === 'blackhole') return;
       const text = msg.toString('latin1');
       const i = text.indexOf(TRAP_MARKER);
       const id = i >= 0 ? /^[\w.:-]+/.exec(text.slice(i + TRAP_MARKER.length))?.[0] : undefined;
-      this.record({ proto: 'udp', port: l.port, source: rinfo.address, probe: false, status: 0, ...(id !== undefined ? { id } : {}) });
+      // hang and blackhole drop datagrams silently (no ICMP, unlike a closed port): the
+      // sender never learns; the record lets the lab attribute the lost trap to this node.
+      const dropped = this.fault.kind === 'hang' || this.fault.kind === 'blackhole';
+      this.record({ proto: 'udp', port: l.port, source: rinfo.address, probe: false, status: dropped ? 'dropped' : 0, ...(id !== undefined ? { id } : {}) });
     });
     s.bind(l.port, this.address);
     await once(s, 'listening');

@@ -1,22 +1,12 @@
 // `acesim lab` on bad input: positioned scenario diagnostics, clear usage
 // errors, never an exception. No sockets are opened on these paths.
 import t from 'tap';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { main } from '../../../src/cli/main.js';
-import type { CliIo } from '../../../src/cli/io.js';
 import { ROOT } from '../../unit/config/helpers.js';
+import { labIo } from './small-lab.js';
 
-function io(files: Record<string, string> = {}): CliIo & { outText: string; errText: string } {
-  const o = {
-    outText: '',
-    errText: '',
-    out: (s: string) => void (o.outText += s + '\n'),
-    err: (s: string) => void (o.errText += s + '\n'),
-    readFile: async (p: string) => (p in files ? files[p]! : readFile(p, 'utf8')),
-  };
-  return o;
-}
+const io = labIo;
 
 t.test('a scenario with mistakes: FILE:LINE:COL diagnostics, exit 1', async (t) => {
   const x = io({ 'bad.yaml': 'name: bad\nnodes:\n  tms01: { rserver: TMS01 }\ntimeline:\n  - at: 20s\n    crash: tms03\ntrafic: {}\n' });
@@ -56,4 +46,33 @@ t.test('a node naming an rserver the config lacks', async (t) => {
   const x = io({ 'rs.yaml': 'name: x\nmap: ["10.0.0.0/8=127.0.0.0/8"]\nportOffset: 24000\nnodes:\n  a: { rserver: TMS09 }\n' });
   t.equal(await main(['lab', resolve(ROOT, 'examples/tms-ace.conf'), '--scenario', 'rs.yaml'], x), 1);
   t.match(x.errText, /rs\.yaml:5:3: node a: the config has no rserver "TMS09"/);
+});
+
+t.test('time-scale guard: a scenario timeScale above the hard limit is refused at its position', async (t) => {
+  const sc = 'name: x\nmap: ["10.0.0.0/8=127.0.0.0/8"]\nportOffset: 24000\ntimeScale: 50\nnodes:\n  a: { rserver: TMS01 }\n';
+  const x = io({ 'fast.yaml': sc });
+  t.equal(await main(['lab', resolve(ROOT, 'examples/tms-ace.conf'), '--scenario', 'fast.yaml'], x), 1);
+  t.match(x.errText, /fast\.yaml:4:12: error SCENARIO_TIME_SCALE_LIMIT: timeScale 50 makes .* 20 ms of real time.*maximum safe scale is 10 \(hard limit 40\)/);
+});
+
+t.test('time-scale guard: --time-scale above the hard limit is a usage error; --force-time-scale passes the guard', async (t) => {
+  const sc = 'name: x\nmap: ["10.0.0.0/8=127.0.0.0/8"]\nportOffset: 24000\nnodes:\n  a: { rserver: TMS09 }\n';
+  const x = io({ 'f.yaml': sc });
+  t.equal(await main(['lab', resolve(ROOT, 'examples/tms-ace.conf'), '--scenario', 'f.yaml', '--time-scale', '100'], x), 2);
+  t.match(x.errText, /error SCENARIO_TIME_SCALE_LIMIT: --time-scale 100 makes/);
+  // Forced: the guard only warns, and the run gets as far as the scenario's own mistake (no sockets opened).
+  const y = io({ 'f.yaml': sc });
+  t.equal(await main(['lab', resolve(ROOT, 'examples/tms-ace.conf'), '--scenario', 'f.yaml', '--time-scale', '100', '--force-time-scale'], y), 1);
+  t.match(y.errText, /warning SCENARIO_TIME_SCALE_LIMIT: --time-scale 100/);
+  t.match(y.errText, /the config has no rserver "TMS09"/);
+  // Between the floors: a warning, and the run goes on (here to the same mistake).
+  const z = io({ 'f.yaml': sc });
+  t.equal(await main(['lab', resolve(ROOT, 'examples/tms-ace.conf'), '--scenario', 'f.yaml', '--time-scale', '20'], z), 1);
+  t.match(z.errText, /warning SCENARIO_TIME_SCALE: --time-scale 20 makes .* 50 ms of real time, under the 100 ms safe floor/);
+});
+
+t.test('a fault on a real node is refused with a positioned diagnostic', async (t) => {
+  const x = io({ 'r.yaml': 'name: x\nnodes:\n  a: { rserver: TMS01, address: "127.0.0.9:80" }\ntimeline:\n  - at: 5s\n    hang: a\n' });
+  t.equal(await main(['lab', resolve(ROOT, 'examples/tms-ace.conf'), '--scenario', 'r.yaml'], x), 1);
+  t.match(x.errText, /r\.yaml:6:11: error SCENARIO_REAL_NODE_FAULT: timeline\[0\]: a is a real node/);
 });

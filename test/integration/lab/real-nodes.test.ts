@@ -1,6 +1,7 @@
 // A lab run against plain HTTP servers that are not acesim nodes (scenario
 // nodes with `address:`): traffic flows through the VIP and the servers see
-// the clients' own addresses.
+// the clients' own addresses; a server that goes away on its own (no fault
+// in the timeline) is flagged as a false failure.
 import t from 'tap';
 import http from 'node:http';
 import { once } from 'node:events';
@@ -8,77 +9,50 @@ import { compileConfig } from '../../../src/config/compile.js';
 import { RealClock } from '../../../src/core/real-clock.js';
 import { runLab } from '../../../src/lab/lab-run.js';
 import { parseScenario } from '../../../src/lab/scenario.js';
+import { smallConfig } from './small-lab.js';
 
-const config = (port: number): string => `
-access-list ALL line 8 extended permit ip any any
-probe http HTTP-PROBE
-  port ${port}
-  interval 2
-  faildetect 2
-  passdetect interval 2
-  request method get url /
-  expect status 200 299
-rserver host R1
-  ip address 127.0.0.1
-  inservice
-rserver host R2
-  ip address 127.0.0.1
-  inservice
-serverfarm host SF
-  probe HTTP-PROBE
-  rserver R1 ${port}
-    inservice
-  rserver R2 ${port}
-    inservice
-class-map match-all VIP
-  match virtual-address 127.0.0.70 tcp eq ${port}
-policy-map type loadbalance first-match LB
-  class class-default
-    serverfarm SF
-policy-map multi-match POL
-  class VIP
-    loadbalance vip inservice
-    loadbalance policy LB
-interface vlan 10
-  ip address 127.0.0.69 255.255.255.0
-  access-group input ALL
-  service-policy input POL
-  no shutdown
-`;
-
-t.test('plain HTTP servers as the scenario nodes', async (t) => {
+/** Two plain HTTP servers on one port at two addresses, recording the source addresses they see. */
+async function twoServers(t: { teardown: (fn: () => void) => void }, addrA: string, addrB: string): Promise<{ a: http.Server; b: http.Server; port: number; seen: string[] }> {
   const seen: string[] = [];
-  const mk = () => http.createServer((req, res) => {
-    seen.push(req.socket.remoteAddress ?? '?');
-    res.end('hello');
-  });
+  const mk = () =>
+    http.createServer((req, res) => {
+      seen.push(req.socket.remoteAddress ?? '?');
+      res.end('hello');
+    });
   const a = mk();
-  a.listen(0, '127.0.0.71');
+  a.listen(0, addrA);
   await once(a, 'listening');
   const port = (a.address() as { port: number }).port;
   const b = mk();
-  b.listen(port, '127.0.0.72');
+  b.listen(port, addrB);
   await once(b, 'listening');
   t.teardown(() => {
-    a.closeAllConnections();
-    b.closeAllConnections();
-    a.close();
-    b.close();
+    for (const s of [a, b]) {
+      s.closeAllConnections();
+      s.close();
+    }
   });
-  const sc = parseScenario(`name: real servers
-duration: 3s
+  return { a, b, port, seen };
+}
+
+const scenario = (name: string, extra: string, a: string, b: string, range: string, perS: number): string => `name: ${name}
+${extra}
 nodes:
-  a: { rserver: R1, address: "127.0.0.71:${port}" }
-  b: { rserver: R2, address: "127.0.0.72:${port}" }
+  a: { rserver: A, address: "${a}" }
+  b: { rserver: B, address: "${b}" }
 traffic:
   clients: 4
-  clientRange: 127.0.102.0/24
-  http: { perClientPerSecond: 3 }
+  clientRange: ${range}
+  http: { perClientPerSecond: ${perS} }
   https: { perClientPerSecond: 0 }
   traps: { perClientPerSecond: 0 }
-`, 'real.yaml');
+`;
+
+t.test('plain HTTP servers as the scenario nodes', async (t) => {
+  const { port, seen } = await twoServers(t, '127.0.0.71', '127.0.0.72');
+  const sc = parseScenario(scenario('real servers', 'duration: 3s', `127.0.0.71:${port}`, `127.0.0.72:${port}`, '127.0.102.0/24', 3), 'real.yaml');
   t.same(sc.diagnostics, []);
-  const c = compileConfig(config(port), 'real.conf');
+  const c = compileConfig(smallConfig({ vip: '127.0.0.70', a: '127.0.0.1', b: '127.0.0.1', port }), 'real.conf');
   t.same(c.diagnostics.filter((d) => d.severity === 'error'), []);
   const out = await runLab({ scenario: sc.value, model: c.model, portOffset: 0, timeScale: 1, clock: new RealClock() });
   if (!out.ok) throw new Error(out.message);
@@ -88,4 +62,27 @@ traffic:
   const clientsSeen = seen.filter((s) => s.startsWith('127.0.102.'));
   t.ok(clientsSeen.length >= 20, 'the servers saw the clients’ own addresses');
   t.same(out.result.nodes.map((n) => [n.name, n.address, n.simulated]), [['a', '127.0.0.71', false], ['b', '127.0.0.72', false]]);
+});
+
+t.test('a node failing with no fault injected is flagged as a false failure', async (t) => {
+  const { b, port } = await twoServers(t, '127.0.0.73', '127.0.0.74');
+  const sc = parseScenario(scenario('b dies on its own', 'timeScale: 4\nduration: 12s', `127.0.0.73:${port}`, `127.0.0.74:${port}`, '127.0.106.0/24', 1), 'self.yaml');
+  t.same(sc.diagnostics, []);
+  const c = compileConfig(smallConfig({ vip: '127.0.0.75', a: '127.0.0.73', b: '127.0.0.74', port }), 'self.conf');
+  const clock = new RealClock();
+  // Nobody tells the lab: the server just goes away a second into the run.
+  clock.setTimer(1000, () => {
+    b.closeAllConnections();
+    b.close();
+  });
+  const out = await runLab({ scenario: sc.value, model: c.model, portOffset: 0, timeScale: 4, clock });
+  if (!out.ok) throw new Error(out.message);
+  const r = out.result;
+  t.ok(r.falseFailures.length > 0, 'flagged');
+  t.match(r.falseFailures[0], { node: 'b', farm: 'SF', probe: 'HTTP-PROBE', cause: 'L4_REFUSED' });
+  t.ok(r.falseFailures[0]!.atMs >= 4000, `in config time (${r.falseFailures[0]!.atMs} ms)`);
+  t.match(r.checks.find((c) => c.name === 'falseFailures'), { ok: false, measured: r.falseFailures.length });
+  t.ok(r.notes.some((n) => /FAILED on a node without a fault/.test(n)), 'the report says so');
+  t.ok(r.probes.failed > 0 && r.probes.attempts > r.probes.failed, `probe noise counted (${r.probes.failed}/${r.probes.attempts})`);
+  t.equal(r.falseFailures.filter((f) => f.node === 'a').length, 0, 'the healthy node is not flagged');
 });

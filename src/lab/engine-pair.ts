@@ -1,0 +1,295 @@
+// The lab's FT-pair engine: two `acesim run --ft-member` processes (primary and
+// secondary) with the FT VLAN through a relay the lab can cut, fronting the
+// simulated nodes. Each member writes its events (`--events`, JSON lines with
+// wall-clock stamps); the engine tails both files and turns them into
+// clock-stamped events, so the lab measures takeover from events, never logs.
+// Balancer faults: SIGKILL of the active (or standby) member, a restart, an
+// FT-link cut and restore, and `ft switchover` through the member's management API.
+// Invariants: every process is started and stopped by its PID; stop() kills
+// what is left (SIGTERM, then SIGKILL) and removes the temporary directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Clock, CancelTimer } from '../core/clock.js';
+import { sleep } from '../core/real-clock.js';
+import type { LabVipEngine } from './engine-haproxy.js';
+import { FtRelay } from './ft-relay.js';
+
+export type PairRole = 'primary' | 'secondary';
+export type BalancerFaultKind = 'kill-active' | 'kill-standby' | 'restart' | 'cut-ft-link' | 'restore-ft-link' | 'switchover';
+export const BALANCER_FAULTS: readonly BalancerFaultKind[] = ['kill-active', 'kill-standby', 'restart', 'cut-ft-link', 'restore-ft-link', 'switchover'];
+
+/** An event of either member, stamped on the lab's clock. */
+export interface PairEvent {
+  role: PairRole;
+  atMs: number;
+  type: string;
+  [k: string]: unknown;
+}
+
+export interface PairEngineOptions {
+  clock: Clock;
+  /** The built CLI (dist/src/cli/main.js). */
+  cli: string;
+  configFile: string;
+  maps: readonly string[];
+  portOffset: number;
+  timeScale: number;
+  /** The members' FT addresses after --map (the relay uses the same /24 with the third octet + 1). */
+  ftAddresses: { primary: string; secondary: string };
+  ftPort: number;
+  /** Management API ports on 127.0.0.1 for the two members. */
+  mgmtPorts: { primary: number; secondary: number };
+  /** Lines the members print, for the report's notes when something goes wrong. */
+  onOutput?: (role: PairRole, line: string) => void;
+}
+
+interface Member {
+  role: PairRole;
+  proc?: ChildProcess;
+  events: string;
+  offset: number;
+  partial: string;
+  state: string;
+}
+
+const STOP_GRACE_MS = 2000;
+const READY_TIMEOUT_MS = 15_000;
+
+/** The relay address standing for an FT address: same host part, third octet + 1. */
+export function relayAddressFor(addr: string): string {
+  const o = addr.split('.').map(Number);
+  return `${o[0]}.${o[1]}.${((o[2] ?? 0) + 1) % 256}.${o[3]}`;
+}
+
+export class PairEngine implements LabVipEngine {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'acesim-pair-'));
+  private readonly members: Record<PairRole, Member>;
+  private readonly realCbs: ((e: { atMs: number; farm: string; address: string; to: string }) => void)[] = [];
+  private readonly eventCbs: ((e: PairEvent) => void)[] = [];
+  private relay: FtRelay | undefined;
+  private poll: CancelTimer | undefined;
+  private readonly token = randomBytes(16).toString('hex');
+  private stopped = false;
+
+  constructor(private readonly o: PairEngineOptions) {
+    const m = (role: PairRole): Member => ({ role, events: join(this.dir, `${role}.jsonl`), offset: 0, partial: '', state: 'none' });
+    this.members = { primary: m('primary'), secondary: m('secondary') };
+    writeFileSync(join(this.dir, 'token'), this.token, { mode: 0o600 });
+  }
+
+  onRealState(cb: (e: { atMs: number; farm: string; address: string; to: string }) => void): void {
+    this.realCbs.push(cb);
+  }
+
+  /** Every event of both members (ft.group, ft.vips, real.state, …). */
+  onEvent(cb: (e: PairEvent) => void): void {
+    this.eventCbs.push(cb);
+  }
+
+  /** The role whose FT group is ACTIVE now (the last one to go ACTIVE when both are). */
+  activeRole(): PairRole | undefined {
+    const a = (['primary', 'secondary'] as const).filter((r) => this.members[r].state === 'FSM_FT_STATE_ACTIVE' && this.alive(r));
+    return a.length === 0 ? undefined : a[a.length - 1];
+  }
+
+  alive(role: PairRole): boolean {
+    const p = this.members[role].proc;
+    return p !== undefined && p.exitCode === null && p.signalCode === null;
+  }
+
+  async start(): ReturnType<LabVipEngine['start']> {
+    const { primary, secondary } = this.o.ftAddresses;
+    this.relay = new FtRelay({ member: primary, relay: relayAddressFor(primary) }, { member: secondary, relay: relayAddressFor(secondary) }, this.o.ftPort);
+    try {
+      await this.relay.start();
+    } catch (e) {
+      return { listeners: [], failures: [{ protocol: 'udp', address: relayAddressFor(primary), port: this.o.ftPort, error: `FT relay: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }], warnings: [] };
+    }
+    this.schedulePoll();
+    this.spawnMember('primary');
+    // The secondary joins a little later, as a standby normally does; it then syncs.
+    await sleep(this.o.clock, 50);
+    this.spawnMember('secondary');
+    const end = this.o.clock.monotonicNow() + READY_TIMEOUT_MS;
+    const listeners: Awaited<ReturnType<LabVipEngine['start']>>['listeners'] = [];
+    while (this.o.clock.monotonicNow() < end) {
+      const a = this.activeRole();
+      const other = a === 'primary' ? 'secondary' : 'primary';
+      if (a && this.members[other].state === 'FSM_FT_STATE_STANDBY_HOT' && this.vips.length > 0) {
+        listeners.push(...this.vips);
+        break;
+      }
+      if (!this.alive('primary') && !this.alive('secondary')) break;
+      await sleep(this.o.clock, 20);
+    }
+    if (listeners.length === 0) return { listeners, failures: [{ protocol: 'tcp', address: '-', port: 0, error: `the pair did not reach ACTIVE + STANDBY_HOT within ${READY_TIMEOUT_MS / 1000} s (see the notes)` }], warnings: [] };
+    return { listeners, failures: [], warnings: [] };
+  }
+
+  /** VIP listeners announced by the members' `ft.listener` lines (same on both). */
+  private readonly vips: { vip: string; protocol: 'tcp' | 'udp'; address: string; port: number }[] = [];
+
+  private spawnMember(role: PairRole): void {
+    const m = this.members[role];
+    const peer = role === 'primary' ? this.o.ftAddresses.secondary : this.o.ftAddresses.primary;
+    const args = [
+      this.o.cli,
+      'run',
+      this.o.configFile,
+      ...this.o.maps.flatMap((x) => ['--map', x]),
+      '--port-offset',
+      String(this.o.portOffset),
+      '--time-scale',
+      String(this.o.timeScale),
+      '--ft-member',
+      role,
+      '--ft-port',
+      String(this.o.ftPort),
+      '--ft-peer-via',
+      relayAddressFor(peer),
+      '--events',
+      m.events,
+      '--mgmt',
+      `127.0.0.1:${this.o.mgmtPorts[role]}`,
+      '--mgmt-token-file',
+      join(this.dir, 'token'),
+      '--log-level',
+      'warn',
+    ];
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    m.proc = proc;
+    m.state = 'none';
+    for (const s of [proc.stdout!, proc.stderr!]) {
+      let buf = '';
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => {
+        buf += d;
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines) this.onLine(role, l);
+      });
+    }
+  }
+
+  private onLine(role: PairRole, line: string): void {
+    const vip = /^VIP (\S+) (tcp|udp) (\d+\.\d+\.\d+\.\d+):(\d+) listening/.exec(line);
+    if (vip && !this.vips.some((v) => v.address === vip[3] && v.port === Number(vip[4]) && v.protocol === vip[2])) {
+      this.vips.push({ vip: vip[1]!, protocol: vip[2] as 'tcp' | 'udp', address: vip[3]!, port: Number(vip[4]) });
+    }
+    this.o.onOutput?.(role, line);
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    this.poll = this.o.clock.setTimer(10, () => {
+      void this.readEvents().finally(() => this.schedulePoll());
+    });
+  }
+
+  private async readEvents(): Promise<void> {
+    for (const m of Object.values(this.members)) {
+      let fh;
+      try {
+        fh = await open(m.events, 'r');
+      } catch {
+        continue; // not created yet
+      }
+      try {
+        const buf = Buffer.alloc(64 * 1024);
+        for (;;) {
+          const { bytesRead } = await fh.read(buf, 0, buf.length, m.offset);
+          if (bytesRead === 0) break;
+          m.offset += bytesRead;
+          const lines = (m.partial + buf.subarray(0, bytesRead).toString('utf8')).split('\n');
+          m.partial = lines.pop() ?? '';
+          for (const l of lines) this.onEventLine(m, l);
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+  }
+
+  private onEventLine(m: Member, line: string): void {
+    let e: { type?: unknown; wallMs?: unknown; [k: string]: unknown };
+    try {
+      e = JSON.parse(line) as typeof e;
+    } catch {
+      return;
+    }
+    if (typeof e.type !== 'string' || typeof e.wallMs !== 'number') return;
+    // Wall stamps of the member → the lab's monotonic clock (same host, same wall clock).
+    const atMs = e.wallMs - (this.o.clock.wallNow() - this.o.clock.monotonicNow());
+    if (e.type === 'ft.group' && typeof e['to'] === 'string') m.state = e['to'];
+    const ev: PairEvent = { ...e, role: m.role, atMs, type: e.type };
+    for (const cb of this.eventCbs) cb(ev);
+    // Real-server verdicts count only from the member serving the VIPs.
+    if (e.type === 'real.state' && m.state === 'FSM_FT_STATE_ACTIVE') {
+      for (const cb of this.realCbs) cb({ atMs, farm: String(e['farm']), address: String(e['address']), to: String(e['to']) });
+    }
+  }
+
+  /** Applies a balancer fault; returns what was done (for the report), or an error message. */
+  async fault(kind: BalancerFaultKind, role?: PairRole): Promise<{ ok: boolean; message: string }> {
+    const active = this.activeRole();
+    switch (kind) {
+      case 'kill-active':
+      case 'kill-standby': {
+        const target = role ?? (kind === 'kill-active' ? active : active === 'primary' ? 'secondary' : active === 'secondary' ? 'primary' : undefined);
+        if (!target || !this.alive(target)) return { ok: false, message: `${kind}: no ${kind === 'kill-active' ? 'active' : 'standby'} member is running` };
+        const p = this.members[target].proc!;
+        p.kill('SIGKILL');
+        await once(p, 'exit');
+        this.members[target].state = 'killed';
+        return { ok: true, message: `SIGKILL ${target} (pid ${p.pid})` };
+      }
+      case 'restart': {
+        const target = role ?? (['primary', 'secondary'] as const).find((r) => !this.alive(r));
+        if (!target) return { ok: false, message: 'restart: both members are running' };
+        if (this.alive(target)) return { ok: false, message: `restart: ${target} is running` };
+        this.spawnMember(target);
+        return { ok: true, message: `started ${target} again` };
+      }
+      case 'cut-ft-link':
+      case 'restore-ft-link':
+        this.relay?.setCut(kind === 'cut-ft-link');
+        return { ok: true, message: kind === 'cut-ft-link' ? 'FT link cut' : 'FT link restored' };
+      case 'switchover': {
+        if (!active) return { ok: false, message: 'switchover: no active member' };
+        try {
+          const res = await fetch(`http://127.0.0.1:${this.o.mgmtPorts[active]}/api/ft/switchover`, { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' }, body: '{}' });
+          const body = await res.text();
+          return { ok: res.ok, message: `ft switchover on ${active}: ${res.status} ${body.slice(0, 200)}` };
+        } catch (e) {
+          return { ok: false, message: `ft switchover on ${active}: ${String(e)}` };
+        }
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    await this.readEvents().catch(() => {});
+    this.stopped = true;
+    this.poll?.();
+    await Promise.all(
+      Object.values(this.members).map(async (m) => {
+        const p = m.proc;
+        if (!p || p.exitCode !== null || p.signalCode !== null) return;
+        p.kill('SIGTERM');
+        const t = new Promise<'late'>((r) => this.o.clock.setTimer(STOP_GRACE_MS, () => r('late')));
+        if ((await Promise.race([once(p, 'exit').then(() => 'done' as const), t])) === 'late') {
+          p.kill('SIGKILL');
+          await once(p, 'exit');
+        }
+      }),
+    );
+    await this.relay?.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
