@@ -1,13 +1,18 @@
-// `acesim simulate [CONFIG] --scenario FILE [--runs N] [--seed S] [--format text|json]`:
+// `acesim simulate [CONFIG] --scenario FILE [--runs N] [--seed S] [--format text|json] [--report DIR] [--traffic analytic|exact]`:
 // Monte Carlo over the fault's phase against the probe schedules, in virtual
 // time with the real engine; prints the distributions of detection, failover,
 // recovery and failback and the losses at the scenario's traffic rates.
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { countBySeverity } from '../config/diagnostics.js';
 import { formatDiagnostic } from '../config/format-diagnostics.js';
+import type { RunEvent } from '../lab/measure.js';
 import { parseScenario } from '../lab/scenario.js';
 import { pickContext } from '../runtime/vip-plan.js';
-import { simulate, type Distribution } from '../sim/simulate.js';
+import { analyzeLockstep, lockstepText } from '../sim/lockstep.js';
+import { simulationHtml } from '../sim/report-html.js';
+import { runOnce, simulateRuns, type Distribution, type SimulationReport } from '../sim/simulate.js';
+import { SeededRng } from '../core/rng.js';
 import { applyWhatIfs } from '../sim/what-if.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { loadConfigFile, parseMaps } from './load-config.js';
@@ -20,6 +25,10 @@ export interface SimulateOptions {
   format: 'text' | 'json';
   /** What-ifs: probe.NAME.SETTING=VALUE, sticky.NAME.timeout=MINUTES. */
   sets?: string[];
+  traffic?: 'analytic' | 'exact';
+  reportDir?: string;
+  /** Runs per candidate in the lockstep search (scenarios with a controller); 0 skips it. */
+  searchRuns?: number;
 }
 
 export async function runSimulate(io: CliIo, opts: SimulateOptions): Promise<number> {
@@ -78,23 +87,56 @@ export async function runSimulate(io: CliIo, opts: SimulateOptions): Promise<num
       return EXIT_FINDINGS;
     }
   }
-  const report = await simulate(ctx, sc, opts.runs, opts.seed);
+  const searchRuns = opts.searchRuns ?? 20;
+  if (!Number.isInteger(searchRuns) || searchRuns < 0 || searchRuns > 10_000) {
+    io.err(`acesim simulate: --search-runs must be a whole number from 0 to 10000, got ${opts.searchRuns}`);
+    return EXIT_USAGE;
+  }
+  const { report, runs, plan } = await simulateRuns(ctx, sc, opts.runs, opts.seed, { traffic: opts.traffic ?? 'analytic' });
+  const lockstep = await analyzeLockstep(ctx, sc, { runs: Math.min(opts.runs, 1000), seed: opts.seed, searchRuns });
+  const lines = textReport(report, whatIf.applied);
+  if (lockstep) lines.push(...lockstepText(lockstep));
+  if (opts.reportDir !== undefined) {
+    // One run sent request by request, at the median detection's phase, for the timeline drawing.
+    const withDetection = runs.filter((r) => r.metrics.detectionMs !== null).sort((a, b) => a.metrics.detectionMs! - b.metrics.detectionMs!);
+    const median = withDetection[Math.floor(withDetection.length / 2)] ?? runs[0]!;
+    const sample = await runOnce(plan, { phaseMs: median.phaseMs, rng: new SeededRng(opts.seed), traffic: 'exact', keepEvents: true });
+    const nodes = sc.nodes.map((n) => ({ name: n.name, rserver: n.rserver, address: plan.addressOf.get(n.name) ?? '', simulated: true }));
+    // Events shifted so the timeline starts where the scenario does (the run's clock includes the phase).
+    const shift = (e: { atMs: number }) => ({ ...e, atMs: e.atMs - median.phaseMs });
+    const sampleRun = { events: (sample.events ?? []).map(shift) as RunEvent[], nodes, durationMs: sc.durationMs };
+    try {
+      mkdirSync(opts.reportDir, { recursive: true });
+      const file = join(opts.reportDir, `acesim-simulate-${opts.seed}-${opts.runs}.html`);
+      writeFileSync(file, simulationHtml(report, runs, lines.join('\n'), sampleRun, lockstep));
+      if (opts.format === 'text') lines.push(`report: ${file}`);
+    } catch (e) {
+      io.err(`acesim simulate: cannot write the report under ${opts.reportDir}: ${(e as Error).message}`);
+      return EXIT_USAGE;
+    }
+  }
   if (opts.format === 'json') {
-    io.out(JSON.stringify({ ...report, whatIf: whatIf.applied }, null, 2));
+    io.out(JSON.stringify({ ...report, whatIf: whatIf.applied, ...(lockstep ? { lockstep } : {}) }, null, 2));
     return EXIT_OK;
   }
+  for (const l of lines) io.out(l);
+  return EXIT_OK;
+}
+
+function textReport(report: SimulationReport, applied: readonly string[]): string[] {
+  const out: string[] = [];
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const row = (name: string, d: Distribution | null, predicted?: [number, number]) =>
     `${name.padEnd(10)} ${d ? [d.min, d.p50, d.p90, d.p99, d.max].map((v) => s(v).padStart(9)).join('') : '        (did not happen in the run)'.padEnd(45)}${predicted ? `   predicted ${s(predicted[0])}–${s(predicted[1])}` : ''}`;
-  io.out(`${report.scenario}: ${report.runs} simulated runs (seed ${report.seed}), fault phase uniform over the probe cycle`);
-  if (whatIf.applied.length > 0) io.out(`what-if: ${whatIf.applied.join('; ')}`);
-  io.out(`${''.padEnd(10)} ${['min', 'p50', 'p90', 'p99', 'max'].map((h) => h.padStart(9)).join('')}`);
-  io.out(row('detection', report.metrics.detectionMs, report.predicted.detectionMs));
-  io.out(row('failover', report.metrics.failoverMs));
-  io.out(row('recovery', report.metrics.recoveryMs, report.predicted.recoveryMs));
-  io.out(row('failback', report.metrics.failbackMs));
+  out.push(`${report.scenario}: ${report.runs} simulated runs (seed ${report.seed}), fault phase uniform over the probe cycle`);
+  if (applied.length > 0) out.push(`what-if: ${applied.join('; ')}`);
+  out.push(`${''.padEnd(10)} ${['min', 'p50', 'p90', 'p99', 'max'].map((h) => h.padStart(9)).join('')}`);
+  out.push(row('detection', report.metrics.detectionMs, report.predicted.detectionMs));
+  out.push(row('failover', report.metrics.failoverMs));
+  out.push(row('recovery', report.metrics.recoveryMs, report.predicted.recoveryMs));
+  out.push(row('failback', report.metrics.failbackMs));
   const m2 = report.metrics;
-  io.out(`lost requests: mean ${m2.lostRequests.mean.toFixed(1)}, max ${m2.lostRequests.max}; lost traps: mean ${m2.lostTraps.mean.toFixed(1)}, max ${m2.lostTraps.max}; sticky moves: mean ${m2.stickyMoves.mean.toFixed(1)}`);
-  io.out('failover = fault → the last of the failed node\'s clients succeeds on the other node (bounded below by the clients\' request period).');
-  return EXIT_OK;
+  out.push(`lost requests: mean ${m2.lostRequests.mean.toFixed(1)}, max ${m2.lostRequests.max}; lost traps: mean ${m2.lostTraps.mean.toFixed(1)}, max ${m2.lostTraps.max}; sticky moves: mean ${m2.stickyMoves.mean.toFixed(1)}`);
+  out.push('failover = fault → the last of the failed node\'s clients succeeds on the other node (bounded below by the clients\' request period).');
+  return out;
 }

@@ -1,57 +1,54 @@
 // `acesim simulate`: the real probe engine, balancer and sticky tables on a
 // virtual clock with a simulated network, driven by a lab scenario. One run
 // plays the timeline with the fault shifted by a random phase against the
-// probe schedules; Monte Carlo over many runs gives the distributions.
+// probe schedules; Monte Carlo over many runs gives the distributions. The
+// plan (probe instances, client streams) is compiled once per simulation;
+// each run gets fresh engines on a fresh clock (cheaper than resetting them).
 // Timebase: virtual milliseconds (config time); randomness from a seeded Rng.
 import type { ContextModel } from '../config/model.js';
-import { resolveVips, type ResolvedVip } from '../config/vips.js';
-import { formatIpv4, parseIpv4 } from '../config/ip.js';
 import { EventBus } from '../core/event-bus.js';
 import { SeededRng, type Rng } from '../core/rng.js';
 import { VirtualClock } from '../core/virtual-clock.js';
 import { Balancer, type BalancerEvent } from '../farm/balancer.js';
-import type { Flow } from '../farm/types.js';
-import { computeMetrics, predictDetection, predictRecovery, probesOfMember, type RunEvent, type RunMetrics, type Window } from '../lab/measure.js';
+import { computeMetrics, type RunEvent, type RunMetrics, type Window } from '../lab/measure.js';
 import type { Scenario, TimelineEvent } from '../lab/scenario.js';
-import { planProbeInstances } from '../probes/instances.js';
 import { DEFAULT_PROBE_OPTIONS } from '../probes/options.js';
 import { ProbeEngine } from '../probes/probe-engine.js';
-import type { ProbeEvent } from '../probes/types.js';
+import type { ProbeEvent, ProbeInstance } from '../probes/types.js';
 import { SimNetwork, type NodeCondition } from './sim-network.js';
+import { compilePlan, type SimPlan } from './sim-plan.js';
+import { Traffic, type Segment, type TrafficMode } from './traffic.js';
+
+export { compilePlan, phaseRangeMs, probedFarmsOf, trafficVips, type SimPlan } from './sim-plan.js';
 
 export interface SimRunOptions {
   /** Shift of every timeline event, so the fault lands at a random phase of the probe cycles. */
   phaseMs: number;
   rng: Rng;
+  /** exact: every request through the balancer; analytic (default): repeated outcomes counted in closed form. */
+  traffic?: TrafficMode;
+  /** Keep the run's events and segments in the result (reports, lockstep). */
+  keepEvents?: boolean;
+  /** Extra actors on the run's clock and network (the hot-standby controller); called before the run starts. */
+  attach?: (run: RunContext) => void;
+}
+
+/** What an extra actor sees of a run. */
+export interface RunContext {
+  clock: VirtualClock;
+  net: SimNetwork;
+  traffic: Traffic;
+  plan: SimPlan;
+  phaseMs: number;
+  endMs: number;
 }
 
 export interface SimRun {
   phaseMs: number;
   metrics: RunMetrics;
-}
-
-interface TrafficVips {
-  http?: ResolvedVip;
-  https?: ResolvedVip;
-  trap?: ResolvedVip;
-}
-
-/** The VIPs client traffic goes to: HTTP on tcp 80 (else the first TCP VIP but 443), HTTPS on tcp 443, traps on udp 162. */
-export function trafficVips(ctx: ContextModel): TrafficVips {
-  const vips = resolveVips(ctx).filter((v) => v.inservice);
-  const eq = (v: ResolvedVip, proto: string, port: number) => v.protocol === proto && v.ports.kind === 'eq' && v.ports.port === port;
-  const out: TrafficVips = {};
-  const http = vips.find((v) => eq(v, 'tcp', 80)) ?? vips.find((v) => v.protocol === 'tcp' && !eq(v, 'tcp', 443));
-  const https = vips.find((v) => eq(v, 'tcp', 443));
-  const trap = vips.find((v) => eq(v, 'udp', 162)) ?? vips.find((v) => v.protocol === 'udp');
-  if (http) out.http = http;
-  if (https) out.https = https;
-  if (trap) out.trap = trap;
-  return out;
-}
-
-function vipPort(v: ResolvedVip): number {
-  return v.ports.kind === 'eq' ? v.ports.port : v.ports.kind === 'range' ? v.ports.from : 0;
+  /** With keepEvents: fault, real-state and sent-request events, and the requests counted in closed form. */
+  events?: RunEvent[];
+  segments?: Segment[];
 }
 
 function conditionOf(ev: TimelineEvent): NodeCondition {
@@ -72,113 +69,149 @@ function conditionOf(ev: TimelineEvent): NodeCondition {
   }
 }
 
-/** Farms whose probes watch the rserver at this address (the ones detection waits for). */
-export function probedFarmsOf(ctx: ContextModel, address: string): string[] {
-  const rs = ctx.rservers.filter((r) => r.ipAddress === address).map((r) => r.name);
-  return ctx.serverfarms.filter((f) => f.members.some((m) => rs.includes(m.rserver.name) && probesOfMember(ctx, f.name, m.rserver.name).length > 0)).map((f) => f.name);
-}
-
-export async function simulateOnce(ctx: ContextModel, sc: Scenario, opts: SimRunOptions): Promise<SimRun> {
+/** One run on a plan compiled once (see compilePlan). */
+export async function runOnce(plan: SimPlan, opts: SimRunOptions): Promise<SimRun> {
+  const { ctx, sc } = plan;
   const clock = new VirtualClock();
-  const net = new SimNetwork(clock, DEFAULT_PROBE_OPTIONS, 1, () => clock.requestFlush());
+  let resolved = false;
+  const net = new SimNetwork(clock, DEFAULT_PROBE_OPTIONS, 1, () => void (resolved = true));
   const probeBus = new EventBus<ProbeEvent>(clock);
   const farmBus = new EventBus<BalancerEvent>(clock);
   const balancer = new Balancer({ context: ctx, clock, bus: farmBus });
   balancer.attachProbes(probeBus);
-  const engine = new ProbeEngine({ clock, prober: net, bus: probeBus });
   const events: RunEvent[] = [];
-  farmBus.on('real.state', (e) => events.push({ type: 'real', atMs: e.atMs, farm: e.farm, address: e.address, to: e.to }));
+  const end = sc.durationMs + opts.phaseMs;
 
-  const addressOf = new Map<string, string>();
-  for (const n of sc.nodes) {
-    const ip = ctx.rservers.find((r) => r.name === n.rserver)?.ipAddress;
-    if (ip) addressOf.set(n.name, ip);
-  }
-  const nodeOfAddress = new Map([...addressOf].map(([n, a]) => [a, n]));
+  // Clients: a random offset each, drawn in plan order (client, then kind).
+  const offsets = plan.streams.map((s) => Math.floor(opts.rng.next() * s.stepMs));
+  const traffic = new Traffic(plan.streams, balancer, net, plan.nodeOfAddress, sc.reassign, opts.traffic ?? 'analytic', events, offsets, end);
+  farmBus.subscribe((e) => {
+    if (e.type === 'real.state') {
+      events.push({ type: 'real', atMs: e.atMs, farm: e.farm, address: e.address, to: e.to });
+      traffic.wakeFarm(e.farm, e.atMs, e.rserver);
+    } else if (e.type === 'farm.state' || e.type === 'real.failaction' || e.type === 'inband.threshold') traffic.wakeFarm(e.farm, e.atMs);
+  });
 
   // Faults: the timeline, shifted by the run's phase; a flap alternates down/up every ms.
   for (const ev of sc.timeline) {
-    const address = addressOf.get(ev.node);
+    const address = plan.addressOf.get(ev.node);
     if (!address) continue;
-    const apply = (c: NodeCondition, fault = ev.fault) => {
-      net.set(address, c);
-      events.push({ type: 'fault', atMs: clock.monotonicNow(), node: ev.node, address, fault });
-    };
-    clock.setTimer(ev.atMs + opts.phaseMs, () => apply(conditionOf(ev)));
+    clock.setTimer(ev.atMs + opts.phaseMs, () => {
+      net.set(address, conditionOf(ev));
+      const now = clock.monotonicNow();
+      events.push({ type: 'fault', atMs: now, node: ev.node, address, fault: ev.fault });
+      // Metrics follow each client across the fault (failover is per client, over all its kinds).
+      traffic.wakeAll(now);
+    });
     if (ev.fault === 'flap' && ev.ms) {
+      const half = ev.ms;
       const next = sc.timeline.find((x) => x.node === ev.node && x.atMs > ev.atMs);
       const until = (next?.atMs ?? sc.durationMs) + opts.phaseMs;
       let down = true;
       const toggle = () => {
-        if (clock.monotonicNow() + ev.ms! >= until) return;
+        if (clock.monotonicNow() + half >= until) return;
         down = !down;
         net.set(address, down ? { kind: 'crash' } : { kind: 'up' });
-        clock.setTimer(ev.ms!, toggle);
+        traffic.wakeAddress(address, clock.monotonicNow());
+        clock.setTimer(half, toggle);
       };
-      clock.setTimer(ev.atMs + opts.phaseMs + ev.ms, toggle);
+      clock.setTimer(ev.atMs + opts.phaseMs + half, toggle);
     }
   }
-
-  // Clients: each with its own address, sending at its rates with a random phase.
-  const vips = trafficVips(ctx);
-  const base = parseIpv4(sc.traffic.clientRange.split('/')[0] ?? '127.0.100.0') ?? 0x7f006400;
-  const end = sc.durationMs + opts.phaseMs;
-  const kinds: ['http' | 'https' | 'trap', number][] = [
-    ['http', sc.traffic.httpPerClientPerS],
-    ['https', sc.traffic.httpsPerClientPerS],
-    ['trap', sc.traffic.trapsPerClientPerS],
-  ];
-  for (let i = 0; i < sc.traffic.clients; i++) {
-    const clientIp = formatIpv4((base + i + 1) >>> 0);
-    for (const [kind, rate] of kinds) {
-      const vip = vips[kind];
-      if (!vip || rate <= 0) continue;
-      const periodMs = 1000 / rate;
-      const flow: Flow = { clientIp, clientPort: 40000 + i, vipIp: vip.address, vipPort: vipPort(vip), protocol: kind === 'trap' ? 'udp' : 'tcp' };
-      const send = () => {
-        const atMs = clock.monotonicNow();
-        let d = balancer.select(vip.classMap, flow);
-        let ok = false;
-        let node: string | undefined;
-        if (d.kind === 'server') {
-          let outcome = net.request(d.address, kind);
-          if (outcome === 'refused') {
-            balancer.reportFailure(d);
-            if (sc.reassign) {
-              const again = balancer.reselect(flow, d);
-              if (again.kind === 'server') {
-                d = again;
-                outcome = net.request(d.address, kind);
-              }
-            }
-          }
-          if (outcome === 'ok' && d.kind === 'server') {
-            balancer.open(d);
-            balancer.close(d);
-            ok = true;
-            node = nodeOfAddress.get(d.address) ?? d.address;
-          }
-        }
-        // The simulated path never rewrites the source: every node sees the client's own address.
-        const e: RunEvent = { type: 'request', atMs, client: clientIp, kind, ok };
-        if (node !== undefined) {
-          e.node = node;
-          e.seenSource = clientIp;
-        }
-        events.push(e);
-        if (atMs + periodMs < end) clock.setTimer(periodMs, send);
-      };
-      clock.setTimer(opts.rng.next() * periodMs, send);
-    }
+  const refreshMs = traffic.refreshPeriodMs();
+  if (refreshMs !== undefined && (opts.traffic ?? 'analytic') === 'analytic') {
+    const refresh = () => {
+      traffic.refreshSticky();
+      if (clock.monotonicNow() + refreshMs < end) clock.setTimer(refreshMs, refresh);
+    };
+    clock.setTimer(refreshMs, refresh);
   }
+  opts.attach?.({ clock, net, traffic, plan, phaseMs: opts.phaseMs, endMs: end });
 
-  engine.start(planProbeInstances(ctx));
-  // Only probe results resolve promises here (traffic and faults are plain callbacks).
-  await clock.runUntilAsync(end, { flushOnRequestOnly: true });
-  engine.stop();
-  balancer.dispose?.();
-  const metrics = computeMetrics(events, (address) => probedFarmsOf(ctx, address));
-  return { phaseMs: opts.phaseMs, metrics };
+  // One engine per node, stopped once its future holds no event (see quiesce).
+  const engines = plan.instancesByAddress.map(([address, insts]) => {
+    const engine = new ProbeEngine({ clock, prober: net, bus: probeBus });
+    const own = sc.timeline.filter((e) => plan.addressOf.get(e.node) === address);
+    // A flap keeps toggling until the node's next event or the end: count it as lasting to the end.
+    const lastEventMs = own.some((e) => e.fault === 'flap') ? end : Math.max(-1, ...own.map((e) => e.atMs + opts.phaseMs));
+    return { address, insts, engine, lastEventMs, running: true };
+  });
+  probeBus.on('probe.result', (e) => {
+    const g = engines.find((x) => x.address === e.key.address);
+    if (g && g.running && clock.monotonicNow() > g.lastEventMs && quiet(g.insts, g.engine, net)) {
+      g.running = false;
+      stopQuietly(g.engine);
+    }
+  });
+  for (const g of engines) g.engine.start(g.insts);
+  // Engine timers and requests in time order; at equal times the engine goes first.
+  for (;;) {
+    const d = clock.nextDeadline() ?? Infinity;
+    const r = traffic.nextTime();
+    if (d <= r && d <= end) {
+      clock.runUntil(d);
+      // A probe result resolved a promise: one microtask turn runs the engine's reaction
+      // (the prober's promise is the one the engine awaits); the loop repeats if it resolved more.
+      while (resolved) {
+        resolved = false;
+        await null;
+      }
+      continue;
+    }
+    if (r >= end) break;
+    clock.runUntil(r);
+    traffic.sendAt(r);
+  }
+  clock.runUntil(end);
+  traffic.finish();
+  // The clock and everything on it are dropped with the run: no engine.stop() (it aborts every attempt).
+  const metrics = computeMetrics(events, plan.farmsOf);
+  const sk = traffic.skipped;
+  metrics.requests += sk.requests;
+  metrics.lostRequests += sk.lostRequests;
+  metrics.traps += sk.traps;
+  metrics.lostTraps += sk.lostTraps;
+  const run: SimRun = { phaseMs: opts.phaseMs, metrics };
+  if (opts.keepEvents) {
+    run.events = events;
+    run.segments = traffic.segments;
+  }
+  return run;
+}
+
+/**
+ * Once a node's conditions stop changing, every attempt of its probes repeats
+ * its last result: an instance whose health already matches that result (PASSED
+ * for passing, FAILED for failing) will never publish a state change again, so
+ * its engine can stop without changing anything the run observes.
+ */
+function quiet(insts: readonly ProbeInstance[], engine: ProbeEngine, net: SimNetwork): boolean {
+  for (const i of insts) {
+    const h = engine.health(i.id);
+    if (h === 'DISABLED') continue;
+    if (h !== (net.attempt(i).result.ok ? 'PASSED' : 'FAILED')) return false;
+  }
+  return true;
+}
+
+/**
+ * engine.stop() aborts each attempt's controller, and every abort builds a
+ * DOMException with a stack trace: a twentieth of a run for nothing, since no
+ * attempt is really open here. The trace is switched off for that moment only.
+ */
+function stopQuietly(engine: ProbeEngine): void {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    engine.stop();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** One run of a scenario (compiles the plan; use runOnce to reuse one). */
+export async function simulateOnce(ctx: ContextModel, sc: Scenario, opts: SimRunOptions): Promise<SimRun> {
+  return runOnce(compilePlan(ctx, sc), opts);
 }
 
 export interface Distribution {
@@ -201,6 +234,8 @@ export interface SimulationReport {
   scenario: string;
   runs: number;
   seed: number;
+  /** How client traffic was simulated (the counts are the same either way). */
+  traffic: TrafficMode;
   metrics: {
     detectionMs: Distribution | null;
     failoverMs: Distribution | null;
@@ -213,43 +248,53 @@ export interface SimulationReport {
   predicted: { detectionMs?: Window; recoveryMs?: Window };
 }
 
-/** The longest probe period of the faulted node's probes: the range a fault's phase can take. */
-export function phaseRangeMs(ctx: ContextModel, sc: Scenario): number {
-  const fault = sc.timeline.find((e) => e.fault !== 'recover');
-  const rs = fault ? sc.nodes.find((n) => n.name === fault.node)?.rserver : undefined;
-  let max = 0;
-  for (const f of ctx.serverfarms) for (const m of f.members) if (m.rserver.name === rs) for (const p of probesOfMember(ctx, f.name, m.rserver.name)) max = Math.max(max, p.intervalMs, p.passdetectIntervalMs);
-  return max || 1000;
+export interface SimulateOptions {
+  traffic?: TrafficMode;
+  onProgress?: (done: number) => void;
+  /** Extra actors per run (see SimRunOptions.attach). */
+  attach?: SimRunOptions['attach'];
+  keepEvents?: boolean;
+  /** Sees every run with its events and segments (dropped afterwards unless keepEvents). */
+  onRun?: (run: SimRun, index: number) => void;
 }
 
-export async function simulate(ctx: ContextModel, sc: Scenario, runs: number, seed: number, onProgress?: (done: number) => void): Promise<SimulationReport> {
+/** Monte Carlo over the fault's phase: the report and every run (for histograms and reports). */
+export async function simulateRuns(ctx: ContextModel, sc: Scenario, runs: number, seed: number, o: SimulateOptions = {}): Promise<{ report: SimulationReport; runs: SimRun[]; plan: SimPlan }> {
+  const plan = compilePlan(ctx, sc);
   const rng = new SeededRng(seed);
-  const range = phaseRangeMs(ctx, sc);
   const results: SimRun[] = [];
   for (let i = 0; i < runs; i++) {
-    results.push(await simulateOnce(ctx, sc, { phaseMs: Math.floor(rng.next() * range), rng }));
-    onProgress?.(i + 1);
+    const opts: SimRunOptions = { phaseMs: Math.floor(rng.next() * plan.phaseRangeMs), rng };
+    if (o.traffic) opts.traffic = o.traffic;
+    if (o.attach) opts.attach = o.attach;
+    if (o.keepEvents || o.onRun) opts.keepEvents = true;
+    const run = await runOnce(plan, opts);
+    o.onRun?.(run, i);
+    if (!o.keepEvents) {
+      delete run.events;
+      delete run.segments;
+    }
+    results.push(run);
+    o.onProgress?.(i + 1);
   }
+  return { report: summarize(plan, results, seed, o.traffic ?? 'analytic'), runs: results, plan };
+}
+
+export async function simulate(ctx: ContextModel, sc: Scenario, runs: number, seed: number, o: SimulateOptions = {}): Promise<SimulationReport> {
+  return (await simulateRuns(ctx, sc, runs, seed, o)).report;
+}
+
+function summarize(plan: SimPlan, results: readonly SimRun[], seed: number, traffic: TrafficMode): SimulationReport {
   const pick = (f: (m: RunMetrics) => number | null) => results.map((r) => f(r.metrics)).filter((v): v is number => v !== null);
   const stat = (f: (m: RunMetrics) => number) => {
     const v = results.map((r) => f(r.metrics));
-    return { mean: v.reduce((a, b) => a + b, 0) / Math.max(1, v.length), max: Math.max(0, ...v) };
+    return { mean: v.reduce((a, b) => a + b, 0) / Math.max(1, v.length), max: v.reduce((a, b) => Math.max(a, b), 0) };
   };
-  const fault = sc.timeline.find((e) => e.fault !== 'recover');
-  const rs = fault ? sc.nodes.find((n) => n.name === fault.node)?.rserver : undefined;
-  const predicted: SimulationReport['predicted'] = {};
-  if (fault && rs) {
-    const d = predictDetection(ctx, rs, fault.fault, fault.ms ?? 0, fault.status ?? 503);
-    if (d) predicted.detectionMs = d;
-    if (sc.timeline.some((e) => e.fault === 'recover' && e.node === fault.node)) {
-      const r = predictRecovery(ctx, rs);
-      if (r) predicted.recoveryMs = r;
-    }
-  }
   return {
-    scenario: sc.name,
-    runs,
+    scenario: plan.sc.name,
+    runs: results.length,
     seed,
+    traffic,
     metrics: {
       detectionMs: distribution(pick((m) => m.detectionMs)),
       failoverMs: distribution(pick((m) => m.failoverMs)),
@@ -259,6 +304,6 @@ export async function simulate(ctx: ContextModel, sc: Scenario, runs: number, se
       lostTraps: stat((m) => m.lostTraps),
       stickyMoves: stat((m) => m.stickyMoves),
     },
-    predicted,
+    predicted: plan.predicted,
   };
 }
