@@ -1,0 +1,140 @@
+// The HAProxy translation, line by line against ace-semantics: timing
+// (inter/downinter/fall/rise, connect/check timeouts), status ranges,
+// credentials as an environment reference (never the secret), sticky
+// ip-netmask, ACL rules, L7 mode, backup farms, and positioned warnings.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { compileConfig } from '../../../src/config/compile.js';
+import { exportHaproxy } from '../../../src/export/haproxy.js';
+import { statusRangesRegex } from '../../../src/export/status-regex.js';
+import { maskBits } from '../../../src/export/export-common.js';
+
+const CONF = `access-list IN line 8 extended deny tcp host 10.9.9.9 any
+access-list IN line 9 extended permit tcp 10.1.0.0 255.255.0.0 any eq www
+access-list IN line 10 extended permit icmp any any
+probe http WEB
+  interval 5
+  faildetect 2
+  passdetect interval 30
+  passdetect count 4
+  open 2
+  receive 3
+  credentials admin s3cret-pass
+  request method head url /health
+  expect status 200 204
+  expect status 301 302
+probe tcp T
+rserver host A
+  ip address 10.0.0.1
+  weight 20
+  inservice
+rserver host B
+  ip address 10.0.0.2
+  inservice
+rserver host C
+  ip address 10.0.0.3
+serverfarm host SF
+  predictor leastconns
+  probe WEB
+  rserver A 8080
+    inservice
+  rserver B 8080
+    inservice standby
+  rserver C 8080
+    inservice
+serverfarm host SORRY
+  probe T
+  rserver C 80
+    inservice
+sticky ip-netmask 255.255.255.0 address source STK
+  timeout 30
+  serverfarm SF backup SORRY
+class-map match-all WEB-VIP
+  2 match virtual-address 10.0.0.100 tcp eq www
+class-map type http loadbalance match-any IMAGES
+  2 match http url .*gif
+policy-map type loadbalance first-match LB
+  class IMAGES
+    serverfarm SORRY
+  class class-default
+    sticky-serverfarm STK
+    insert-http X-Client header-value "%is"
+policy-map multi-match P
+  class WEB-VIP
+    loadbalance vip inservice
+    loadbalance policy LB
+interface vlan 10
+  access-group input IN
+  service-policy input P
+  no shutdown
+`;
+
+const out = exportHaproxy(compileConfig(CONF, 'x.conf').model, { source: 'x.conf' });
+const text = out.text;
+
+t.test('probe timing follows ACE §4.5', async (t) => {
+  t.match(text, /server A 10\.0\.0\.1:8080 weight 20 check inter 5s downinter 30s fall 2 rise 4/);
+  t.notMatch(text, /fastinter/, 'fastinter stays at inter: the ACE has no fast retry');
+  t.match(text, /timeout connect 2s\n\s+timeout check 3s/);
+  t.match(text, /http-check send meth HEAD uri \/health ver HTTP\/1\.0/);
+  t.match(text, /http-check expect rstatus \^\(20\[0-4\]\|301\|302\)\$|http-check expect rstatus \^\(200\|201\|202\|203\|204\|301\|302\)\$/);
+});
+
+t.test('admin states and weights', async (t) => {
+  t.match(text, /server B 10\.0\.0\.2:8080 weight 8 backup/);
+  t.match(text, /server C 10\.0\.0\.3:8080 weight 8 disabled/, 'global rserver not in service → disabled');
+  t.match(text, /balance leastconn/);
+});
+
+t.test('credentials are an environment reference, never the secret', async (t) => {
+  t.notMatch(text, /s3cret/);
+  t.notMatch(JSON.stringify(out.diagnostics), /s3cret/);
+  t.match(text, /hdr Authorization "\$\{ACESIM_PROBE_WEB_AUTH\}"/);
+  t.same(out.env.map((e) => e.name), ['ACESIM_PROBE_WEB_AUTH']);
+  const d = out.diagnostics.find((x) => x.code === 'EXPORT_SECRET_REFERENCE');
+  t.equal(d?.line, 4);
+});
+
+t.test('sticky ip-netmask, backup farm, L7 policy, ACL', async (t) => {
+  t.match(text, /stick-table type ip size \S+ expire 1800s\n\s+stick on src,ipmask\(24\)/);
+  t.match(text, /use_backend be_SORRY__http if \{ nbsrv\(be_SF__STK__http\) eq 0 \}/);
+  t.match(text, /mode http/);
+  t.match(text, /acl c_IMAGES_1 url_reg "\.\*gif"/);
+  t.match(text, /use_backend be_SORRY__http if c_IMAGES_1/);
+  t.match(text, /default_backend be_SF__STK__http/);
+  t.match(text, /http-request set-header X-Client "%\[src\]"/);
+  t.match(text, /tcp-request connection reject if \{ src 10\.9\.9\.9 \}\n\s+tcp-request connection accept if \{ src 10\.1\.0\.0\/16 \} \{ dst_port 80 \}\n\s+tcp-request connection reject\n/);
+  t.notMatch(text, /icmp/, 'icmp entries never match a TCP connection');
+});
+
+t.test('untranslated constructs are positioned warnings', async (t) => {
+  for (const d of out.diagnostics) {
+    t.ok(d.line > 0 && d.col > 0, `${d.code} at ${d.line}:${d.col}`);
+    t.equal(d.file, 'x.conf');
+  }
+  t.ok(out.diagnostics.some((d) => d.code === 'EXPORT_APPROXIMATE' && d.line === 4 && /recovery/.test(d.message)), 'passdetect cadence difference is warned on the probe');
+});
+
+t.test('the reference TMS config: UDP VIPs warned, one check per farm', async (t) => {
+  const ref = compileConfig(readFileSync('examples/tms-ace.conf', 'utf8'), 'tms-ace.conf').model;
+  const r = exportHaproxy(ref);
+  t.equal(r.frontends.length, 2, 'two TCP VIPs (80, 443)');
+  t.equal(r.diagnostics.filter((d) => d.code === 'EXPORT_UNTRANSLATED' && /UDP/.test(d.message)).length, 2);
+  t.notMatch(r.text, /my_password/);
+  t.match(r.text, /check check-ssl verify none inter 10s downinter 10s fall 3 rise 3/);
+});
+
+t.test('status ranges as a regex', async (t) => {
+  t.equal(statusRangesRegex([{ min: 200, max: 400 }]), '^(2[0-9][0-9]|3[0-9][0-9]|400)$');
+  t.equal(statusRangesRegex([{ min: 200, max: 299 }]), '^(2[0-9][0-9])$');
+  t.equal(statusRangesRegex([{ min: 0, max: 50 }]), undefined);
+  const re = new RegExp(statusRangesRegex([{ min: 201, max: 345 }, { min: 500, max: 500 }])!);
+  for (let c = 100; c < 600; c++) t.equal(re.test(String(c)), (c >= 201 && c <= 345) || c === 500, String(c));
+});
+
+t.test('masks', async (t) => {
+  t.equal(maskBits('255.255.255.0'), 24);
+  t.equal(maskBits('255.255.255.255'), 32);
+  t.equal(maskBits('0.0.0.0'), 0);
+  t.equal(maskBits('255.0.255.0'), undefined);
+});
