@@ -16,9 +16,10 @@ const allowed = {
   proxy: ['core', 'config', 'farm', 'sticky', 'probes'],
   ha: ['core', 'config', 'farm', 'sticky'],
   runtime: ['core', 'config', 'probes', 'sticky', 'farm', 'proxy', 'ha'],
+  export: ['core', 'config'],
   mgmt: ['core', 'config', 'probes', 'sticky', 'farm', 'proxy', 'ha', 'runtime'],
-  lab: ['core', 'config', 'probes', 'sticky', 'farm', 'proxy', 'ha', 'runtime', 'mgmt'],
-  sim: ['core', 'config', 'probes', 'sticky', 'farm', 'proxy', 'ha', 'runtime', 'mgmt', 'lab'],
+  lab: ['core', 'config', 'probes', 'sticky', 'farm', 'proxy', 'ha', 'runtime', 'mgmt', 'export'],
+  sim: ['core', 'config', 'probes', 'sticky', 'farm', 'proxy', 'ha', 'runtime', 'mgmt', 'lab', 'export'],
   cli: null, // anything
 };
 const ENGINE = new Set(['probes', 'sticky', 'farm', 'ha']);

@@ -29,6 +29,9 @@ export const DIAGNOSTIC_CODES = {
   SCENARIO_BAD_DURATION: { severity: 'error', summary: 'A scenario duration is not of the form 20s, 1.5s, 500ms, 2m or a number of seconds.' },
   SCENARIO_UNKNOWN_NODE: { severity: 'error', summary: 'A timeline entry names a node the scenario does not define.' },
   SCENARIO_TIMELINE: { severity: 'warning', summary: 'Timeline entries out of time order, or after the end of the run.' },
+  SCENARIO_REAL_NODE_FAULT: { severity: 'error', summary: 'A timeline fault on a real node (`address:`): acesim injects faults only into the nodes it simulates.' },
+  SCENARIO_TIME_SCALE: { severity: 'warning', summary: 'The time scale shrinks a probe timeout or interval below the safe floor: the loaded machine may fail healthy nodes.' },
+  SCENARIO_TIME_SCALE_LIMIT: { severity: 'error', summary: 'The time scale shrinks a probe timeout or interval below the hard floor; refused unless --force-time-scale.' },
   LINT_SNMP_OVER_TCP: { severity: 'warning', summary: 'SNMP ports 161/162 matched as TCP; SNMP and traps are UDP, so the VIP never sees them.' },
   LINT_PROBE_TIMEOUT_EXCEEDS_INTERVAL: { severity: 'warning', summary: 'A probe whose open + receive is at least its interval: attempts overlap the schedule and detection slows.' },
   LINT_FARM_WITHOUT_PROBE: { severity: 'warning', summary: 'A server farm (and its reals) has no probe: a dead node keeps getting traffic.' },
@@ -42,6 +45,10 @@ export const DIAGNOSTIC_CODES = {
   LINT_RSERVER_NOT_INSERVICE: { severity: 'warning', summary: 'A farm member is in service but its global rserver is not: it never gets traffic.' },
   LINT_UNUSED: { severity: 'note', summary: 'An object defined but used by nothing (probe, serverfarm, sticky group, class-map, policy-map, ACL).' },
   LINT_DUPLICATE_VIP: { severity: 'warning', summary: 'Two in-service VIP classes match the same address, protocol and port.' },
+  LINT_NAT_NOT_SIMULATED: { severity: 'warning', summary: '`nat dynamic` on a VIP class: the ACE source-NATs clients into the pool; acesim does not translate source addresses (the nodes see the client, or the transparency mode\'s address).' },
+  EXPORT_UNTRANSLATED: { severity: 'warning', summary: '`acesim export --to haproxy|keepalived`: a construct the target has no equivalent for; it is left out of the output (named in a comment there too).' },
+  EXPORT_APPROXIMATE: { severity: 'warning', summary: '`acesim export --to haproxy|keepalived`: a construct translated to the nearest target feature, which behaves differently in the way the message states.' },
+  EXPORT_SECRET_REFERENCE: { severity: 'note', summary: '`acesim export --to haproxy`: a probe credential exported as an environment-variable reference (`"${ACESIM_PROBE_<NAME>_AUTH}"`), never in clear; set the variable before starting HAProxy.' },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

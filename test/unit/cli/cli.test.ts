@@ -64,7 +64,7 @@ t.test('usage and I/O errors exit 2 with a clear message, no stack trace', async
     [['check', ref, '--bogus'], /Unknown option/],
     [['check', ref, '--map', '10.0.0.0/8'], /expected FROM\/LEN=TO\/LEN/],
     [['frobnicate'], /unknown command "frobnicate"/],
-    [['export', ref, '--to', 'xml'], /--to must be ace, yaml or json/],
+    [['export', ref, '--to', 'xml'], /--to must be one of ace, yaml, json, haproxy, keepalived; got "xml"/],
   ];
   for (const [argv, re] of cases) {
     const o = io();
