@@ -206,7 +206,7 @@ ${rows.map(([l, r]) => `| ${l} | ${Math.round(r.rps).toLocaleString('en')} | ${r
 | acesim L4 / HAProxy L4 | ${l4.toFixed(2)} | ≥ 0.9 | ${l4 >= 0.9 ? 'PASS' : 'FAIL'} |
 | acesim L7 / HAProxy L7 | ${l7.toFixed(2)} | ≥ 0.5 | ${l7 >= 0.5 ? 'PASS' : 'FAIL'} |
 
-UDP (datagrams/s, loss at 20k/s) is not measured yet.
+UDP (datagrams/s, loss at 20k/s): see the UDP VIP section (bench/udp-vip.ts).
 Load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`;
   writeSection('vip-compare', 'The VIP vs HAProxy (bench/vip-compare.ts, issue 5)', body);
   console.log(body);

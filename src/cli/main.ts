@@ -14,6 +14,7 @@ import { runNode } from './node.js';
 import { runProbe } from './probe.js';
 import { runSimulate } from './simulate.js';
 import { runRun } from './run.js';
+import { runClearSticky, runFtSwitchover, runReloadCommand, runRserverCommand, runShow } from './show.js';
 import { EXIT_USAGE, processIo, type CliIo } from './io.js';
 import { HELP, helpFor } from './help.js';
 import { explainKeyword } from '../config/keywords/reference.js';
@@ -21,6 +22,12 @@ import { explainKeyword } from '../config/keywords/reference.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DEFAULT_CONFIG = resolve(ROOT, 'examples/tms-ace.conf');
 export const DEFAULT_SCENARIO = resolve(ROOT, 'examples/scenarios/node-crash.yaml');
+
+/** The management API: where (`acesim run` binds it, the operator commands reach it) and its token. */
+const MGMT_OPTIONS = {
+  mgmt: { type: 'string' },
+  'mgmt-token-file': { type: 'string' },
+} as const;
 
 const MAP_OPTIONS = {
   map: { type: 'string', multiple: true, default: [] as string[] },
@@ -53,24 +60,56 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runCheck(io, { files: positionals, format: values.format, summary: !values['no-summary'], maps: values.map, portOffset: Number(values['port-offset']) });
       }
       case 'export': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, to: { type: 'string', default: 'ace' }, 'show-secrets': { type: 'boolean', default: false } } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, to: { type: 'string', default: 'ace' }, 'show-secrets': { type: 'boolean', default: false }, out: { type: 'string' }, transparency: { type: 'string', default: 'none' } } });
         if (positionals.length > 1) return usage(io, 'export takes one config file');
-        const o = { to: values.to, showSecrets: values['show-secrets'], maps: values.map, portOffset: Number(values['port-offset']) };
+        if (values.transparency !== 'none' && values.transparency !== 'usesrc-clientip') return usage(io, `export --transparency must be none or usesrc-clientip, got "${values.transparency}"`);
+        const o = { to: values.to, showSecrets: values['show-secrets'], maps: values.map, portOffset: Number(values['port-offset']), usesrcClientip: values.transparency === 'usesrc-clientip', ...(values.out !== undefined ? { out: values.out } : {}) };
         return await runExport(io, positionals[0] === undefined ? o : { ...o, file: positionals[0] });
       }
       case 'run': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, transparency: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, context: { type: 'string' }, l7: { type: 'boolean', default: false } } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, transparency: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, context: { type: 'string' }, l7: { type: 'boolean', default: false }, 'snmp-trap-address': { type: 'string' }, 'ft-member': { type: 'string' }, 'ft-port': { type: 'string' }, 'ft-peer-via': { type: 'string' }, events: { type: 'string' }, 'time-scale': { type: 'string' }, ...MGMT_OPTIONS } });
         if (positionals.length !== 1) return usage(io, 'run takes one config file');
+        const mgmtOpts = {
+          env: process.env,
+          prettyLogs: process.stderr.isTTY === true,
+          ...(values.mgmt !== undefined ? { mgmt: values.mgmt } : {}),
+          ...(values['mgmt-token-file'] !== undefined ? { mgmtTokenFile: values['mgmt-token-file'] } : {}),
+          onReloadSignal: (reload: () => void) => {
+            process.on('SIGHUP', reload);
+            return () => void process.off('SIGHUP', reload);
+          },
+        };
+        const ftOpts = {
+          ...(values['ft-member'] !== undefined ? { ftMember: values['ft-member'] } : {}),
+          ...(values['ft-port'] !== undefined ? { ftPort: values['ft-port'] } : {}),
+          ...(values['ft-peer-via'] !== undefined ? { ftPeerVia: values['ft-peer-via'] } : {}),
+          ...(values.events !== undefined ? { events: values.events } : {}),
+          ...(values['time-scale'] !== undefined ? { timeScale: values['time-scale'] } : {}),
+        };
         const ac = new AbortController();
         const stop = (): void => ac.abort();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         try {
-          return await runRun(io, { file: positionals[0], maps: values.map, portOffset: Number(values['port-offset']), logLevel: values['log-level'], ...(values.transparency !== undefined ? { transparency: values.transparency } : {}), ...(values.context !== undefined ? { context: values.context } : {}), ...(values.l7 ? { l7: true } : {}) }, ac.signal);
+          return await runRun(io, { file: positionals[0], maps: values.map, portOffset: Number(values['port-offset']), logLevel: values['log-level'], ...(values.transparency !== undefined ? { transparency: values.transparency } : {}), ...(values.context !== undefined ? { context: values.context } : {}), ...(values.l7 ? { l7: true } : {}), ...(values['snmp-trap-address'] !== undefined ? { snmpTrapAddress: values['snmp-trap-address'] } : {}), ...ftOpts, ...mgmtOpts }, ac.signal);
         } finally {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
         }
+      }
+      case 'show':
+      case 'rserver':
+      case 'clear':
+      case 'ft':
+      case 'reload': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MGMT_OPTIONS, json: { type: 'boolean', default: false } } });
+        const o = { env: process.env, ...(values.mgmt !== undefined ? { mgmt: values.mgmt } : {}), ...(values['mgmt-token-file'] !== undefined ? { tokenFile: values['mgmt-token-file'] } : {}) };
+        if (command === 'show') return await runShow(io, positionals, { ...o, json: values.json });
+        if (command === 'rserver') return await runRserverCommand(io, positionals, o);
+        if (command === 'clear') return await runClearSticky(io, positionals, o);
+        if (command === 'ft') return await runFtSwitchover(io, positionals, o);
+        if (positionals.length !== 1) return usage(io, 'reload takes one config file');
+        return await runReloadCommand(io, positionals[0], o);
       }
       case 'probe': {
         const { values, positionals } = parseArgs({
@@ -95,14 +134,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
       }
       case 'simulate': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scenario: { type: 'string' }, runs: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' }, format: { type: 'string', default: 'text' }, set: { type: 'string', multiple: true, default: [] as string[] } } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scenario: { type: 'string' }, runs: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' }, format: { type: 'string', default: 'text' }, set: { type: 'string', multiple: true, default: [] as string[] }, traffic: { type: 'string', default: 'analytic' }, report: { type: 'string' }, 'search-runs': { type: 'string', default: '20' } } });
         if (values.format !== 'text' && values.format !== 'json') return usage(io, `--format must be text or json, got "${values.format}"`);
+        if (values.traffic !== 'analytic' && values.traffic !== 'exact') return usage(io, `--traffic must be analytic or exact, got "${values.traffic}"`);
         if (positionals.length > 1) return usage(io, 'simulate takes at most one config file');
-        const o = { runs: Number(values.runs), seed: Number(values.seed) >>> 0, format: values.format as 'text' | 'json', sets: values.set, ...(values.scenario !== undefined ? { scenario: values.scenario } : {}) };
+        const o = { runs: Number(values.runs), seed: Number(values.seed) >>> 0, format: values.format as 'text' | 'json', sets: values.set, traffic: values.traffic as 'analytic' | 'exact', searchRuns: Number(values['search-runs']), ...(values.scenario !== undefined ? { scenario: values.scenario } : {}), ...(values.report !== undefined ? { reportDir: values.report } : {}) };
         return await runSimulate(io, positionals[0] !== undefined ? { ...o, config: positionals[0] } : o);
       }
       case 'lab': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scenario: { type: 'string' }, runs: { type: 'string', default: '1' }, 'time-scale': { type: 'string' }, format: { type: 'string', default: 'text' }, report: { type: 'string' } } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scenario: { type: 'string' }, runs: { type: 'string', default: '1' }, 'time-scale': { type: 'string' }, format: { type: 'string', default: 'text' }, report: { type: 'string' }, engine: { type: 'string', default: 'acesim' }, 'force-time-scale': { type: 'boolean', default: false } } });
+        if (values.engine !== 'acesim' && values.engine !== 'haproxy') return usage(io, `--engine must be acesim or haproxy, got "${values.engine}"`);
         if (positionals.length > 1) return usage(io, 'lab takes at most one config file');
         if (values.format !== 'text' && values.format !== 'json') return usage(io, `--format must be text or json, got "${values.format}"`);
         if (values.scenario === undefined) return usage(io, 'lab needs --scenario FILE (see examples/scenarios/)');
@@ -113,6 +154,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           ...(positionals[0] !== undefined ? { config: positionals[0] } : {}),
           ...(values['time-scale'] !== undefined ? { timeScale: Number(values['time-scale']) } : {}),
           ...(values.report !== undefined ? { reportDir: values.report } : {}),
+          ...(values['force-time-scale'] ? { forceTimeScale: true } : {}),
+          engine: values.engine,
         });
       }
       case 'node': {

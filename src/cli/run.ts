@@ -1,26 +1,51 @@
 // `acesim run CONFIG [--map …] [--port-offset N] [--transparency M] [--log-level L]`:
 // loads the config (refuses on errors), starts the balancer runtime, prints the
 // listener and rserver lines, and runs until the signal aborts, then stops cleanly.
-import pino from 'pino';
 import { countBySeverity } from '../config/diagnostics.js';
 import { formatDiagnostic } from '../config/format-diagnostics.js';
 import { RealClock } from '../core/real-clock.js';
 import { isTransparencyMode, TRANSPARENCY_MODES } from '../proxy/transparency.js';
 import { createRuntime, type RuntimeOptions } from '../runtime/balancer-runtime.js';
+import { pickContext, planVipListeners, SNMP_PORTS, snmpRelayFor, type SnmpPlanOptions } from '../runtime/vip-plan.js';
+import { DEFAULT_FT_PORT, FT_ROLES, FtMember, planFtMember, type FtRole } from '../runtime/ft-member.js';
+import { openEventLog, type EventLog } from './event-log.js';
+import { scaleModel } from '../lab/time-scale.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { loadConfigFile, parseMaps, type MapOptions } from './load-config.js';
+import { createLogger, type LogLevel } from '../mgmt/logger.js';
+import { resolveSurface, startSurface, type SurfaceOptions } from './operator-surface.js';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export interface RunOptions extends MapOptions {
+export interface RunOptions extends MapOptions, SurfaceOptions {
+  /** Human log lines instead of JSON (stderr is a TTY). */
+  prettyLogs?: boolean;
+  /** Subscribes a hot-reload trigger (main.ts: SIGHUP); returns the unsubscribe. */
+  onReloadSignal?: (reload: () => void) => () => void;
+  /** Test hook: the management API's URL once it listens. */
+  onMgmt?: (url: string) => void;
   file?: string;
   transparency?: string;
   logLevel?: string;
   context?: string;
   /** `--l7`: serve every TCP VIP except port 443 with the L7 HTTP proxy. */
   l7?: boolean;
+  /** `--snmp-trap-address all|VIP[,VIP…]`: v2c traps/informs on those SNMP VIPs gain snmpTrapAddress.0 = the sender. */
+  snmpTrapAddress?: string;
   /** Test hooks: runtime overrides (timeouts, prober, drain). */
   runtime?: Partial<Omit<RuntimeOptions, 'model' | 'clock'>>;
+  /** `--ft-member primary|secondary`: run as one member of the config's FT pair. */
+  ftMember?: string;
+  /** `--ft-port N`: heartbeat (UDP) and replication (TCP) port on the FT addresses. */
+  ftPort?: string;
+  /** `--ft-peer-via ADDR`: reach the peer through this address (the lab's FT-link relay). */
+  ftPeerVia?: string;
+  /** `--time-scale F`: divide every configured timing by F (the lab runs pairs this way). */
+  timeScale?: string;
+  /** `--events FILE`: clock-stamped JSON lines of FT, farm and probe events (the lab reads them). */
+  events?: string;
+  /** Test hook: the FT member once started. */
+  onFt?: (ft: FtMember) => void;
   /** Called once the listeners are up (tests learn the ports here). */
   onStarted?: (listeners: { vip: string; protocol: string; address: string; port: number }[]) => void;
 }
@@ -32,6 +57,28 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
   }
   if (opts.transparency !== undefined && !isTransparencyMode(opts.transparency)) {
     io.err(`acesim run: --transparency must be one of ${TRANSPARENCY_MODES.join(', ')}, got "${opts.transparency}"`);
+    return EXIT_USAGE;
+  }
+  let ftRole: FtRole | undefined;
+  if (opts.ftMember !== undefined) {
+    if (!(FT_ROLES as readonly string[]).includes(opts.ftMember)) {
+      io.err(`acesim run: --ft-member must be one of ${FT_ROLES.join(', ')}, got "${opts.ftMember}"`);
+      return EXIT_USAGE;
+    }
+    ftRole = opts.ftMember as FtRole;
+  }
+  const ftPort = opts.ftPort === undefined ? DEFAULT_FT_PORT : Number(opts.ftPort);
+  if (!Number.isInteger(ftPort) || ftPort < 1 || ftPort > 65535) {
+    io.err(`acesim run: --ft-port must be a port number (1-65535), got "${opts.ftPort}"`);
+    return EXIT_USAGE;
+  }
+  if ((opts.ftPort !== undefined || opts.ftPeerVia !== undefined) && ftRole === undefined) {
+    io.err('acesim run: --ft-port and --ft-peer-via need --ft-member primary|secondary');
+    return EXIT_USAGE;
+  }
+  const timeScale = opts.timeScale === undefined ? 1 : Number(opts.timeScale);
+  if (!Number.isFinite(timeScale) || timeScale < 1 || timeScale > 1000) {
+    io.err(`acesim run: --time-scale must be a number from 1 to 1000, got "${opts.timeScale}"`);
     return EXIT_USAGE;
   }
   const level = opts.logLevel ?? 'info';
@@ -49,7 +96,8 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
     io.err(`acesim run: ${loaded.message}`);
     return EXIT_USAGE;
   }
-  const { diagnostics, model } = loaded.compiled;
+  const { diagnostics } = loaded.compiled;
+  const model = scaleModel(loaded.compiled.model, timeScale);
   const counts = countBySeverity(diagnostics);
   if (counts.errors > 0) {
     const lines = loaded.text.split(/\r\n|\n|\r/);
@@ -57,18 +105,30 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
     io.err(`acesim run: ${opts.file} has ${counts.errors} error(s); fix them first (\`acesim check ${opts.file}\`)`);
     return EXIT_FINDINGS;
   }
-  // Logs (JSON, pino) go to stderr; operator lines to stdout.
-  const logger = pino({ level, base: { cmd: 'run' } }, { write: (s: string) => io.err(s) });
+  const snmp = snmpPlan(opts, model.contexts);
+  if ('error' in snmp) {
+    io.err(`acesim run: --snmp-trap-address: ${snmp.error}`);
+    return EXIT_USAGE;
+  }
+  const surface = await resolveSurface(io, opts);
+  if (!surface.ok) {
+    io.err(`acesim run: ${surface.message}`);
+    return EXIT_USAGE;
+  }
+  // Logs (JSON, pino; human lines on a TTY) go to stderr; operator lines to stdout.
+  const logger = createLogger({ level: level as LogLevel, base: { cmd: 'run' }, write: (s: string) => io.err(s), ...(opts.prettyLogs ? { pretty: true } : {}) });
+  const clock = new RealClock();
   const created = createRuntime({
     ...(opts.runtime ?? {}),
     model,
-    clock: new RealClock(),
+    clock,
     logger,
     onLine: (l) => io.out(l),
     ...(opts.context !== undefined ? { context: opts.context } : {}),
     ...(opts.l7 === true ? { l7: true } : {}),
     // HTTPS stays passthrough wherever --port-offset moved it.
     httpsPort: 443 + opts.portOffset,
+    snmp,
     ...(opts.transparency !== undefined && isTransparencyMode(opts.transparency) ? { transparency: opts.transparency } : {}),
   });
   if (!created.ok) {
@@ -76,22 +136,83 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
     return EXIT_FINDINGS;
   }
   const rt = created.runtime;
-  const started = await rt.start();
+  let events: EventLog | undefined;
+  if (opts.events !== undefined) {
+    const opened = openEventLog(opts.events);
+    if (!opened.ok) {
+      io.err(`acesim run: --events ${opts.events}: ${opened.message}`);
+      return EXIT_USAGE;
+    }
+    events = opened.log;
+    events.attach(rt.probeBus, rt.farmBus);
+  }
+  let ft: FtMember | undefined;
+  if (ftRole !== undefined) {
+    const planned = planFtMember(model, rt.context.name, ftRole);
+    if (!planned.ok) {
+      io.err(`acesim run: --ft-member: ${planned.message}`);
+      await events?.close();
+      return EXIT_FINDINGS;
+    }
+    ft = new FtMember({ model, runtime: rt, plan: planned.plan, clock, port: ftPort, ...(opts.ftPeerVia !== undefined ? { peerVia: opts.ftPeerVia } : {}), onLine: (l) => io.out(l) });
+    events?.attach(ft.bus);
+  }
+  // An FT member serves nothing until its group is ACTIVE.
+  const started = await rt.start(ft ? { passive: true } : {});
   for (const w of started.warnings) io.err(`acesim run: warning: ${w}`);
-  if (started.failures.length > 0 || started.listeners.length === 0) {
+  if (ft) {
+    try {
+      await ft.start();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      io.err(`acesim run: cannot bind the FT address ${ft.controller.peer().myAddress} port ${ftPort}: ${code}${code === 'EADDRNOTAVAIL' ? ' (map the FT VLAN onto loopback with --map)' : ''}`);
+      await rt.stop();
+      await events?.close();
+      return EXIT_USAGE;
+    }
+    const p = ft.controller.peer();
+    io.out(`acesim run: FT member ${ftRole} ${p.myAddress} (peer ${p.peerAddress}), heartbeat ${p.heartbeatIntervalMs} ms x ${p.heartbeatCount}; VIPs open when the group is ACTIVE; Ctrl-C stops`);
+    opts.onFt?.(ft);
+  } else if (started.failures.length > 0 || started.listeners.length === 0) {
     for (const f of started.failures) {
       const hint = f.error === 'EADDRNOTAVAIL' ? ' (not an address of this host; try --map 10.0.0.0/8=127.0.0.0/8)' : f.error === 'EACCES' ? ' (a privileged port; try --port-offset 10000)' : f.error === 'EADDRINUSE' ? ' (port in use)' : '';
       io.err(`acesim run: cannot listen on ${f.protocol} ${f.address}:${f.port} for VIP ${f.vip}: ${f.error}${hint}`);
     }
     if (started.listeners.length === 0 && started.failures.length === 0) io.err('acesim run: no VIP to listen on');
     await rt.stop();
+    await events?.close();
     return EXIT_USAGE;
   }
-  io.out(`acesim run: ${started.listeners.length} listener(s) up, transparency ${started.transparency}; Ctrl-C stops`);
+  if (!ft) io.out(`acesim run: ${started.listeners.length} listener(s) up, transparency ${started.transparency}; Ctrl-C stops`);
+  const ops = await startSurface(io, surface, { runtime: rt, model, clock, maps: m.maps, portOffset: opts.portOffset, ft: ft?.controller });
+  if (ops.server) opts.onMgmt?.(ops.server.url);
+  const file = opts.file;
+  const offReload = opts.onReloadSignal?.(() => void ops.reloadFile(file));
   opts.onStarted?.(started.listeners);
   if (!signal.aborted) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+  offReload?.();
+  await ops.close();
   io.out('acesim run: stopping');
+  await ft?.stop();
   await rt.stop();
+  await events?.close();
   io.out('acesim run: stopped');
   return EXIT_OK;
+}
+
+/** The SNMP relay options: ports moved by --port-offset, and the VIPs named by --snmp-trap-address (checked against the config). */
+function snmpPlan(opts: RunOptions, contexts: Parameters<typeof pickContext>[0]): SnmpPlanOptions | { error: string } {
+  const ports = SNMP_PORTS.map((p) => p + opts.portOffset);
+  const v = opts.snmpTrapAddress?.trim();
+  if (v === undefined) return { ports };
+  if (v === 'all') return { ports, trapAddress: true };
+  const names = v.split(',').map((n) => n.trim());
+  const ctx = pickContext(contexts, opts.context);
+  const snmpVips = new Set((ctx ? planVipListeners(ctx).listeners : []).filter((l) => snmpRelayFor(l, { ports }) !== undefined).map((l) => l.vipClass));
+  const unknown = names.filter((n) => !snmpVips.has(n));
+  if (unknown.length > 0 || names.length === 0) {
+    const known = snmpVips.size > 0 ? `the UDP VIP classes on ports ${ports.join('/')} are ${[...snmpVips].join(', ')}` : `the config has no UDP VIP on ports ${ports.join('/')}`;
+    return { error: `give \`all\` or VIP class names; ${unknown.map((n) => `"${n}"`).join(', ') || 'none'} ${unknown.length === 1 ? 'is' : 'are'} not an SNMP VIP (${known})` };
+  }
+  return { ports, trapAddress: names };
 }

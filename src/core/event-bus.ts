@@ -40,6 +40,11 @@ export class EventBus<E extends { type: string }> {
     };
   }
 
+  /** Wall-clock milliseconds of a monotonic stamp (to line up events of separate processes). */
+  wallOf(atMs: number): number {
+    return this.clock.wallNow() - this.clock.monotonicNow() + atMs;
+  }
+
   /** Subscribes to one event type, narrowed. */
   on<T extends E['type']>(type: T, listener: Listener<Extract<E, { type: T }>>): () => void {
     return this.subscribe((e) => {

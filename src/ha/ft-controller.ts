@@ -44,7 +44,10 @@ export interface FtControllerOptions {
   clock: Clock;
   transport: FtTransport;
   me: FtEndpoint;
+  /** Where heartbeats go and replication dials (the peer, or a relay standing for the FT VLAN). */
   peer: FtEndpoint;
+  /** The peer's own FT address, as its heartbeats and hello name it; default peer.address. */
+  peerIdentity?: string;
   peerId: number;
   heartbeatIntervalMs: number;
   heartbeatCount: number;
@@ -85,6 +88,7 @@ export class FtController implements FtStatusSource {
   private replicatedSent = 0;
   private replicatedReceived = 0;
   private readonly lowerAddress: boolean;
+  private readonly peerIdentity: string;
   /** Serialises activate/deactivate so a flap never interleaves binds and releases. */
   private vipChain: Promise<void> = Promise.resolve();
   private unsubscribeSticky: (() => void) | undefined;
@@ -95,7 +99,8 @@ export class FtController implements FtStatusSource {
 
   constructor(private readonly o: FtControllerOptions) {
     this.clock = o.clock;
-    this.lowerAddress = ipKey(o.me.address) < ipKey(o.peer.address);
+    this.peerIdentity = o.peerIdentity ?? o.peer.address;
+    this.lowerAddress = ipKey(o.me.address) < ipKey(this.peerIdentity);
     for (const g of o.groups) this.groupsById.set(g.id, { m: initialFtGroup({ ...g, tieBreakerLower: this.lowerAddress }), contexts: g.contexts });
     for (const t of o.tracks ?? []) this.trackDown.set(t.name, false);
   }
@@ -161,7 +166,8 @@ export class FtController implements FtStatusSource {
   private onHeartbeat(buf: Buffer, from: string): void {
     if (this.stopped) return;
     const h = decodeHeartbeat(buf);
-    if (!h || h.from !== this.o.peer.address || from !== this.o.peer.address) {
+    // The sender's own claim must be the configured peer; the datagram's source must be it or the relay.
+    if (!h || h.from !== this.peerIdentity || (from !== this.peerIdentity && from !== this.o.peer.address)) {
       this.malformed++;
       return;
     }
@@ -308,8 +314,9 @@ export class FtController implements FtStatusSource {
   }
 
   private onInboundStream(s: FtStream, from: string): void {
-    if (this.stopped || from !== this.o.peer.address || this.stream) {
-      this.malformed += from !== this.o.peer.address ? 1 : 0;
+    const stranger = from !== this.peerIdentity && from !== this.o.peer.address;
+    if (this.stopped || stranger || this.stream) {
+      this.malformed += stranger ? 1 : 0;
       s.close();
       return;
     }
@@ -382,7 +389,7 @@ export class FtController implements FtStatusSource {
     const now = this.clock.monotonicNow();
     switch (m.t) {
       case 'hello':
-        if (m.v !== FT_PROTOCOL_VERSION || m.from !== this.o.peer.address) {
+        if (m.v !== FT_PROTOCOL_VERSION || m.from !== this.peerIdentity) {
           this.setPeerState('FSM_PEER_STATE_ERROR');
           this.line(`ft peer ${this.o.peerId}: incompatible peer (protocol ${m.v}, from ${m.from})`);
           this.dropStream();
@@ -526,7 +533,7 @@ export class FtController implements FtStatusSource {
       id: this.o.peerId,
       state: this.peerState,
       myAddress: this.o.me.address,
-      peerAddress: this.o.peer.address,
+      peerAddress: this.peerIdentity,
       heartbeatIntervalMs: this.intervalMs,
       heartbeatCount: this.o.heartbeatCount,
       ...(this.o.queryInterface !== undefined ? { queryInterface: this.o.queryInterface } : {}),

@@ -5,6 +5,7 @@
 // stop() always releases every socket and timer within drainMs plus a tick.
 // Timebase: the injected Clock (RealClock for `acesim run`).
 import type { ContextModel, Model } from '../config/model.js';
+import type { StickyStore } from '../sticky/sticky-store.js';
 import type { Clock } from '../core/clock.js';
 import { EventBus } from '../core/event-bus.js';
 import { Balancer, type BalancerEvent } from '../farm/balancer.js';
@@ -13,7 +14,7 @@ import { attachProbeNotifier, slbRealTrapsEnabled, SnmpTrapSender, trapTargets }
 import type { ProbeOptions } from '../probes/options.js';
 import { ProbeEngine } from '../probes/probe-engine.js';
 import { NodeProber } from '../probes/probers/node-prober.js';
-import type { ProbeEvent, Prober } from '../probes/types.js';
+import type { ProbeEvent, ProbeInstance, Prober } from '../probes/types.js';
 import { aclGate } from '../proxy/acl.js';
 import { nodeNetPorts, type NetPorts } from '../proxy/net-ports.js';
 import { HttpVipListener } from '../proxy/http-proxy.js';
@@ -29,10 +30,13 @@ import {
   type ProxyDeps,
   type ProxyLogger,
   type ProxyTimeouts,
+  type VipBinding,
   type VipListener,
 } from '../proxy/types.js';
 import { UdpVipListener } from '../proxy/udp-proxy.js';
-import { pickContext, planVipListeners, type PlannedListener } from './vip-plan.js';
+import { BalancerSwitch } from './balancer-switch.js';
+import { applyReload, rebind, type LiveListener, type ReloadApplied, type ReloadHost } from './reload.js';
+import { pickContext, planVipListeners, snmpRelayFor, type PlannedListener, type SnmpPlanOptions } from './vip-plan.js';
 
 export const DEFAULT_DRAIN_MS = 5_000;
 
@@ -57,6 +61,8 @@ export interface RuntimeOptions {
   l7?: boolean;
   /** The HTTPS port in the mapped model (443 + port offset): always L4 passthrough. Default 443. */
   httpsPort?: number;
+  /** SNMP-aware UDP relay: its ports in the mapped model (default 161/162) and where to add snmpTrapAddress.0. */
+  snmp?: SnmpPlanOptions;
   /** Operator-facing lines (listeners, real states, ACE syslog); the CLI prints them. */
   onLine?: (line: string) => void;
 }
@@ -90,22 +96,29 @@ export function createRuntime(opts: RuntimeOptions): CreateResult {
 }
 
 export class BalancerRuntime {
-  readonly balancer: Balancer;
+  /** Routes the data plane to the current Balancer (a hot reload swaps it). */
+  readonly balancers: BalancerSwitch;
   readonly probes: ProbeEngine;
   readonly probeBus: EventBus<ProbeEvent>;
   readonly farmBus: EventBus<BalancerEvent>;
   readonly transparency: TransparencyMode;
-  private readonly listeners: { info: ListenerInfo; listener: VipListener }[] = [];
-  private readonly plan: PlannedListener[];
+  private readonly listeners: LiveListener[] = [];
+  private plan: PlannedListener[];
+  private readonly detach = { detachBalancer: (): void => {}, detachNotifier: (): void => {} };
+  private reloading: Promise<unknown> = Promise.resolve();
   private readonly warnings: string[];
   private readonly unsubscribe: (() => void)[] = [];
   private readonly logger: ProxyLogger;
   private readonly line: (s: string) => void;
   private started = false;
   private stopped = false;
+  private serving = false;
+  private stopping: Promise<void> | undefined;
+  private instances: ProbeInstance[] = [];
 
   constructor(
-    readonly context: ContextModel,
+    /** The running context; a hot reload replaces it. */
+    public context: ContextModel,
     private readonly opts: RuntimeOptions,
   ) {
     const { clock } = opts;
@@ -129,7 +142,7 @@ export class BalancerRuntime {
     const onListenerError = (err: unknown): void => this.logger.warn({ err: String(err) }, 'event listener failed');
     this.probeBus = new EventBus<ProbeEvent>(clock, onListenerError);
     this.farmBus = new EventBus<BalancerEvent>(clock, onListenerError);
-    this.balancer = new Balancer({ context, clock, bus: this.farmBus });
+    this.balancers = new BalancerSwitch(new Balancer({ context, clock, bus: this.farmBus }));
     this.probes = new ProbeEngine({
       clock,
       prober: opts.prober ?? new NodeProber({ clock, ...(opts.probeOptions ? { options: opts.probeOptions } : {}) }),
@@ -139,13 +152,21 @@ export class BalancerRuntime {
     });
   }
 
-  /** Opens every listener, wires probes → balancer → proxies, starts probing. */
-  async start(): Promise<StartResult> {
+  /** The Balancer deciding new flows now. */
+  get balancer(): Balancer {
+    return this.balancers.current;
+  }
+
+  /**
+   * Wires probes → balancer → proxies; then, unless `passive`, opens every
+   * listener and starts probing. A passive runtime (an FT standby) keeps its
+   * balancer and sticky tables but serves nothing until activate().
+   */
+  async start(opts: { passive?: boolean } = {}): Promise<StartResult> {
     if (this.started) throw new Error('BalancerRuntime.start() called twice');
     this.started = true;
-    const { clock } = this.opts;
     const ctx = this.context;
-    this.unsubscribe.push(this.balancer.attachProbes(this.probeBus));
+    this.detach.detachBalancer = this.balancer.attachProbes(this.probeBus);
     this.unsubscribe.push(
       this.farmBus.on('real.state', (e) => this.line(`rserver ${e.rserver} ${e.address}:${e.port || '-'} in ${e.farm}: ${e.from} -> ${e.to} (${e.reason})`)),
       this.farmBus.on('farm.state', (e) => this.line(`serverfarm ${e.farm}: ${e.from} -> ${e.to} (${e.operational}/${e.total} operational)`)),
@@ -154,56 +175,205 @@ export class BalancerRuntime {
         for (const l of this.listeners) l.listener.onRealLeftService(e.farm, e.rserver);
       }),
     );
-    const instances = planProbeInstances(ctx);
-    const targets = trapTargets(ctx);
-    this.unsubscribe.push(
-      attachProbeNotifier({
-        bus: this.probeBus,
-        instances,
-        logger: this.logger,
-        syslog: (l) => this.line(l),
-        ...(targets.length > 0 && slbRealTrapsEnabled(ctx) ? { traps: new SnmpTrapSender(targets, this.logger) } : {}),
-        failOnAll: (farm, rserver, port) => {
-          const sf = ctx.serverfarms.find((f) => f.name === farm);
-          const m = sf?.members.find((x) => x.rserver.name === rserver && x.port === port);
-          return sf !== undefined && m !== undefined && memberFailOnAll(sf, m);
-        },
-        options: this.probes.options,
-      }),
-    );
+    this.instances = planProbeInstances(ctx);
+    this.detach.detachNotifier = this.attachNotifier(ctx, this.instances);
+    const result: StartResult = { listeners: [], failures: [], warnings: [...this.warnings], transparency: this.transparency };
+    for (const w of result.warnings) this.logger.warn({}, w);
+    if (opts.passive) return result;
+    const opened = await this.activate();
+    result.listeners = opened.listeners;
+    result.failures = opened.failures;
+    return result;
+  }
 
+  /** True while the VIPs are served (listeners open, probes running). */
+  get active(): boolean {
+    return this.serving;
+  }
+
+  /**
+   * Starts serving: probes restart from INIT (the ACE re-probes after a
+   * takeover and counts INIT reals as operational, §7.4/§4.5) and every VIP
+   * listener opens. A listener whose address is still held (the old active's
+   * socket, a cut FT link) is retried every bindRetryMs for bindRetryForMs.
+   */
+  async activate(bind: { retryForMs?: number; retryMs?: number } = {}): Promise<Pick<StartResult, 'listeners' | 'failures'>> {
+    const out: Pick<StartResult, 'listeners' | 'failures'> = { listeners: [], failures: [] };
+    if (this.serving || this.stopped) return out;
+    this.serving = true;
+    const { clock } = this.opts;
+    for (const inst of this.instances) this.balancer.setProbeHealth(inst.key.farm, inst.key.rserver, inst.key.port, inst.key.probe, inst.enabled ? 'INIT' : 'DISABLED');
     const timeouts: ProxyTimeouts = {
       tcpIdleMs: this.opts.timeouts?.tcpIdleMs ?? DEFAULT_TCP_IDLE_MS,
       udpIdleMs: this.opts.timeouts?.udpIdleMs ?? DEFAULT_UDP_IDLE_MS,
       connectTimeoutMs: this.opts.timeouts?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     };
-    const base: Omit<ProxyDeps, 'transparency'> = { clock, net: this.opts.net ?? nodeNetPorts, balancer: this.balancer, logger: this.logger, timeouts };
-    const result: StartResult = { listeners: [], failures: [], warnings: [...this.warnings], transparency: this.transparency };
+    const base: Omit<ProxyDeps, 'transparency'> = { clock, net: this.opts.net ?? nodeNetPorts, balancer: this.balancers, logger: this.logger, timeouts };
+    const deadline = clock.monotonicNow() + (bind.retryForMs ?? 0);
+    this.base = base;
     for (const p of this.plan) {
-      const binding = { vipClass: p.vipClass, address: p.address, port: p.port, protocol: p.protocol, acl: aclGate(p.acls), udpFastAge: p.udpFastAge };
-      const listener: VipListener = p.l7
-        ? new HttpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, { inserts: compileInsertRules(ctx, p.lbPolicy) })
-        : p.protocol === 'tcp'
-          ? new TcpVipListener(binding, { ...base, transparency: this.transparency })
-          : new UdpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, this.opts.maxUdpFlows !== undefined ? { maxFlows: this.opts.maxUdpFlows } : {});
-      try {
-        const a = await listener.listen();
-        const info: ListenerInfo = { vip: p.vipClass, protocol: p.protocol, address: a.address, port: a.port, ...(p.l7 ? { l7: true } : {}) };
-        this.listeners.push({ info, listener });
-        result.listeners.push(info);
-        this.line(`VIP ${p.vipClass} ${p.protocol} ${a.address}:${a.port} listening${p.l7 ? ' L7 http' : ''} (policy ${p.policy}, vlan ${p.vlans.join(',')}, farm ${p.farms.join(', ') || '-'})`);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? String(err);
-        result.failures.push({ vip: p.vipClass, protocol: p.protocol, address: p.address, port: p.port, error: code });
-        this.line(`VIP ${p.vipClass} ${p.protocol} ${p.address}:${p.port} NOT listening: ${code}`);
+      for (;;) {
+        const live = this.makeListener(p);
+        const { listener, info } = live;
+        try {
+          const a = await listener.listen();
+          Object.assign(info, { address: a.address, port: a.port });
+          if (!this.serving) {
+            await listener.close(0).catch(() => {}); // deactivated while binding
+            break;
+          }
+          this.listeners.push(live);
+          out.listeners.push(info);
+          this.line(`VIP ${p.vipClass} ${p.protocol} ${a.address}:${a.port} listening${p.l7 ? ' L7 http' : ''} (policy ${p.policy}, vlan ${p.vlans.join(',')}, farm ${p.farms.join(', ') || '-'})`);
+          break;
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code ?? String(err);
+          if (code === 'EADDRINUSE' && this.serving && clock.monotonicNow() < deadline) {
+            await new Promise<void>((r) => clock.setTimer(bind.retryMs ?? 50, r));
+            continue;
+          }
+          out.failures.push({ vip: p.vipClass, protocol: p.protocol, address: p.address, port: p.port, error: code });
+          this.line(`VIP ${p.vipClass} ${p.protocol} ${p.address}:${p.port} NOT listening: ${code}`);
+          break;
+        }
       }
     }
-    for (const w of result.warnings) this.logger.warn({}, w);
+    if (!this.serving) return out;
     for (const f of this.balancer.snapshotFarms()) {
       for (const r of f.reals) this.line(`rserver ${r.rserver} ${r.address}:${r.port || '-'} in ${f.name}: ${r.state}`);
     }
-    this.probes.start(instances);
-    return result;
+    this.probes.start(this.instances);
+    return out;
+  }
+
+  private base: Omit<ProxyDeps, 'transparency'> | undefined;
+
+  /** A listener for one plan row; its binding and L7 insert rules are held so a reload can retarget it. */
+  private makeListener(p: PlannedListener): LiveListener {
+    const base = this.base!;
+    const binding: VipBinding = { vipClass: p.vipClass, address: p.address, port: p.port, protocol: p.protocol, acl: aclGate(p.acls), udpFastAge: p.udpFastAge };
+    let inserts = compileInsertRules(this.context, p.lbPolicy);
+    const listener: VipListener = p.l7
+      ? new HttpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, { inserts: (f, r) => inserts(f, r) })
+      : p.protocol === 'tcp'
+        ? new TcpVipListener(binding, { ...base, transparency: this.transparency })
+        : this.makeUdpListener(p, binding, base);
+    const live: LiveListener = {
+      info: { vip: p.vipClass, protocol: p.protocol, address: p.address, port: p.port, ...(p.l7 ? { l7: true } : {}) },
+      planned: p,
+      listener,
+      retarget: (np, ctx) => {
+        rebind(binding, np, aclGate(np.acls));
+        inserts = compileInsertRules(ctx, np.lbPolicy);
+        live.planned = np;
+        live.info.vip = np.vipClass;
+      },
+    };
+    return live;
+  }
+
+  private makeUdpListener(p: PlannedListener, binding: VipBinding, base: Omit<ProxyDeps, 'transparency'>): UdpVipListener {
+    const snmp = snmpRelayFor(p, this.opts.snmp);
+    return new UdpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, { ...(this.opts.maxUdpFlows !== undefined ? { maxFlows: this.opts.maxUdpFlows } : {}), ...(snmp ? { snmp } : {}) });
+  }
+
+  private attachNotifier(ctx: ContextModel, instances: ProbeInstance[]): () => void {
+    const targets = trapTargets(ctx);
+    return attachProbeNotifier({
+      bus: this.probeBus,
+      instances,
+      logger: this.logger,
+      syslog: (l) => this.line(l),
+      ...(targets.length > 0 && slbRealTrapsEnabled(ctx) ? { traps: new SnmpTrapSender(targets, this.logger) } : {}),
+      failOnAll: (farm, rserver, port) => {
+        const sf = ctx.serverfarms.find((f) => f.name === farm);
+        const m = sf?.members.find((x) => x.rserver.name === rserver && x.port === port);
+        return sf !== undefined && m !== undefined && memberFailOnAll(sf, m);
+      },
+      options: this.probes.options,
+    });
+  }
+
+  /**
+   * Hot reload (SIGHUP, `acesim reload`) to a model the caller compiled without
+   * errors; see reload.ts. Reloads run one at a time.
+   */
+  reload(model: Model): Promise<{ ok: true; applied: ReloadApplied } | { ok: false; message: string }> {
+    const run = async (): Promise<{ ok: true; applied: ReloadApplied } | { ok: false; message: string }> => {
+      if (!this.started || this.stopped || this.stopping) return { ok: false, message: 'the balancer is not running' };
+      const next = pickContext(model.contexts, this.context.name);
+      if (!next) return { ok: false, message: `the new config has no context "${this.context.name}" with VIPs` };
+      const applied = await applyReload(this.reloadHost(), next, this.detach);
+      for (const c of applied.changes) this.line(`reload: ${c}`);
+      for (const f of applied.failures) this.line(`reload: NOT listening: ${f}`);
+      return { ok: true, applied };
+    };
+    const p = this.reloading.then(run, run);
+    this.reloading = p;
+    return p;
+  }
+
+  private reloadHost(): ReloadHost {
+    const self = this;
+    const o = this.opts;
+    const planOpts = { ...(o.maxListenersPerRange !== undefined ? { maxPerRange: o.maxListenersPerRange } : {}), ...(o.l7 ? { forceL7: true } : {}), ...(o.httpsPort !== undefined ? { httpsPort: o.httpsPort } : {}) };
+    return {
+      get context() {
+        return self.context;
+      },
+      set context(c: ContextModel) {
+        self.context = c;
+      },
+      get instances() {
+        return self.instances;
+      },
+      set instances(i: ProbeInstance[]) {
+        self.instances = i;
+      },
+      get plan() {
+        return self.plan;
+      },
+      set plan(p: PlannedListener[]) {
+        self.plan = p;
+      },
+      serving: this.serving,
+      balancers: this.balancers,
+      probes: this.probes,
+      listeners: this.listeners,
+      drainMs: o.drainMs ?? DEFAULT_DRAIN_MS,
+      planListeners: (ctx) => planVipListeners(ctx, planOpts),
+      planInstances: (ctx) => planProbeInstances(ctx),
+      buildBalancer: (ctx, store?: StickyStore) => {
+        // Silent until go(): seeding the last probe verdicts is not a state change anyone should see.
+        let live = false;
+        const bus = { publish: (e: BalancerEvent): void => void (live && this.farmBus.publish(e)) };
+        const balancer = new Balancer({ context: ctx, clock: o.clock, bus, ...(store ? { store } : {}) });
+        return { balancer, go: () => void (live = true) };
+      },
+      attachBalancer: (b) => b.attachProbes(this.probeBus),
+      attachNotifier: (ctx, instances) => this.attachNotifier(ctx, instances),
+      openListener: async (p) => {
+        const live = this.makeListener(p);
+        try {
+          const a = await live.listener.listen();
+          Object.assign(live.info, { address: a.address, port: a.port });
+          this.line(`VIP ${p.vipClass} ${p.protocol} ${a.address}:${a.port} listening${p.l7 ? ' L7 http' : ''} (policy ${p.policy}, vlan ${p.vlans.join(',')}, farm ${p.farms.join(', ') || '-'})`);
+          return live;
+        } catch (err) {
+          return { error: (err as NodeJS.ErrnoException).code ?? String(err) };
+        }
+      },
+      retire: (fn) => this.unsubscribe.push(fn),
+    };
+  }
+
+  /** Stops serving (an FT member leaving ACTIVE): listeners close after drainMs, probes stop; sticky tables stay. */
+  async deactivate(drainMs = 0): Promise<void> {
+    if (!this.serving) return;
+    this.serving = false;
+    const ls = this.listeners.splice(0);
+    this.probes.stop();
+    await Promise.all(ls.map((l) => l.listener.close(drainMs).catch(() => {})));
   }
 
   /** Per-listener counters (for show commands, tests and the lab). */
@@ -212,13 +382,15 @@ export class BalancerRuntime {
   }
 
   /** Closes listeners, drains connections (bounded by drainMs), stops probes and timers. Idempotent. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    const drainMs = this.opts.drainMs ?? DEFAULT_DRAIN_MS;
-    await Promise.all(this.listeners.map((l) => l.listener.close(drainMs).catch(() => {})));
-    this.probes.stop();
-    for (const u of this.unsubscribe.splice(0)) u();
-    this.balancer.dispose();
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.deactivate(this.opts.drainMs ?? DEFAULT_DRAIN_MS);
+      this.stopped = true;
+      this.detach.detachBalancer();
+      this.detach.detachNotifier();
+      for (const u of this.unsubscribe.splice(0)) u();
+      this.balancer.dispose();
+    })();
+    return this.stopping;
   }
 }

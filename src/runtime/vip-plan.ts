@@ -138,3 +138,20 @@ export function pickContext(contexts: readonly ContextModel[], name?: string): C
   if (name !== undefined) return contexts.find((c) => c.name === name);
   return contexts.find((c) => resolveVips(c).length > 0);
 }
+
+/** SNMP (agent queries) and SNMP trap ports: UDP VIPs on them decode what they relay. */
+export const SNMP_PORTS: readonly number[] = [161, 162];
+
+export interface SnmpPlanOptions {
+  /** The SNMP ports as they are in the (possibly mapped) model: 161/162 plus any `--port-offset`. */
+  ports?: readonly number[];
+  /** Add snmpTrapAddress.0 on every SNMP VIP (true) or on the named VIP classes (`--snmp-trap-address`). */
+  trapAddress?: boolean | readonly string[];
+}
+
+/** How a planned UDP listener relays SNMP: undefined when its port is not an SNMP port (bytes pass untouched). */
+export function snmpRelayFor(p: Pick<PlannedListener, 'protocol' | 'port' | 'vipClass'>, opts: SnmpPlanOptions = {}): { trapAddress: boolean } | undefined {
+  if (p.protocol !== 'udp' || !(opts.ports ?? SNMP_PORTS).includes(p.port)) return undefined;
+  const t = opts.trapAddress ?? false;
+  return { trapAddress: typeof t === 'boolean' ? t : t.includes(p.vipClass) };
+}
