@@ -59,6 +59,12 @@ const COMMANDS: Record<string, string> = {
   run: `acesim run FILE [--map FROM/LEN=TO/LEN]… [--port-offset N] [--transparency bind-client|none|proxy-protocol]
            [--log-level L] [--context NAME] [--l7] [--snmp-trap-address all|VIP[,VIP…]]
            [--mgmt ADDR:PORT|none] [--mgmt-token-file FILE]
+           [--ft-member primary|secondary] [--ft-port N] [--ft-peer-via ADDR] [--events FILE] [--time-scale F]
+
+  FT pair (docs/ft.md): --ft-member runs this process as one member of the config's \`ft group\`
+  (the secondary swaps own/peer addresses, priorities and track sides); only the ACTIVE member binds
+  the VIPs and probes. Heartbeats (UDP) and replication (TCP) use --ft-port on the FT addresses.
+  --events writes FT, farm and probe events as JSON lines; --time-scale divides every timing by F.
 
   Operator surface (docs/operator.md): a management API on --mgmt (default 127.0.0.1:4710) for
   \`acesim show\`, the operator commands, Prometheus /metrics and a live dashboard at /. Writes need

@@ -36,7 +36,7 @@ export interface FtGroupStatus {
   peerNetPriority?: number;
   peerPreempt?: boolean;
   peerId: number;
-  /** Clock ms of the last change of myState. */
+  /** Wall-clock ms (epoch) of the last change of myState, for display. */
   lastStateChangeMs: number;
   /** Replicated sticky entries held (sent as active, received as standby). */
   stickyReplicated: number;
