@@ -12,7 +12,7 @@ import { formatDiagnostic } from '../config/format-diagnostics.js';
 import { RealClock } from '../core/real-clock.js';
 import { runLab, type LabRunResult } from '../lab/lab-run.js';
 import { htmlReport } from '../lab/report-html.js';
-import { labJson, timingTable } from '../lab/report-text.js';
+import { labJson, timingTable, pairTable } from '../lab/report-text.js';
 import { parseScenario } from '../lab/scenario.js';
 import { checkTimeScale, timeScaleMessage } from '../lab/time-scale.js';
 import { selfSignedCert, type TlsIdentity } from '../lab/tls-cert.js';
@@ -119,6 +119,8 @@ export async function runLabCommand(io: CliIo, opts: LabOptions): Promise<number
   else {
     io.out(`${sc.name} (times in config time; time scale ${F})`);
     io.out(table);
+    const pt = pairTable(runs);
+    if (pt) io.out(`\nFT pair (times from each balancer fault)\n${pt}`);
   }
   if (opts.reportDir !== undefined) {
     try {

@@ -18,6 +18,8 @@ import { ClientFleet, clientAddresses, type Endpoint, type SentTrap } from './cl
 import { computeMetrics, faultMetrics, predictDetection, predictRecovery, type FaultMetrics, type RunEvent, type RunMetrics, type Window } from './measure.js';
 import type { Scenario, TimelineEvent } from './scenario.js';
 import { HaproxyEngine } from './engine-haproxy.js';
+import { createPairRun, pairMetrics, schedulePairFaults, type PairRun } from './pair-run.js';
+import type { PairMetrics } from './pair-measure.js';
 import { SimNode, type NodeFault, type NodeRecord } from './sim-node.js';
 import { scaleModel, toConfigMs, toRealMs } from './time-scale.js';
 import type { TlsIdentity } from './tls-cert.js';
@@ -85,6 +87,8 @@ export interface LabRunResult {
   nodes: LabNodeInfo[];
   durationMs: number;
   notes: string[];
+  /** FT-pair scenarios (`pair:`): takeover, VIP gap, losses and stickiness per balancer fault; duplicate-active time. */
+  pair?: PairMetrics;
 }
 
 export interface LabRunOptions {
@@ -202,6 +206,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
   const nodes = new Map<string, SimNode>();
   let runtime: BalancerRuntime | undefined;
   let haproxy: HaproxyEngine | undefined;
+  let pair: PairRun | undefined;
   let fleet: ClientFleet | undefined;
   const cancels: (() => void)[] = [];
   try {
@@ -245,7 +250,13 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
       falseRaw.push({ atMs: e.atMs, node: nameOf.get(e.key.address)!, ...(e.key.farm !== undefined ? { farm: e.key.farm } : {}), probe: e.key.probe, cause: e.cause });
     });
     // With HAProxy as the VIP the runtime is built (its buses are wired above) but never started.
-    const started = haproxy ? await haproxy.start() : await runtime.start();
+    if (scenario.pair && !haproxy) {
+      const pr = createPairRun(model, ctx.name, scenario, F, clock);
+      if (typeof pr === 'string') return { ok: false, message: pr };
+      pair = pr;
+      pair.engine.onRealState((e) => raw.push({ type: 'real', ...e }));
+    }
+    const started = haproxy ? await haproxy.start() : pair ? await pair.engine.start() : await runtime.start();
     if (started.failures.length > 0) return { ok: false, message: `cannot listen on ${started.failures.map((f) => `${f.protocol} ${f.address}:${f.port} (${f.error})`).join(', ')}` };
     for (const w of started.warnings) notes.push(`runtime: ${w}`);
     const pick = (pred: (l: ListenerInfo) => boolean): Endpoint | undefined => {
@@ -295,6 +306,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
         }),
       );
     }
+    if (pair) cancels.push(...schedulePairFaults(pair, scenario.balancerTimeline, F, clock, applied));
     const realDuration = toRealMs(scenario.durationMs, F);
     const steps = 20;
     for (let i = 1; i <= steps; i++) {
@@ -383,12 +395,23 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
     maxCheck('expect.maxFailover', metrics.failoverMs, ex.maxFailoverMs);
     maxCheck('expect.maxLostRequests', metrics.lostRequests, ex.maxLostRequests);
     maxCheck('expect.maxSourceMismatches', metrics.sourceMismatches, ex.maxSourceMismatches);
-    return { ok: true, result: { metrics, predicted, checks, faults, probes, falseFailures, events, nodes: plans.map((p) => p.info), durationMs: scenario.durationMs, notes } };
+    let pairOut: PairMetrics | undefined;
+    if (pair) {
+      notes.push(...pair.notes);
+      const reqs = events.filter((e): e is Extract<RunEvent, { type: 'request' }> => e.type === 'request').map((e) => ({ atMs: e.atMs, client: `${e.client} ${e.kind}`, ok: e.ok, ...(e.node !== undefined ? { node: e.node } : {}) })); // stickiness is per client and VIP (each VIP has its own sticky group)
+      pairOut = pairMetrics(pair, reqs, t0, F, clock.monotonicNow());
+      checks.push({ name: 'pair.stickyKept', measured: pairOut.faults.reduce((n, f) => n + f.stickyClients - f.stickyKept, 0), window: [0, 0], tolerance: 0, ok: pairOut.faults.every((f) => f.stickyKept === f.stickyClients) });
+    }
+    return { ok: true, result: { metrics, predicted, checks, faults, probes, falseFailures, events, nodes: plans.map((p) => p.info), durationMs: scenario.durationMs, notes, ...(pairOut ? { pair: pairOut } : {}) } };
   } finally {
     for (const c of cancels) c();
     if (fleet) await fleet.stop();
     if (runtime) await runtime.stop();
     if (haproxy) await haproxy.stop();
+    if (pair) {
+      await pair.engine.stop();
+      pair.cleanup();
+    }
     await Promise.all([...nodes.values()].map((n) => n.stop()));
   }
 }

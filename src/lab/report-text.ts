@@ -1,5 +1,6 @@
 // Console and JSON forms of lab results. Pure. Times are config time (ms in
 // JSON, seconds with one decimal in the table).
+import type { PairMetrics } from './pair-measure.js';
 import type { FalseFailure, LabFaultResult, LabRunResult, ProbeStats } from './lab-run.js';
 
 const sec = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
@@ -56,7 +57,21 @@ export interface LabJson {
     probes: ProbeStats;
     falseFailures: FalseFailure[];
     notes: string[];
+    pair?: PairMetrics;
   }[];
+}
+
+/** The FT-pair figures of each run: one row per balancer fault. */
+export function pairTable(runs: readonly LabRunResult[]): string | undefined {
+  if (!runs.some((r) => r.pair)) return undefined;
+  const sec = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(2)} s`);
+  const rows: string[][] = [['run', 'balancer fault', 'at', 'other member ACTIVE', 'VIP served', 'requests lost', 'client×VIP kept its node']];
+  runs.forEach((r, i) => {
+    for (const f of r.pair?.faults ?? []) rows.push([String(i + 1), f.kind, sec(f.atMs), sec(f.takeoverMs), sec(f.vipGapMs), `${f.lostRequests} of ${f.requests}`, `${f.stickyKept} of ${f.stickyClients}`]);
+    if (r.pair) rows.push([String(i + 1), 'duplicate-active time', '', sec(r.pair.duplicateActiveMs), '', '', '']);
+  });
+  const widths = rows[0]!.map((_, k) => Math.max(...rows.map((x) => x[k]!.length)));
+  return rows.map((x) => x.map((c, k) => c.padEnd(widths[k]!)).join('  ').trimEnd()).join('\n');
 }
 
 export function labJson(scenario: string, timeScale: number, runs: readonly LabRunResult[]): LabJson {
@@ -73,6 +88,7 @@ export function labJson(scenario: string, timeScale: number, runs: readonly LabR
         probes: r.probes,
         falseFailures: r.falseFailures,
         notes: r.notes,
+        ...(r.pair ? { pair: r.pair } : {}),
       };
     }),
   };

@@ -23,6 +23,19 @@ export interface TimelineEvent {
   status?: number;
 }
 
+/** Balancer faults of an FT-pair scenario (`pair:`); run by the lab's pair engine. */
+export type BalancerFault = 'kill' | 'restart' | 'cut-ft-link' | 'restore-ft-link' | 'switchover';
+export const BALANCER_FAULT_KEYS: readonly BalancerFault[] = ['kill', 'restart', 'cut-ft-link', 'restore-ft-link', 'switchover'];
+export type PairTarget = 'active' | 'standby' | 'primary' | 'secondary';
+
+export interface BalancerTimelineEvent {
+  pos: SourcePos;
+  atMs: number;
+  fault: BalancerFault;
+  /** kill: active|standby|primary|secondary; restart: primary|secondary. */
+  target?: PairTarget;
+}
+
 export interface ScenarioNode {
   pos: SourcePos;
   /** Name used in the timeline (e.g. tms01). */
@@ -57,6 +70,10 @@ export interface Scenario {
   nodes: ScenarioNode[];
   traffic: Traffic;
   timeline: TimelineEvent[];
+  /** `pair:` — run the config's FT pair as two `acesim run --ft-member` processes. */
+  pair?: { pos: SourcePos; ftPort?: number };
+  /** Balancer faults (kill, restart, cut-ft-link, restore-ft-link, switchover), in time order. */
+  balancerTimeline: BalancerTimelineEvent[];
   /** Connect-failure reassign (retry once on another node), as `inband`/reassign in the farm core. */
   reassign: boolean;
   /** Expected windows in config time; checked by the lab and simulator. */
@@ -81,7 +98,7 @@ export interface HotStandbyController {
   failbackSuccesses: number;
 }
 
-const TOP_KEYS = ['name', 'description', 'config', 'map', 'portOffset', 'timeScale', 'duration', 'nodes', 'traffic', 'timeline', 'reassign', 'expect', 'controller'] as const;
+const TOP_KEYS = ['name', 'description', 'config', 'map', 'portOffset', 'timeScale', 'duration', 'nodes', 'traffic', 'timeline', 'reassign', 'expect', 'controller', 'pair'] as const;
 const CONTROLLER_KEYS = ['primary', 'standby', 'heartbeat', 'timeout', 'failures', 'serviceStart', 'autoFailback', 'failbackSuccesses'] as const;
 const TRAFFIC_KEYS = ['clients', 'clientRange', 'http', 'https', 'traps'] as const;
 const EXPECT_KEYS = ['maxDetection', 'maxFailover', 'maxLostRequests', 'maxSourceMismatches'] as const;
@@ -108,6 +125,7 @@ export function defaultScenario(file: string): Scenario {
     nodes: [],
     traffic: { clients: 50, clientRange: '127.0.100.0/24', httpPerClientPerS: 0.2, httpsPerClientPerS: 0.1, trapsPerClientPerS: 0.05 },
     timeline: [],
+    balancerTimeline: [],
     reassign: true,
     expect: {},
   };
@@ -245,9 +263,37 @@ export function parseScenario(text: string, file: string): Result<Scenario> {
     else {
       let last = -1;
       tl.items.forEach((item, i) => {
-        const f = entries(item as YamlNode, ['at', ...FAULT_KINDS, 'ms', 'status'], `timeline[${i}]`);
+        const f = entries(item as YamlNode, ['at', ...FAULT_KINDS, ...BALANCER_FAULT_KEYS, 'ms', 'status'], `timeline[${i}]`);
         const atMs = dur(f.get('at'), `timeline[${i}].at`);
         if (!f.has('at')) report('SCENARIO_SCHEMA', item as YamlNode, `timeline[${i}]: missing "at"`);
+        const bKinds = BALANCER_FAULT_KEYS.filter((k) => f.has(k));
+        if (bKinds.length > 0) {
+          if (bKinds.length > 1 || FAULT_KINDS.some((k) => f.has(k))) {
+            report('SCENARIO_SCHEMA', item as YamlNode, `timeline[${i}]: name exactly one fault per entry`);
+            return;
+          }
+          const fault = bKinds[0]!;
+          const valN = f.get(fault)!;
+          const allowed: readonly string[] = fault === 'kill' ? ['active', 'standby', 'primary', 'secondary'] : fault === 'restart' ? ['primary', 'secondary'] : [];
+          const ev: BalancerTimelineEvent = { pos: posOf(item as YamlNode), atMs: atMs ?? 0, fault };
+          if (allowed.length > 0) {
+            const v = str(valN, `timeline[${i}].${fault}`);
+            if (v === undefined) return;
+            if (!allowed.includes(v)) {
+              report('SCENARIO_SCHEMA', valN, `timeline[${i}].${fault}: expected ${allowed.join(', ')}, got "${v}"`);
+              return;
+            }
+            ev.target = v as PairTarget;
+          } else if (!(isScalar(valN) && valN.value === true)) {
+            report('SCENARIO_SCHEMA', valN, `timeline[${i}].${fault}: write \`${fault}: true\``);
+            return;
+          }
+          if (atMs === undefined) return;
+          if (!top.has('pair')) report('SCENARIO_SCHEMA', item as YamlNode, `timeline[${i}]: ${fault} is a balancer fault; it needs a \`pair:\` section (the config's FT pair)`);
+          if (atMs > sc.durationMs) report('SCENARIO_TIMELINE', item as YamlNode, `timeline[${i}] at ${atMs / 1000} s is after the end of the run (${sc.durationMs / 1000} s)`);
+          sc.balancerTimeline.push(ev);
+          return;
+        }
         const kinds = FAULT_KINDS.filter((k) => f.has(k));
         if (kinds.length !== 1) {
           report('SCENARIO_SCHEMA', item as YamlNode, `timeline[${i}]: name exactly one fault (${FAULT_KINDS.join(', ')})`);
@@ -279,7 +325,16 @@ export function parseScenario(text: string, file: string): Result<Scenario> {
         sc.timeline.push(ev);
       });
       sc.timeline.sort((a, b) => a.atMs - b.atMs);
+      sc.balancerTimeline.sort((a, b) => a.atMs - b.atMs);
     }
+  }
+
+  const pr = top.get('pair');
+  if (pr) {
+    const f = entries(pr, ['ftPort'], 'pair');
+    sc.pair = { pos: posOf(pr) };
+    const port = num(f.get('ftPort'), 'pair.ftPort', 1, 65535);
+    if (port !== undefined) sc.pair.ftPort = port;
   }
 
   const ex = top.get('expect');

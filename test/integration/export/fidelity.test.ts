@@ -21,7 +21,7 @@ const F = 10;
 const SCENARIO = `
 name: fidelity crash
 map: ["10.0.0.0/8=127.0.0.0/8"]
-portOffset: 24000
+portOffset: 26000
 timeScale: ${F}
 duration: 80s
 nodes:
@@ -47,9 +47,9 @@ t.test('acesim and HAProxy detect the crash alike', { skip: available ? false : 
   const c = compileConfig(readFileSync(resolve(ROOT, 'examples/tms-ace.conf'), 'utf8'), 'tms-ace.conf');
   const map = parseAddressMapping('10.0.0.0/8=127.0.0.0/8');
   if (!map.ok) throw new Error(map.message);
-  const model = applyAddressMap(c.model, [map.mapping], 24000).model;
+  const model = applyAddressMap(c.model, [map.mapping], 26000).model;
   const tls = selfSignedCert();
-  const out = await runFidelity({ scenario: sc.value, model, portOffset: 24000, timeScale: F, clock: new RealClock(), ...(tls ? { tls } : {}) });
+  const out = await runFidelity({ scenario: sc.value, model, portOffset: 26000, timeScale: F, clock: new RealClock(), ...(tls ? { tls } : {}) });
   if (!out.ok) throw new Error(out.message);
   const ctx = model.contexts.find((x) => x.serverfarms.length > 0)!;
   const farms = tls ? ['SFARM-TMS-WEB-80', 'SFARM-TMS-WEB-443'] : ['SFARM-TMS-WEB-80'];

@@ -93,7 +93,7 @@ function member(dir: string, role: string): { child: ChildProcess; events: strin
   const events = join(dir, `${role}.jsonl`);
   let out = '';
   // The built CLI, as a user runs it (`npm test` builds dist/ first).
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'run', join(dir, 'ace.conf'), '--ft-member', role, '--ft-port', String(FT_PORT), '--events', events, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'run', join(dir, 'ace.conf'), '--ft-member', role, '--ft-port', String(FT_PORT), '--events', events, '--log-level', 'warn', '--mgmt', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   return { child, events, out: () => out };

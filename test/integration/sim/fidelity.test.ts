@@ -14,7 +14,7 @@ import { ROOT } from '../../unit/config/helpers.js';
 const SCENARIO = `
 name: fidelity crash
 map: ["10.0.0.0/8=127.0.0.0/8"]
-portOffset: 24000
+portOffset: 25000
 timeScale: 10
 duration: 50s
 nodes:
@@ -37,8 +37,8 @@ t.test('simulated medians agree with the lab within 10 % (or 1 s)', async (t) =>
   const c = compileConfig(readFileSync(resolve(ROOT, 'examples/tms-ace.conf'), 'utf8'), 'tms-ace.conf');
   const map = parseAddressMapping('10.0.0.0/8=127.0.0.0/8');
   if (!map.ok) throw new Error(map.message);
-  const model = applyAddressMap(c.model, [map.mapping], 24000).model;
-  const out = await compareWithLab({ model, scenario: sc.value, portOffset: 24000, timeScale: 10, labRuns: 2, simRuns: 30 });
+  const model = applyAddressMap(c.model, [map.mapping], 25000).model;
+  const out = await compareWithLab({ model, scenario: sc.value, portOffset: 25000, timeScale: 10, labRuns: 2, simRuns: 30 });
   if (!out.ok) throw new Error(out.message);
   for (const r of out.rows) {
     t.ok(r.ok, `${r.measure}: lab median ${r.labMedianMs} ms (${r.labRuns} runs), simulated ${r.simMedianMs} ms (${r.simRuns} runs), bound ±${r.boundMs} ms`);

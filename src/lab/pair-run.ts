@@ -1,0 +1,101 @@
+// The FT-pair part of a lab run (a scenario with `pair:`): builds the pair
+// engine from the config's FT group, schedules the balancer faults of the
+// timeline, and turns the members' events and the clients' requests into
+// pair metrics (config time). The members load the mapped model, printed to
+// a private file (mode 0600, removed with the engine's directory) because
+// they run as separate processes.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Model } from '../config/model.js';
+import { printAce } from '../config/print-ace.js';
+import type { Clock } from '../core/clock.js';
+import { DEFAULT_FT_PORT, planFtMember } from '../runtime/ft-member.js';
+import { PairEngine, type BalancerFaultKind, type PairEvent, type PairRole } from './engine-pair.js';
+import { computePairMetrics, type BalancerFaultAt, type PairGroupEvent, type PairMetrics, type PairRequest } from './pair-measure.js';
+import type { BalancerTimelineEvent, Scenario } from './scenario.js';
+import { toConfigMs, toRealMs } from './time-scale.js';
+
+/** dist/src/cli/main.js of this package, from the sources (tests) or the build. */
+function cliPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  const root = here.includes('/dist/src/') ? here.slice(0, here.indexOf('/dist/src/')) : here.slice(0, here.lastIndexOf('/src/'));
+  return join(root, 'dist/src/cli/main.js');
+}
+
+export interface PairRun {
+  engine: PairEngine;
+  events: PairEvent[];
+  faults: BalancerFaultAt[];
+  notes: string[];
+  cleanup(): void;
+}
+
+export function createPairRun(model: Model, context: string, scenario: Scenario, timeScale: number, clock: Clock): PairRun | string {
+  const planned = planFtMember(model, context, 'primary');
+  if (!planned.ok) return `${scenario.file}: pair: ${planned.message}`;
+  const dir = mkdtempSync(join(tmpdir(), 'acesim-pair-config-'));
+  const file = join(dir, 'ace.conf');
+  writeFileSync(file, printAce(model, { showSecrets: true }), { mode: 0o600 });
+  const ftPort = scenario.pair?.ftPort ?? DEFAULT_FT_PORT;
+  const notes: string[] = [];
+  const engine = new PairEngine({
+    clock,
+    cli: cliPath(),
+    configFile: file,
+    maps: [],
+    portOffset: 0,
+    timeScale,
+    ftAddresses: { primary: planned.plan.me, secondary: planned.plan.peer },
+    ftPort,
+    mgmtPorts: { primary: ftPort + 1, secondary: ftPort + 2 },
+    onOutput: (role, line) => {
+      if (/error|cannot|warning/i.test(line)) notes.push(`${role}: ${line}`);
+    },
+  });
+  const events: PairEvent[] = [];
+  engine.onEvent((e) => events.push(e));
+  return { engine, events, faults: [], notes, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Schedules the balancer faults; returns the cancels. Fault times are stamped when applied. */
+export function schedulePairFaults(run: PairRun, timeline: readonly BalancerTimelineEvent[], timeScale: number, clock: Clock, applied: Promise<void>[]): (() => void)[] {
+  return timeline.map((ev) =>
+    clock.setTimer(toRealMs(ev.atMs, timeScale), () => {
+      const kind: BalancerFaultKind = ev.fault === 'kill' ? (ev.target === 'standby' ? 'kill-standby' : 'kill-active') : ev.fault;
+      const role = ev.target === 'primary' || ev.target === 'secondary' ? (ev.target as PairRole) : undefined;
+      const at = clock.monotonicNow();
+      const active = run.engine.activeRole();
+      applied.push(
+        run.engine.fault(kind, role).then((r) => {
+          const label = `${ev.fault}${ev.target ? ` ${ev.target}` : ''}`;
+          if (!r.ok) {
+            run.notes.push(`timeline: ${label} at ${ev.atMs / 1000} s: ${r.message}`);
+            return;
+          }
+          run.faults.push({ atMs: at, kind: label });
+          // A killed member publishes nothing more: mark its end for the duplicate-active figure.
+          if (kind === 'kill-active' || kind === 'kill-standby') {
+            const victim = role ?? (kind === 'kill-active' ? active : active === 'primary' ? 'secondary' : 'primary');
+            if (victim) run.events.push({ role: victim, atMs: clock.monotonicNow(), type: 'ft.group', to: 'DEAD' });
+          }
+        }),
+      );
+    }),
+  );
+}
+
+/** Pair metrics in config time from the run's start t0. */
+export function pairMetrics(run: PairRun, requests: readonly PairRequest[], t0: number, timeScale: number, endRealMs: number): PairMetrics {
+  const cfg = (ms: number): number => toConfigMs(ms - t0, timeScale);
+  const groupEvents: PairGroupEvent[] = run.events
+    .filter((e) => e.type === 'ft.group' || e.type === 'ft.vips')
+    .map((e) => ({ atMs: cfg(e.atMs), role: e.role, state: e.type === 'ft.vips' ? (e['serving'] ? 'SERVING' : 'RELEASED') : String(e['to']) }));
+  return computePairMetrics(
+    groupEvents,
+    requests,
+    run.faults.map((f) => ({ ...f, atMs: cfg(f.atMs) })),
+    cfg(endRealMs),
+  );
+}
