@@ -223,6 +223,12 @@ export class MgmtApi {
     const compile = this.deps.compile;
     const rt = this.deps.runtime;
     if (!compile || !rt.reload) return { ok: false, error: 'this balancer cannot reload (no compiler wired)' };
+    // A standby takes its configuration from the active (ace-semantics §7.4): it refuses changes.
+    const standby = rt.ft?.groups().find((g) => g.myState.startsWith('FSM_FT_STATE_STANDBY'));
+    if (standby) {
+      this.live.noteNow('reload', `reload of ${file} refused: ft group ${standby.id} is ${standby.myState}`);
+      return { ok: false, error: `ft group ${standby.id} is ${standby.myState}: a standby member refuses configuration changes; reload the active member (and then load the same file here)` };
+    }
     const c = await compile(configText, file);
     const errors = c.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {

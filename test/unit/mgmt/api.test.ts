@@ -175,3 +175,18 @@ t.test('secrets never leave: API routes, metrics, dashboard, running-config, log
   t.notOk(all.includes(TOKEN), 'the token does not appear');
   t.match(prettyLine('{"level":30,"time":0,"msg":"hi","a":1}'), /^00:00:00\.000 INFO {2}hi {2}a=1$/);
 });
+
+t.test('a standby FT member refuses a reload (it takes its config from the active)', async (t) => {
+  const clock = new VirtualClock();
+  const text = configText({ vip: '127.0.90.1', port: 18080, n1: '127.0.90.11', n2: '127.0.90.12' });
+  const c = compileConfig(text, 'unit.conf');
+  const created = createRuntime({ model: c.model, clock });
+  if (!created.ok) throw new Error(created.message);
+  const base = fakeFt();
+  const ft = { ...base, groups: () => base.groups().map((g) => ({ ...g, myState: 'FSM_FT_STATE_STANDBY_HOT' as const, peerState: 'FSM_FT_STATE_ACTIVE' as const })) };
+  const view = Object.assign(Object.create(created.runtime) as BalancerRuntime, { ft });
+  const api = new MgmtApi({ runtime: view, model: c.model, clock, auth: { token: TOKEN, readsNeedToken: false }, compile: async (x: string, f: string) => compileConfig(x, f) });
+  const r = await api.handle(post('/api/reload', { text, file: 'same.conf' }));
+  t.equal(r.status, 422);
+  t.match(jsonOf(r)['error'], /ft group 1 is FSM_FT_STATE_STANDBY_HOT: a standby member refuses configuration changes/);
+});
