@@ -35,6 +35,7 @@ export function acceptQueueCapacity(backlog = LISTEN_BACKLOG): number {
   return Math.min(backlog, somaxconn) + 1;
 }
 
+const HOLD_TIMEOUT_MS = 5_000;
 const live = new Set<ChildProcess>();
 let exitHook = false;
 /** A stopped holder outliving us would keep the ports: kill any left (by PID) when this process exits. */
@@ -75,8 +76,18 @@ export class Blackhole {
     child.on('error', () => {});
     this.holder = child;
     live.add(child);
-    child.once('exit', () => live.delete(child));
     await once(child, 'spawn');
+    // A signal that kills this process skips the exit hook, and a stopped holder cannot notice
+    // the lost IPC channel: a shell watchdog kills it once this process is gone.
+    if (child.pid !== undefined) {
+      const dog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${child.pid} 2>/dev/null; do sleep 1; done; kill -9 ${child.pid} 2>/dev/null`], { stdio: 'ignore' });
+      dog.on('error', () => {});
+      dog.unref();
+      child.once('exit', () => {
+        if (dog.exitCode === null && dog.signalCode === null && dog.pid !== undefined) process.kill(dog.pid, 'SIGKILL');
+      });
+    }
+    child.once('exit', () => live.delete(child));
   }
 
   /**
@@ -88,9 +99,20 @@ export class Blackhole {
     await this.prepare();
     const child = this.holder!;
     for (const s of servers) {
-      const acked = once(child, 'message');
+      // Never wait forever on the holder: a holder that died or stalls fails the fault instead.
+      let cancel = (): void => {};
+      const acked = Promise.race([
+        once(child, 'message').then(() => 'held' as const),
+        once(child, 'exit').then(() => 'exited' as const),
+        new Promise<'late'>((r) => (cancel = this.clock.setTimer(HOLD_TIMEOUT_MS, () => r('late')))),
+      ]);
       child.send('hold', s.server);
-      await acked;
+      const how = await acked;
+      cancel();
+      if (how !== 'held') {
+        await this.release();
+        throw new Error(how === 'exited' ? 'the blackhole holder process exited' : `the blackhole holder did not take the socket within ${HOLD_TIMEOUT_MS} ms`);
+      }
     }
     if (child.pid !== undefined) process.kill(child.pid, 'SIGSTOP');
     await Promise.all(servers.map((s) => new Promise<void>((r) => s.server.close(() => r()))));

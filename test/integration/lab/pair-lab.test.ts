@@ -25,7 +25,7 @@ nodes:
   tms02: { rserver: TMS02 }
 traffic:
   clients: 20
-  clientRange: 127.0.104.0/24
+  clientRange: 127.0.105.0/24
   http: { perClientPerSecond: 0.5 }
   https: { perClientPerSecond: 0 }
   traps: { perClientPerSecond: 0 }
