@@ -115,7 +115,10 @@ export class Blackhole {
       }
     }
     if (child.pid !== undefined) process.kill(child.pid, 'SIGSTOP');
-    await Promise.all(servers.map((s) => new Promise<void>((r) => s.server.close(() => r()))));
+    // Stop accepting at once; close()'s callback waits for every open connection to end, and a
+    // pulled cable leaves established connections open (a keep-alive client may hold one for
+    // minutes), so waiting for it could stall the fault and every fault after it.
+    for (const s of servers) s.server.close();
     onSilent?.();
     let filled = 0;
     let full = true;

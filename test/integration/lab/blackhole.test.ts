@@ -86,3 +86,26 @@ t.test('blackhole after a crash listens first, then goes silent', async (t) => {
   await node.apply({ kind: 'crash' });
   t.match(await prober.probe(inst), { ok: false, cause: 'L4_REFUSED' }, 'blackhole → crash: refused again');
 });
+
+t.test('a connection open when the cable is pulled does not stall the fault or the recovery', async (t) => {
+  const port = await freePort();
+  const node = new SimNode({ name: 'bh3', address: ADDR, clock, httpPorts: [port] });
+  await node.start();
+  t.teardown(() => node.stop());
+  // A client that connected and has not sent its request yet (the node's HTTP server would keep
+  // it for its header timeout, a minute).
+  const c = net.connect({ host: ADDR, port });
+  c.on('error', () => {});
+  t.teardown(() => c.destroy());
+  await once(c, 'connect');
+  await new Promise((r) => clock.setTimer(50, () => r(undefined)));
+  // Bounded on the clock: the fault must be in effect well within the holder's own timeout.
+  const within = <T>(p: Promise<T>, ms: number): Promise<T | 'stalled'> =>
+    Promise.race([p, new Promise<'stalled'>((r) => clock.setTimer(ms, () => r('stalled')))]);
+  t.not(await within(node.apply({ kind: 'blackhole' }), 4_000), 'stalled', 'blackhole is in effect while the old connection stays open');
+  t.equal(c.destroyed, false, 'the established connection is not reset (a pulled cable resets nothing)');
+  const inst = instanceFor(probe('P', 'tcp', { openMs: 300, receiveMs: 300 }), ADDR, port);
+  t.match(await prober.probe(inst), { ok: false, cause: 'L4_OPEN_TIMEOUT' }, 'new connections get no answer');
+  t.not(await within(node.apply({ kind: 'up' }), 4_000), 'stalled', 'recover completes');
+  t.match(await prober.probe(inst), { ok: true, cause: 'OK' }, 'and the node serves again');
+});
