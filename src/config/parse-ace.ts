@@ -394,16 +394,8 @@ function suggestionModes(stack: readonly Frame[]): ModeName[] {
 
 /** "Did you mean" over the keyword phrases of the open modes, comparing as many words as each phrase has. */
 function suggest(words: readonly string[], modes: readonly ModeName[]): string | undefined {
-  const byLen = new Map<number, Set<string>>();
-  for (const m of modes) {
-    for (const k of MODES[m].keywords) {
-      const set = byLen.get(k.words.length) ?? new Set<string>();
-      set.add(k.words.join(' '));
-      byLen.set(k.words.length, set);
-    }
-  }
   let best: string | undefined;
-  for (const [len, set] of [...byLen.entries()].sort((a, b) => b[0] - a[0])) {
+  for (const [len, set] of phrasesByLength(modes)) {
     if (words.length < len) continue;
     const phrase = words.slice(0, len).join(' ');
     const hit = didYouMean(phrase, set);
@@ -415,7 +407,40 @@ function suggest(words: readonly string[], modes: readonly ModeName[]): string |
   return best;
 }
 
+/**
+ * The keyword phrases of the open modes grouped by word count, longest first.
+ * Cached per mode stack: a file of unknown lines asks once per line (fuzzing
+ * found 200k such lines spending 11 s rebuilding these sets).
+ */
+const phraseCache = new Map<string, [number, Set<string>][]>();
+function phrasesByLength(modes: readonly ModeName[]): [number, Set<string>][] {
+  const key = modes.join(' ');
+  let groups = phraseCache.get(key);
+  if (groups === undefined) {
+    const byLen = new Map<number, Set<string>>();
+    for (const m of modes) {
+      for (const k of MODES[m].keywords) {
+        const set = byLen.get(k.words.length) ?? new Set<string>();
+        set.add(k.words.join(' '));
+        byLen.set(k.words.length, set);
+      }
+    }
+    groups = [...byLen.entries()].sort((a, b) => b[0] - a[0]);
+    phraseCache.set(key, groups);
+  }
+  return groups;
+}
+
+const keywordListCache = new Map<ModeName, string>();
 function keywordList(mode: ModeName): string {
+  const cached = keywordListCache.get(mode);
+  if (cached !== undefined) return cached;
+  const list = keywordListOf(mode);
+  keywordListCache.set(mode, list);
+  return list;
+}
+
+function keywordListOf(mode: ModeName): string {
   const firsts = [...new Set(MODES[mode].keywords.map((k) => k.words[0]!))].filter((w) => w !== 'no');
   return firsts.slice(0, 14).join(', ') + (firsts.length > 14 ? ', …' : '');
 }

@@ -2,8 +2,11 @@
 // defined object of the right kind. Runs on models from ACE text and from
 // YAML alike; reports at the reference's own position. Pure; never throws.
 import { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean, type SuggestBudget } from './did-you-mean.js';
 import type { ContextModel, Model, Ref, SourcePos } from './model.js';
+
+/** Suggestion work per model (~0.1 s): enough for every typo in a real config, bounded for hostile ones. */
+const SUGGEST_CELLS = 20_000_000;
 
 export function validateModel(model: Model): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -12,8 +15,9 @@ export function validateModel(model: Model): Diagnostic[] {
     if (hint) d.hint = hint;
     out.push(d);
   };
+  const budget: SuggestBudget = { cells: SUGGEST_CELLS };
   const missing = (kind: string, r: Ref, names: Iterable<string>) => {
-    const dym = didYouMean(r.name, names);
+    const dym = didYouMean(r.name, names, budget);
     report('ACE_UNDEFINED_REFERENCE', `${kind} "${r.name}" is not defined`, r.pos, r.name.length, dym ? `did you mean \`${dym}\`?` : `define it with \`${kind} … ${r.name}\``);
   };
 

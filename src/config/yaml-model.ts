@@ -3,11 +3,12 @@
 // against a schema table whose templates are the model's own defaults: a
 // missing field takes its ACE default, an unknown or mistyped field is a
 // positioned YAML_SCHEMA error (with "did you mean"). Never throws.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { Secret, SECRET_MASK } from '../core/secret.js';
 import { defaultProbe, emptyContext, emptyFt, emptyLogging, emptyModel, emptySnmp, FT_HEARTBEAT_COUNT, FT_HEARTBEAT_INTERVAL_MS, FT_PRIORITY, RSERVER_WEIGHT, STICKY_TIMEOUT_MS } from './defaults.js';
 import { DIAGNOSTIC_CODES, type Diagnostic, type Result } from './diagnostics.js';
 import { didYouMean } from './did-you-mean.js';
+import { readYaml } from './yaml-input.js';
 import type { Model, SourcePos } from './model.js';
 
 const SECRET_KEYS = new Set(['password', 'community', 'radiusSecret']);
@@ -123,8 +124,9 @@ const SCHEMAS: Record<string, Schema> = {
 
 export function parseYamlModel(text: string, file: string): Result<Model> {
   const diagnostics: Diagnostic[] = [];
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const read = readYaml(text, file);
+  if (!read.ok) return { value: emptyModel(file), diagnostics: [read.diagnostic] };
+  const { doc, lc } = read;
   const posOf = (n: YamlNode | null | undefined): SourcePos => {
     const off = n?.range?.[0] ?? 0;
     const p = lc.linePos(off);
@@ -197,7 +199,8 @@ export function parseYamlModel(text: string, file: string): Result<Model> {
       if (k === 'pos') continue;
       const child = s.children?.[k];
       if (child) {
-        if (isSeq(vNode)) out[k] = vNode.items.map((it, i) => build(it as YamlNode, child, `${where}.${k}[${i}]`)).filter((x) => x !== undefined);
+        // A list only where the template holds one: `ft: []` is a wrong shape, not an empty ft.
+        if (isSeq(vNode) && Array.isArray(out[k])) out[k] = vNode.items.map((it, i) => build(it as YamlNode, child, `${where}.${k}[${i}]`)).filter((x) => x !== undefined);
         else if (Array.isArray(out[k])) {
           schemaErr(vNode, `${where}.${k}: expected a list`);
         } else {

@@ -3,9 +3,10 @@
 // faults and the expectations. Loading returns { value, diagnostics } with
 // positions in the YAML file, like configs; it never throws. Durations are
 // read as "20s", "1.5s", "500ms", "2m" or plain seconds, kept as integer ms.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode, type Result } from '../config/diagnostics.js';
 import { didYouMean } from '../config/did-you-mean.js';
+import { readYaml } from '../config/yaml-input.js';
 import type { SourcePos } from '../config/model.js';
 
 export type FaultKind = 'crash' | 'hang' | 'slow' | 'http-error' | 'blackhole' | 'flap' | 'recover';
@@ -24,8 +25,8 @@ export interface TimelineEvent {
 }
 
 /** Balancer faults of an FT-pair scenario (`pair:`); run by the lab's pair engine. */
-export type BalancerFault = 'kill' | 'restart' | 'cut-ft-link' | 'restore-ft-link' | 'switchover';
-export const BALANCER_FAULT_KEYS: readonly BalancerFault[] = ['kill', 'restart', 'cut-ft-link', 'restore-ft-link', 'switchover'];
+export type BalancerFault = 'kill' | 'restart' | 'cut-ft-link' | 'restore-ft-link' | 'switchover' | 'tracked-host-down' | 'tracked-host-up';
+export const BALANCER_FAULT_KEYS: readonly BalancerFault[] = ['kill', 'restart', 'cut-ft-link', 'restore-ft-link', 'switchover', 'tracked-host-down', 'tracked-host-up'];
 export type PairTarget = 'active' | 'standby' | 'primary' | 'secondary';
 
 export interface BalancerTimelineEvent {
@@ -134,8 +135,9 @@ export function defaultScenario(file: string): Scenario {
 export function parseScenario(text: string, file: string): Result<Scenario> {
   const diagnostics: Diagnostic[] = [];
   const sc = defaultScenario(file);
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const read = readYaml(text, file);
+  if (!read.ok) return { value: sc, diagnostics: [read.diagnostic] };
+  const { doc, lc } = read;
   const posOf = (n: YamlNode | null | undefined): SourcePos => {
     const p = lc.linePos(n?.range?.[0] ?? 0);
     return { file, line: p.line, col: p.col };
@@ -274,7 +276,8 @@ export function parseScenario(text: string, file: string): Result<Scenario> {
           }
           const fault = bKinds[0]!;
           const valN = f.get(fault)!;
-          const allowed: readonly string[] = fault === 'kill' ? ['active', 'standby', 'primary', 'secondary'] : fault === 'restart' ? ['primary', 'secondary'] : [];
+          // tracked-host-down: the hosts that member's `ft track host` names go down (its net priority drops).
+          const allowed: readonly string[] = fault === 'kill' || fault === 'tracked-host-down' ? ['active', 'standby', 'primary', 'secondary'] : fault === 'restart' ? ['primary', 'secondary'] : [];
           const ev: BalancerTimelineEvent = { pos: posOf(item as YamlNode), atMs: atMs ?? 0, fault };
           if (allowed.length > 0) {
             const v = str(valN, `timeline[${i}].${fault}`);

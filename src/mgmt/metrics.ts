@@ -131,7 +131,7 @@ export function createMetrics(runtime: () => MgmtRuntime): Metrics {
   });
   new Counter({
     name: 'acesim_vip_events_total',
-    help: 'Per-listener counters: acl-denied, dropped, connect-failures, reassigned, resets, idle-timeouts, datagrams in/out/dropped.',
+    help: 'Per-listener counters: acl-denied, limit-denied (conc-connections), dropped, connect-failures, reassigned, resets, idle-timeouts, datagrams in/out/dropped.',
     labelNames: [...vipLabels, 'event'],
     registers: reg,
     collect() {
@@ -139,7 +139,7 @@ export function createMetrics(runtime: () => MgmtRuntime): Metrics {
       for (const l of rt().counters()) {
         const base = { vip: l.info.vip, protocol: l.info.protocol, address: l.info.address, port: String(l.info.port) };
         const c = l.counters;
-        const ev: [string, number][] = [['acl-denied', c.aclDenied], ['dropped', c.dropped], ['connect-failures', c.connectFailures], ['reassigned', c.reassigned], ['resets', c.resets], ['idle-timeouts', c.idleTimeouts], ['datagrams-in', c.datagramsIn], ['datagrams-out', c.datagramsOut], ['datagrams-dropped', c.datagramsDropped], ['snmp-malformed', c.snmpMalformed]];
+        const ev: [string, number][] = [['acl-denied', c.aclDenied], ['limit-denied', c.limitDenied], ['dropped', c.dropped], ['connect-failures', c.connectFailures], ['reassigned', c.reassigned], ['resets', c.resets], ['idle-timeouts', c.idleTimeouts], ['datagrams-in', c.datagramsIn], ['datagrams-out', c.datagramsOut], ['datagrams-dropped', c.datagramsDropped], ['snmp-malformed', c.snmpMalformed]];
         for (const [event, v] of ev) this.inc({ ...base, event }, v);
       }
     },

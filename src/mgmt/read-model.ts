@@ -78,7 +78,7 @@ export interface StatsView {
   probes: { instances: number; probes: number; passed: number; failed: number };
 }
 
-const zero = (): ListenerCounters => ({ flows: 0, active: 0, aclDenied: 0, dropped: 0, connectFailures: 0, reassigned: 0, resets: 0, idleTimeouts: 0, transparencyFallbacks: 0, datagramsIn: 0, datagramsOut: 0, repliesOut: 0, datagramsDropped: 0, snmpMalformed: 0 });
+const zero = (): ListenerCounters => ({ flows: 0, active: 0, aclDenied: 0, limitDenied: 0, dropped: 0, connectFailures: 0, reassigned: 0, resets: 0, idleTimeouts: 0, transparencyFallbacks: 0, datagramsIn: 0, datagramsOut: 0, repliesOut: 0, datagramsDropped: 0, snmpMalformed: 0 });
 
 function add(into: ListenerCounters, c: Readonly<ListenerCounters>): void {
   for (const k of Object.keys(into) as (keyof ListenerCounters)[]) into[k] += c[k];

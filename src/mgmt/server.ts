@@ -44,7 +44,7 @@ export async function listenMgmt(api: MgmtApi, host: string, port: number): Prom
         return;
       }
       const body = chunks.length > 0 ? Buffer.concat(chunks).toString('utf8') : undefined;
-      void api.handle({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, ...(body !== undefined ? { body } : {}) }).then((r) => {
+      void api.handle({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, remoteAddress: req.socket.remoteAddress, ...(body !== undefined ? { body } : {}) }).then((r) => {
         if ('events' in r) {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
           streams.add(res);

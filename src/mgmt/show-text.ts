@@ -117,7 +117,7 @@ export function renderServicePolicy(list: readonly VipView[], detail = false): s
       out.push(`        L7 loadbalance policy: ${v.lbPolicy ?? '-'}`);
       out.push(`        VIP State: ${v.state === 'UP' ? 'INSERVICE' : v.state === 'OUTOFSERVICE' ? 'OUTOFSERVICE' : 'DOWN'}`);
       out.push(`        ${two('curr conns', c.active, 'hit count', c.flows)}`);
-      out.push(`        dropped conns    : ${c.dropped + c.aclDenied}`);
+      out.push(`        dropped conns    : ${c.dropped + c.aclDenied + c.limitDenied}`);
       if (detail) {
         out.push(`        ${two('client pkt count', c.datagramsIn, 'server pkt count', c.datagramsOut)}`);
         out.push(`        ${two('conn failures', c.connectFailures, 'reassigned', c.reassigned)}`);
@@ -184,6 +184,7 @@ export function renderStats(s: StatsView): string {
     row('Total active connections', t.active),
     row('Total Layer4 rejections (ACL denied)', t.aclDenied),
     row('Total dropped (policy, no server)', t.dropped),
+    row('Total rejections (conc-connections)', t.limitDenied),
     row('Total connection failures', t.connectFailures),
     row('Total reassigned', t.reassigned),
     row('Total resets', t.resets),

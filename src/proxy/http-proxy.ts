@@ -4,8 +4,9 @@
 // upstream, adding X-Forwarded-For/-Proto, RFC 7239 Forwarded and the policy's
 // `insert-http` headers. Invariants: Balancer.open/close exactly once per
 // upstream attempt; a client always gets an answer (503 no server, 502 upstream
-// failure, 400 malformed) or a reset — never a crash. Timebase: injected Clock
-// (connect timeout, drain).
+// failure, 400 malformed or ambiguous, 405 CONNECT, 505 HTTP/2+, 408 headers
+// too slow) or a reset — never a crash.
+// Timebase: injected Clock (connect timeout, header and idle deadlines, drain).
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -13,9 +14,11 @@ import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import type { CancelTimer } from '../core/clock.js';
 import type { Decision, Flow, HttpRequestInfo, ServerDecision } from '../farm/types.js';
 import { admitTcp, resetSocket } from './tcp-admission.js';
+import { HttpClientDeadlines, type DeadlineKind } from './http-deadlines.js';
+import { refuseRequest } from './http-guard.js';
 import type { InsertRules } from './http-policy.js';
 import { upstreamLocalAddress } from './transparency.js';
-import { newCounters, type ProxyDeps, type VipBinding, type VipListener } from './types.js';
+import { DEFAULT_HTTP_HEADER_MS, newCounters, type ProxyDeps, type VipBinding, type VipListener } from './types.js';
 import type { TcpServerHandle } from './net-ports.js';
 
 /** HTTP-level counters of an L7 listener (the connection-level ones are in `counters`). */
@@ -25,8 +28,10 @@ export interface HttpCounters {
   noServer: number;
   /** 502: the upstream failed (after the one reselect). */
   badGateway: number;
-  /** 400: node:http could not parse the request. */
+  /** 400/405/505: node:http could not parse the request, or http-guard.ts refused it. */
   badRequests: number;
+  /** Connections closed because a request's headers did not arrive in time (408 when some had). */
+  headerTimeouts: number;
 }
 
 export interface HttpListenerOptions {
@@ -66,14 +71,17 @@ function forwardedNode(ip: string): string {
 
 export class HttpVipListener implements VipListener {
   readonly counters = newCounters();
-  readonly http: HttpCounters = { requests: 0, noServer: 0, badGateway: 0, badRequests: 0 };
+  readonly http: HttpCounters = { requests: 0, noServer: 0, badGateway: 0, badRequests: 0, headerTimeouts: 0 };
   private readonly server: http.Server;
   private readonly proxy: ProxyServer;
   private readonly agents = new Map<string, http.Agent>();
   private readonly flows = new WeakMap<Duplex, Flow>();
   /** Client connections and how many requests each has in flight. */
   private readonly sockets = new Map<Socket, number>();
+  private readonly deadlines = new Map<Socket, HttpClientDeadlines>();
   private readonly active = new Set<Req>();
+  /** Client connections whose next bytes did not parse while a request was in flight: the 400 they are owed. */
+  private readonly refuseAfter = new WeakMap<Duplex, string>();
   private readonly byReq = new WeakMap<http.IncomingMessage, Req>();
   private readonly inserts: InsertRules;
   private tcp: TcpServerHandle | undefined;
@@ -86,12 +94,23 @@ export class HttpVipListener implements VipListener {
     opts: HttpListenerOptions = {},
   ) {
     this.inserts = opts.inserts ?? (() => []);
-    this.server = http.createServer((req, res) => this.onRequest(req, res));
+    // Host rules are http-guard.ts's (counted and explained there), not node's silent 400.
+    this.server = http.createServer({ requireHostHeader: false }, (req, res) => this.onRequest(req, res));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
+    // Every header reaches the guard and the node (the 16 KiB header limit still bounds them): the default 2,000 drops the rest silently.
+    this.server.maxHeadersCount = 0;
+    // Without a listener node:http just drops a CONNECT; the VIP is no forward proxy, so it says so.
+    this.server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => this.refuseRaw(socket, 405, 'Method Not Allowed', 'CONNECT is not served by a VIP'));
     this.proxy = createProxyServer({});
     // Per-attempt errors go to the web() callback; this one only guards against stray emits.
     this.proxy.on('error', () => {});
-    this.proxy.on('proxyReq', (_preq, req, _res, _opts, socket) => this.onUpstreamSocket(req, socket));
+    this.proxy.on('proxyReq', (preq, req, _res, _opts, socket) => {
+      // The client's connection stays HTTP/1 parsed by the VIP: a node must not switch protocols on it (h2c, WebSocket).
+      preq.removeHeader('upgrade');
+      if (/\bupgrade\b/i.test(String(preq.getHeader('connection') ?? ''))) preq.removeHeader('connection');
+      this.onUpstreamSocket(req, socket);
+    });
+    this.proxy.on('proxyRes', (proxyRes, req) => this.onUpstreamResponse(req, proxyRes));
   }
 
   async listen(): Promise<{ address: string; port: number }> {
@@ -108,7 +127,12 @@ export class HttpVipListener implements VipListener {
     this.flows.set(client, flow);
     this.sockets.set(client, 0);
     this.counters.active++;
+    const { clock, timeouts } = this.deps;
+    const deadlines = new HttpClientDeadlines(client, clock, timeouts.httpHeaderMs ?? DEFAULT_HTTP_HEADER_MS, timeouts.tcpIdleMs, (kind, partial) => this.onDeadline(client, kind, partial));
+    this.deadlines.set(client, deadlines);
     client.once('close', () => {
+      deadlines.stop();
+      this.deadlines.delete(client);
       this.sockets.delete(client);
       this.counters.active--;
     });
@@ -121,9 +145,45 @@ export class HttpVipListener implements VipListener {
       socket.destroy();
       return;
     }
+    const reason = err.code ?? 'malformed request';
+    const broken = [...this.active].find((r) => r.req.socket === socket && !r.req.complete);
+    if (broken !== undefined) {
+      // The bad bytes are in the body being forwarded: that request is refused and its upstream message left
+      // unfinished (the node sees it cut short, never complete), and the connection closes after the answer.
+      this.http.badRequests++;
+      broken.res.shouldKeepAlive = false;
+      this.plain(broken.res, 400, `400 Bad Request: ${reason}\n`);
+      return;
+    }
+    // A pipelined request before the bad one is still being answered: its response goes first, or the client would take the 400 for it.
+    if ((this.sockets.get(socket as Socket) ?? 0) > 0) {
+      this.refuseAfter.set(socket, reason);
+      return;
+    }
+    this.refuseRaw(socket, 400, 'Bad Request', reason);
+  }
+
+  /** An answer written straight to a client socket node:http will not serve, then closed. */
+  private refuseRaw(socket: Duplex, status: number, text: string, reason: string): void {
     this.http.badRequests++;
-    const body = `400 Bad Request: ${err.code ?? 'malformed request'}\n`;
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const body = `${status} ${text}: ${reason}\n`;
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+
+  private onDeadline(client: Socket, kind: DeadlineKind, partial: boolean): void {
+    this.counters.idleTimeouts++;
+    if (kind === 'idle') {
+      // The ACE's inactivity timeout: reset both ways (the upstream request is aborted with the response).
+      this.counters.resets++;
+      resetSocket(client);
+      return;
+    }
+    this.http.headerTimeouts++;
+    this.deps.logger.debug({ vip: this.binding.vipClass, client: `${client.remoteAddress}:${client.remotePort}`, partial }, 'request headers not received in time');
+    const body = '408 Request Timeout: the request headers did not arrive in time\n';
+    const msg = partial ? `HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}` : '';
+    // Closed once flushed; should the flush stall (a client that never reads), the idle deadline resets it.
+    client.end(msg, () => client.destroy());
   }
 
   // ---------------------------------------------------------------- requests
@@ -138,6 +198,17 @@ export class HttpVipListener implements VipListener {
       return;
     }
     this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1);
+    this.deadlines.get(socket)?.headersDone();
+    const refused = refuseRequest(req);
+    if (refused !== undefined) {
+      // Parsed, but a node could read it differently: answered here and the connection closed (its framing is in doubt).
+      res.once('close', () => this.finished(undefined, socket));
+      this.http.badRequests++;
+      res.shouldKeepAlive = false;
+      this.deps.logger.debug({ vip: this.binding.vipClass, client: flow.clientIp, reason: refused.reason }, 'request refused');
+      this.plain(res, refused.status, `${refused.status} ${refused.status === 505 ? 'HTTP Version Not Supported' : 'Bad Request'}: ${refused.reason}\n`);
+      return;
+    }
     const info: HttpRequestInfo = { url: req.url ?? '/', headers: flatHeaders(req.headers), ...(req.method !== undefined ? { method: req.method } : {}) };
     const d: Decision = this.deps.balancer.select(this.binding.vipClass, flow, info);
     if (d.kind !== 'server') {
@@ -221,6 +292,21 @@ export class HttpVipListener implements VipListener {
     });
   }
 
+  /**
+   * http-proxy-3 pipes the response without watching it: a real that closes
+   * (FIN, e.g. its process died) half-way through a body would leave the client
+   * waiting for the rest until the idle timeout. Cut the client at once instead.
+   */
+  private onUpstreamResponse(req: http.IncomingMessage, proxyRes: http.IncomingMessage): void {
+    const r = this.byReq.get(req);
+    if (r === undefined) return;
+    proxyRes.once('close', () => {
+      if (proxyRes.complete || r.res.destroyed || r.res.writableEnded) return;
+      this.counters.resets++;
+      r.res.destroy();
+    });
+  }
+
   private release(r: Req): void {
     r.cancelConnectTimer?.();
     r.cancelConnectTimer = undefined;
@@ -282,7 +368,14 @@ export class HttpVipListener implements VipListener {
     }
     const n = (this.sockets.get(socket) ?? 1) - 1;
     if (this.sockets.has(socket)) this.sockets.set(socket, n);
+    const refusal = n <= 0 ? this.refuseAfter.get(socket) : undefined;
+    if (refusal !== undefined) {
+      this.refuseAfter.delete(socket);
+      this.refuseRaw(socket, 400, 'Bad Request', refusal);
+      return;
+    }
     if (this.closing && n <= 0) socket.end();
+    else if (n <= 0) this.deadlines.get(socket)?.awaitHeaders();
   }
 
   private plain(res: http.ServerResponse, status: number, body: string): void {

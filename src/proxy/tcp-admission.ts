@@ -1,7 +1,8 @@
 // Admission of a new TCP connection on a VIP, shared by the L4 and L7
 // listeners: the client's address as a plain IPv4 address, the interface ACL
 // (applied once per connection, a new flow, as on the ACE), and the Flow the
-// balancer selects on. A refused connection is reset and counted here.
+// balancer selects on; then the context's conc-connections budget. A refused
+// connection is reset and counted here.
 import type { Socket } from 'node:net';
 import type { Flow } from '../farm/types.js';
 import { parseIpv4 } from '../sticky/ip.js';
@@ -38,6 +39,17 @@ export function admitTcp(client: Socket, binding: VipBinding, deps: ProxyDeps, c
     deps.logger.debug({ vip: binding.vipClass, client: `${clientIp}:${clientPort}`, verdict }, 'flow denied by ACL');
     resetSocket(client);
     return undefined;
+  }
+  // The context's conc-connections budget, after the ACL (a denied flow never takes a slot).
+  const budget = deps.budget;
+  if (budget !== undefined) {
+    if (!budget.tryAcquire()) {
+      counters.limitDenied++;
+      deps.logger.debug({ vip: binding.vipClass, client: `${clientIp}:${clientPort}`, limit: budget.limit }, 'flow refused: conc-connections limit');
+      resetSocket(client);
+      return undefined;
+    }
+    client.once('close', () => budget.release());
   }
   return { clientIp, clientPort, vipIp, vipPort, protocol: 'tcp', ...(src >= 0 ? { clientIpNum: src } : {}), ...(dst >= 0 ? { vipIpNum: dst } : {}) };
 }

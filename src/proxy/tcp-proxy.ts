@@ -1,8 +1,9 @@
 // L4 TCP VIP listener: one upstream connection per client connection to the
 // Balancer's choice, piped both ways with backpressure and half-close; resets
 // cross in both directions. Invariants: Balancer.open/close are called exactly
-// once per established upstream; a client is never left half-served — every
-// failure path ends in a reset. Timebase: injected Clock (connect, idle, drain).
+// once per upstream attempt, open at selection (so a burst of SYNs cannot slip
+// past conn-limit while the connects are in flight); a client is never left
+// half-served — every failure path ends in a reset. Timebase: injected Clock (connect, idle, drain).
 import type { Socket } from 'node:net';
 import type { ServerDecision, Flow } from '../farm/types.js';
 import type { CancelTimer } from '../core/clock.js';
@@ -19,6 +20,8 @@ interface Conn {
   /** A private copy: the Balancer may reuse its decision objects. */
   decision: ServerDecision | undefined;
   opened: boolean;
+  /** Balancer.open was called for `decision` and close is still owed. */
+  counted: boolean;
   clientClosed: boolean;
   upstreamClosed: boolean;
   finished: boolean;
@@ -58,9 +61,10 @@ export class TcpVipListener implements VipListener {
       resetSocket(client);
       return;
     }
-    const c: Conn = { client, upstream: undefined, flow, decision: { ...d }, opened: false, clientClosed: false, upstreamClosed: false, finished: false, idle: undefined };
+    const c: Conn = { client, upstream: undefined, flow, decision: { ...d }, opened: false, counted: false, clientClosed: false, upstreamClosed: false, finished: false, idle: undefined };
     this.conns.add(c);
     this.counters.active++;
+    this.count(c);
     client.once('close', () => {
       c.clientClosed = true;
       // A client gone before the upstream connected: abandon the attempt.
@@ -101,6 +105,7 @@ export class TcpVipListener implements VipListener {
         return;
       }
       this.counters.connectFailures++;
+      this.uncount(c);
       this.deps.balancer.reportFailure(d);
       this.deps.logger.debug({ vip: this.binding.vipClass, rserver: d.rserver, address: `${d.address}:${d.port}`, code: err.code }, 'upstream connect failed');
       if (!retried) {
@@ -109,6 +114,7 @@ export class TcpVipListener implements VipListener {
         if (r.kind === 'server') {
           this.counters.reassigned++;
           c.decision = { ...r };
+          this.count(c);
           this.connect(c, c.decision, true, bindClient);
           return;
         }
@@ -130,14 +136,13 @@ export class TcpVipListener implements VipListener {
         resetSocket(up);
         return;
       }
-      this.established(c, up, d);
+      this.established(c, up);
     });
   }
 
-  private established(c: Conn, up: Socket, d: ServerDecision): void {
+  private established(c: Conn, up: Socket): void {
     const { client } = c;
     c.opened = true;
-    this.deps.balancer.open(d);
     c.idle = new IdleTimer(this.deps.clock, this.deps.timeouts.tcpIdleMs, () => {
       this.counters.idleTimeouts++;
       this.resetBoth(c);
@@ -183,7 +188,19 @@ export class TcpVipListener implements VipListener {
     c.idle?.stop();
     this.conns.delete(c);
     this.counters.active--;
-    if (c.opened && c.decision) this.deps.balancer.close(c.decision);
+    this.uncount(c);
+  }
+
+  private count(c: Conn): void {
+    if (c.counted || !c.decision) return;
+    c.counted = true;
+    this.deps.balancer.open(c.decision);
+  }
+
+  private uncount(c: Conn): void {
+    if (!c.counted || !c.decision) return;
+    c.counted = false;
+    this.deps.balancer.close(c.decision);
   }
 
   // ---------------------------------------------------------------- failaction, shutdown

@@ -6,6 +6,7 @@ import type { AclPacket, AclVerdict } from './acl.js';
 import type { Clock } from '../core/clock.js';
 import type { NetPorts } from './net-ports.js';
 import type { TransparencyMode } from './transparency.js';
+import type { ConnectionBudget } from './conn-budget.js';
 
 /** The part of the Balancer the proxies use (the real Balancer satisfies it; tests may fake it). */
 export type BalancerPort = Pick<Balancer, 'select' | 'reselect' | 'open' | 'close' | 'reportFailure' | 'existingFlowAction'>;
@@ -41,11 +42,19 @@ export interface ProxyTimeouts {
   udpIdleMs: number;
   /** How long an upstream TCP connect may take before the real counts as failed. */
   connectTimeoutMs: number;
+  /**
+   * L7 VIPs: how long a client may take to send a request's complete header
+   * block, from accept or from the end of its previous response (default
+   * DEFAULT_HTTP_HEADER_MS). The ACE has no such knob; without it a client
+   * trickling header bytes (slowloris) would hold a connection for ever.
+   */
+  httpHeaderMs?: number;
 }
 
 export const DEFAULT_TCP_IDLE_MS = 3_600_000;
 export const DEFAULT_UDP_IDLE_MS = 120_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_HTTP_HEADER_MS = 30_000;
 
 /** Shared by both proxies: what a listener is built from. */
 export interface ProxyDeps {
@@ -55,6 +64,8 @@ export interface ProxyDeps {
   logger: ProxyLogger;
   transparency: TransparencyMode;
   timeouts: ProxyTimeouts;
+  /** The context's `conc-connections` budget, shared by its TCP listeners; none = unlimited. */
+  budget?: ConnectionBudget;
 }
 
 /** Counters of one listener; monotonic except `active`. */
@@ -63,6 +74,8 @@ export interface ListenerCounters {
   flows: number;
   active: number;
   aclDenied: number;
+  /** TCP connections refused (reset) because the context's conc-connections budget was spent. */
+  limitDenied: number;
   /** Policy drop, VIP out of service, no server, forward (not proxied). */
   dropped: number;
   connectFailures: number;
@@ -82,7 +95,7 @@ export interface ListenerCounters {
 }
 
 export function newCounters(): ListenerCounters {
-  return { flows: 0, active: 0, aclDenied: 0, dropped: 0, connectFailures: 0, reassigned: 0, resets: 0, idleTimeouts: 0, transparencyFallbacks: 0, datagramsIn: 0, datagramsOut: 0, repliesOut: 0, datagramsDropped: 0, snmpMalformed: 0 };
+  return { flows: 0, active: 0, aclDenied: 0, limitDenied: 0, dropped: 0, connectFailures: 0, reassigned: 0, resets: 0, idleTimeouts: 0, transparencyFallbacks: 0, datagramsIn: 0, datagramsOut: 0, repliesOut: 0, datagramsDropped: 0, snmpMalformed: 0 };
 }
 
 /** A VIP listener as the runtime drives it. */
