@@ -13,6 +13,7 @@ import type { CliIo } from './io.js';
 import { loadConfigFile } from './load-config.js';
 import type { AddressMapping } from '../config/address-map.js';
 import { DEFAULT_MGMT } from './show.js';
+import { scaleModel } from '../lab/time-scale.js';
 
 export interface SurfaceOptions {
   /** `--mgmt ADDR:PORT`, or `none`; default 127.0.0.1:4710. */
@@ -52,7 +53,18 @@ export interface Surface {
 export async function startSurface(
   io: CliIo,
   resolved: { bind?: { host: string; port: number }; token?: string },
-  w: { runtime: BalancerRuntime; model: Model; clock: Clock; maps: AddressMapping[]; portOffset: number; ft?: FtStatusSource | undefined },
+  w: {
+    runtime: BalancerRuntime;
+    model: Model;
+    clock: Clock;
+    maps: AddressMapping[];
+    portOffset: number;
+    ft?: FtStatusSource | undefined;
+    /** `--time-scale`: a reloaded config is scaled like the one the run started with. */
+    timeScale?: number;
+    /** After an operator reload (an FT active pushes the config to its standby). */
+    onReloaded?: (model: Model, text: string) => string[];
+  },
 ): Promise<Surface> {
   const rt = w.runtime;
   // A view rather than the runtime itself: the FT source may live beside the runtime (FtMember).
@@ -78,8 +90,9 @@ export async function startSurface(
     compile: async (text, file) => {
       const l = await loadConfigFile({ ...io, readFile: async () => text }, file, w.maps, w.portOffset);
       if (!l.ok) throw new Error(l.message); // unreachable: the text is in hand
-      return l.compiled;
+      return w.timeScale !== undefined && w.timeScale !== 1 ? { ...l.compiled, model: scaleModel(l.compiled.model, w.timeScale) } : l.compiled;
     },
+    ...(w.onReloaded ? { onReloaded: w.onReloaded } : {}),
   });
   let server: MgmtServer | undefined;
   if (resolved.bind) {

@@ -12,6 +12,7 @@ import { pickContext } from '../runtime/vip-plan.js';
 import { analyzeLockstep, lockstepText } from '../sim/lockstep.js';
 import { simulationHtml } from '../sim/report-html.js';
 import { runOnce, simulateRuns, type Distribution, type SimulationReport } from '../sim/simulate.js';
+import { compilePairPlan, pairReportText, simulatePair } from '../sim/sim-pair.js';
 import { SeededRng } from '../core/rng.js';
 import { applyWhatIfs } from '../sim/what-if.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
@@ -86,6 +87,18 @@ export async function runSimulate(io: CliIo, opts: SimulateOptions): Promise<num
       io.err(`${opts.scenario}:${n.pos.line}:${n.pos.col}: error SCENARIO_UNKNOWN_NODE: node ${n.name} stands for rserver ${n.rserver}, which the config does not define`);
       return EXIT_FINDINGS;
     }
+  }
+  // A scenario with `pair:` simulates the FT pair and its balancer faults (src/sim/sim-pair.ts).
+  if (sc.pair) {
+    const pp = compilePairPlan(loaded.compiled.model, ctx, sc);
+    if (typeof pp === 'string') {
+      io.err(`acesim simulate: ${pp}`);
+      return EXIT_FINDINGS;
+    }
+    const { report: pairReport } = await simulatePair(pp, opts.runs, opts.seed);
+    if (opts.format === 'json') io.out(JSON.stringify(pairReport, null, 2));
+    else for (const l of pairReportText(pairReport)) io.out(l);
+    return EXIT_OK;
   }
   const searchRuns = opts.searchRuns ?? 20;
   if (!Number.isInteger(searchRuns) || searchRuns < 0 || searchRuns > 10_000) {

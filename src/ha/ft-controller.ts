@@ -13,9 +13,9 @@ import type { Clock, CancelTimer } from '../core/clock.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { StickyEvent } from '../sticky/events.js';
 import type { StickyStore } from '../sticky/sticky-store.js';
-import { initialFtGroup, netPriority, stepFtGroup, viewOf, type FtGroupInit, type FtGroupInput, type FtGroupMachine } from './ft-group.js';
+import { initialFtGroup, isStandby as isStandbyState, netPriority, stepFtGroup, stepPeerLiveness, viewOf, type FtGroupInit, type FtGroupInput, type FtGroupMachine, type PeerLivenessEffect, type PeerLivenessInput } from './ft-group.js';
 import { decodeHeartbeat, decodeReplication, encodeHeartbeat, encodeReplication, FT_PROTOCOL_VERSION, LineSplitter, type ReplicationMessage } from './messages.js';
-import type { FtDatagramSocket, FtEndpoint, FtStream, FtTransport } from './transport.js';
+import type { FtDatagramSocket, FtEndpoint, FtQueryPort, FtStream, FtTransport } from './transport.js';
 import type { FtGroupState, FtGroupStatus, FtPeerState, FtPeerStatus, FtStats, FtStatusSource, FtTrackStatus } from './types.js';
 
 export type FtEvent =
@@ -23,7 +23,7 @@ export type FtEvent =
   | { type: 'ft.peer'; from: FtPeerState; to: FtPeerState }
   /** VIPs of the group bound (serving) or released on this member; ms = how long the hook took. */
   | { type: 'ft.vips'; group: number; serving: boolean; ms: number }
-  | { type: 'ft.sync'; group: number; step: 'config-ok' | 'config-mismatch' | 'bulk-done'; entries?: number };
+  | { type: 'ft.sync'; group: number; step: 'config-ok' | 'config-mismatch' | 'config-pushed' | 'config-applied' | 'config-refused' | 'bulk-done'; entries?: number };
 
 export interface FtTrackItem {
   name: string;
@@ -38,6 +38,10 @@ export interface FtHooks {
   deactivate(group: number): Promise<void>;
   /** Digest of the running config of the group's contexts (config sync compares them). */
   configDigest(group: number): string;
+  /** Active: the config text to push to a standby whose digest differs (undefined: no push, the standby stays cold). */
+  configText?(group: number): string | undefined;
+  /** Standby: validates and applies the active's config text; a refusal says why (never throws for bad text). */
+  applyConfig?(group: number, text: string): Promise<{ ok: true } | { ok: false; message: string }>;
 }
 
 export interface FtControllerOptions {
@@ -56,11 +60,15 @@ export interface FtControllerOptions {
   sticky?: { store: StickyStore; events: { subscribe(l: (e: StickyEvent) => void): () => void } };
   hooks: FtHooks;
   bus?: EventBus<FtEvent>;
-  /** query-interface (§7.1): asked when heartbeats stop; true = the peer is alive, stay standby. */
-  queryPeer?: () => Promise<boolean>;
+  /** query-interface (§7.1): asked when heartbeats stop; an answer means the peer is alive (no takeover). */
+  query?: FtQueryPort;
+  /** How the query interface is named in `show ft peer` (e.g. "vlan 400"). */
   queryInterface?: string;
   onLine?: (line: string) => void;
 }
+
+/** A query unanswered for this many heartbeat intervals counts as no answer. */
+export const QUERY_TIMEOUT_INTERVALS = 2;
 
 const ipKey = (a: string): number => a.split('.').reduce((n, o) => n * 256 + (Number(o) || 0), 0);
 
@@ -82,6 +90,7 @@ export class FtController implements FtStatusSource {
   private dialTimer: CancelTimer | undefined;
   private stopped = false;
   private querying = false;
+  private queryTimer: CancelTimer | undefined;
   private readonly counters: FtStats = { heartbeatsSent: 0, heartbeatsReceived: 0, heartbeatsMissed: 0, unidirectionalHeartbeats: 0, heartbeatTimeoutMismatches: 0, peerUpEvents: 0, peerDownEvents: 0 };
   /** Datagrams or lines that were not valid FT messages, or came from a stranger. */
   malformed = 0;
@@ -96,6 +105,12 @@ export class FtController implements FtStatusSource {
   private readonly syncAskedMs = new Map<number, number>();
   /** Active side: the peer's config matched on this channel, so updates may flow. */
   private peerSynced = false;
+  /** Active side: groups whose config was pushed on this channel (a standby still different after a push is refused, not pushed to forever). */
+  private readonly pushed = new Set<number>();
+  /** Standby side: groups applying a pushed config (their digest is not asked for meanwhile). */
+  private readonly applying = new Set<number>();
+  /** The last config-sync outcome per group, for `show ft group`. */
+  private readonly syncDetail = new Map<number, string>();
 
   constructor(private readonly o: FtControllerOptions) {
     this.clock = o.clock;
@@ -134,11 +149,13 @@ export class FtController implements FtStatusSource {
     this.hbTimer?.();
     this.watchdog?.();
     this.dialTimer?.();
+    this.queryTimer?.();
     for (const c of this.timers.splice(0)) c();
     this.unsubscribeSticky?.();
     this.hb?.close();
     this.stream?.close();
     await this.server?.close();
+    await this.o.query?.close();
     await this.vipChain;
   }
 
@@ -212,28 +229,54 @@ export class FtController implements FtStatusSource {
       return;
     }
     this.counters.heartbeatsMissed += this.o.heartbeatCount;
-    if (this.o.queryPeer && !this.querying) {
-      this.querying = true;
-      void this.o.queryPeer().then(
-        (alive) => this.afterQuery(alive),
-        () => this.afterQuery(false),
-      );
-      return;
-    }
-    if (!this.querying) this.peerLost('heartbeat lost');
+    this.liveness({ kind: 'silent', queryInterface: this.o.query !== undefined }, 'heartbeat lost');
   }
 
-  private afterQuery(alive: boolean): void {
-    this.querying = false;
-    if (this.stopped) return;
-    if (this.peerHeardMs !== undefined && this.clock.monotonicNow() - this.peerHeardMs < this.detectMs) return; // heartbeats came back
-    if (alive) {
-      this.setPeerState('FSM_PEER_STATE_FT_VLAN_DOWN');
-      this.line(`ft peer ${this.o.peerId}: heartbeats lost but the peer answers on the query interface: staying in the current state`);
-      this.timers.push(this.clock.setTimer(this.detectMs, () => this.onWatchdog()));
-      return;
+  /** Feeds the peer-liveness reducer (ft-group.ts) and carries out its effect. */
+  private liveness(input: PeerLivenessInput, reason: string): void {
+    const out = stepPeerLiveness({ state: this.peerState, querying: this.querying }, input);
+    this.querying = out.peer.querying;
+    const effect: PeerLivenessEffect = out.effect;
+    switch (effect) {
+      case 'query':
+        this.askQuery();
+        return;
+      case 'peer-query-alive': {
+        if (this.peerState !== 'FSM_PEER_STATE_FT_VLAN_DOWN') this.line(`ft peer ${this.o.peerId}: heartbeats lost but the peer answers on the query interface (${this.o.queryInterface ?? 'query'}): no takeover`);
+        this.setPeerState('FSM_PEER_STATE_FT_VLAN_DOWN');
+        // Replication rides the FT VLAN too: it is gone with it.
+        this.dropStream();
+        const now = this.clock.monotonicNow();
+        for (const id of this.groupsById.keys()) this.feed(id, { kind: 'peer-query-alive', nowMs: now }, 'FT VLAN down, peer alive on the query interface');
+        // Ask again after another silent period: the peer may die while the FT VLAN is down.
+        this.queryTimer?.();
+        this.queryTimer = this.clock.setTimer(this.detectMs, () => this.onWatchdog());
+        return;
+      }
+      case 'peer-lost':
+        this.peerLost(reason);
+        return;
+      case 'none':
+        return;
     }
-    this.peerLost('heartbeat lost, query interface silent');
+  }
+
+  private askQuery(): void {
+    const port = this.o.query!;
+    const ac = new AbortController();
+    let answered = false;
+    const answer = (alive: boolean): void => {
+      if (answered) return;
+      answered = true;
+      cancel();
+      if (!alive) ac.abort();
+      if (this.stopped) return;
+      const silent = this.peerHeardMs === undefined || this.clock.monotonicNow() - this.peerHeardMs >= this.detectMs;
+      this.liveness({ kind: 'query-answer', alive, silent }, alive ? 'query interface answered' : 'heartbeat lost, query interface silent');
+    };
+    // The timeout is on the member's clock, so virtual time sees it too.
+    const cancel = this.clock.setTimer(this.intervalMs * QUERY_TIMEOUT_INTERVALS, () => answer(false));
+    port.ask(ac.signal).then(answer, () => answer(false));
   }
 
   private peerLost(reason: string): void {
@@ -326,6 +369,7 @@ export class FtController implements FtStatusSource {
   private attachStream(s: FtStream): void {
     this.stream = s;
     this.helloOk = false;
+    this.pushed.clear();
     const split = new LineSplitter();
     s.onData((chunk) => {
       if (this.stream !== s) return;
@@ -381,7 +425,7 @@ export class FtController implements FtStatusSource {
 
   private requestSync(group: number): void {
     const g = this.groupsById.get(group);
-    if (!g || g.m.state !== 'FSM_FT_STATE_STANDBY_CONFIG') return;
+    if (!g || g.m.state !== 'FSM_FT_STATE_STANDBY_CONFIG' || this.applying.has(group)) return;
     if (this.send({ t: 'config', group, digest: this.o.hooks.configDigest(group) })) this.syncAskedMs.set(group, this.clock.monotonicNow());
   }
 
@@ -403,6 +447,8 @@ export class FtController implements FtStatusSource {
         const g = this.groupsById.get(m.group);
         if (!g || g.m.state !== 'FSM_FT_STATE_ACTIVE') return;
         const ok = m.digest === this.o.hooks.configDigest(m.group);
+        // A different config is pushed once per channel; still different after that, the standby is refused.
+        if (!ok && !this.pushed.has(m.group) && this.pushConfig(m.group)) return;
         this.send({ t: 'config-ack', group: m.group, ok });
         if (ok) {
           this.peerSynced = true;
@@ -410,11 +456,17 @@ export class FtController implements FtStatusSource {
         }
         return;
       }
+      case 'config-push':
+        this.onConfigPush(m);
+        return;
       case 'config-ack': {
         const g = this.groupsById.get(m.group);
         if (!g) return;
         this.o.bus?.publish({ type: 'ft.sync', group: m.group, step: m.ok ? 'config-ok' : 'config-mismatch' });
-        if (!m.ok) this.line(`ft group ${m.group}: the running-config differs from the active's; load the same config on both members (config sync refused)`);
+        if (!m.ok) {
+          this.syncDetail.set(m.group, 'the running-config differs from the active\'s and could not be synced');
+          this.line(`ft group ${m.group}: the running-config differs from the active's; load the same config on both members (config sync refused)`);
+        } else if (!this.syncDetail.has(m.group)) this.syncDetail.set(m.group, 'same running-config as the active');
         this.feed(m.group, { kind: 'config-synced', nowMs: now, ok: m.ok }, m.ok ? 'config in sync' : 'config sync refused');
         return;
       }
@@ -435,6 +487,68 @@ export class FtController implements FtStatusSource {
         return;
       }
     }
+  }
+
+  /** Active: sends the config text to the standby; false when there is none to send or no channel. */
+  private pushConfig(group: number): boolean {
+    const text = this.o.hooks.configText?.(group);
+    if (text === undefined) return false;
+    if (!this.send({ t: 'config-push', group, digest: this.o.hooks.configDigest(group), text })) return false;
+    this.pushed.add(group);
+    // Incremental updates wait for the standby's new digest; the bulk after it carries everything.
+    this.peerSynced = false;
+    this.o.bus?.publish({ type: 'ft.sync', group, step: 'config-pushed' });
+    this.line(`ft group ${group}: running-config pushed to the standby`);
+    return true;
+  }
+
+  /**
+   * The active's config changed (a reload): push it to a connected standby now,
+   * as `ft auto-sync running-config` does. Returns what happened, for the operator.
+   */
+  configChanged(): string[] {
+    const out: string[] = [];
+    for (const [id, g] of this.groupsById) {
+      if (g.m.state !== 'FSM_FT_STATE_ACTIVE') continue;
+      if (!g.m.peer || !isStandbyState(g.m.peer.state)) {
+        out.push(`ft group ${id}: no standby to sync the config to`);
+        continue;
+      }
+      this.pushed.delete(id);
+      out.push(this.pushConfig(id) ? `ft group ${id}: config pushed to the standby` : `ft group ${id}: the replication channel is down; the standby gets the config when it reconnects`);
+    }
+    return out;
+  }
+
+  /** Standby: apply the active's config, then report the new digest (the active then acks and sends the bulk). */
+  private onConfigPush(m: Extract<ReplicationMessage, { t: 'config-push' }>): void {
+    const g = this.groupsById.get(m.group);
+    if (!g || g.m.state === 'FSM_FT_STATE_ACTIVE') return;
+    const stream = this.stream;
+    this.applying.add(m.group);
+    this.feed(m.group, { kind: 'config-push', nowMs: this.clock.monotonicNow() }, 'config pushed by the active');
+    const apply = this.o.hooks.applyConfig;
+    const done = (r: { ok: true } | { ok: false; message: string }): void => {
+      this.applying.delete(m.group);
+      if (this.stopped) return;
+      const now = this.clock.monotonicNow();
+      if (!r.ok) {
+        this.syncDetail.set(m.group, r.message);
+        this.o.bus?.publish({ type: 'ft.sync', group: m.group, step: 'config-refused' });
+        this.line(`ft group ${m.group}: the active's config was refused: ${r.message}`);
+        this.feed(m.group, { kind: 'config-synced', nowMs: now, ok: false }, 'config sync refused');
+        return;
+      }
+      this.syncDetail.set(m.group, `applied the active's config (digest ${m.digest.slice(0, 8)})`);
+      this.o.bus?.publish({ type: 'ft.sync', group: m.group, step: 'config-applied' });
+      this.line(`ft group ${m.group}: applied the running-config pushed by the active`);
+      if (this.stream === stream) this.requestSync(m.group);
+    };
+    if (!apply) {
+      done({ ok: false, message: 'this member cannot apply a pushed config' });
+      return;
+    }
+    apply(m.group, m.text).then(done, (err: unknown) => done({ ok: false, message: String(err) }));
   }
 
   private anyActive(): boolean {
@@ -525,6 +639,7 @@ export class FtController implements FtStatusSource {
       lastStateChangeMs: this.clock.wallNow() - this.clock.monotonicNow() + m.lastChangeMs,
       stickyReplicated: m.state === 'FSM_FT_STATE_ACTIVE' ? this.replicatedSent : this.replicatedReceived,
       configSync: m.syncFailed ? 'failed' : m.state === 'FSM_FT_STATE_STANDBY_CONFIG' ? 'pending' : m.peer ? 'done' : 'disabled',
+      ...(this.syncDetail.has(m.id) ? { configSyncDetail: this.syncDetail.get(m.id)! } : {}),
     }));
   }
 
@@ -546,6 +661,15 @@ export class FtController implements FtStatusSource {
 
   stats(): FtStats {
     return { ...this.counters };
+  }
+
+  /** A reload or config sync changed this member's own side of the group (priority, preempt). */
+  reconfigure(group: number, configPriority: number, preempt: boolean): void {
+    const g = this.groupsById.get(group);
+    if (!g) return;
+    const failed = (this.o.tracks ?? []).filter((t) => this.trackDown.get(t.name)).map((t) => t.priority);
+    this.feed(group, { kind: 'reconfigure', nowMs: this.clock.monotonicNow(), configPriority, preempt, netPriority: netPriority(configPriority, failed) }, 'reconfigured');
+    this.sendHeartbeat();
   }
 
   /** Group state by id (tests, the lab). */

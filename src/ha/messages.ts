@@ -25,8 +25,14 @@ export type ReplicationMessage =
   | { t: 'hello'; v: number; from: string }
   /** Active → standby: the running-config digest of the group's contexts. */
   | { t: 'config'; group: number; digest: string }
-  /** Standby → active: whether its config matched. */
+  /** Active → standby: whether its config matched. */
   | { t: 'config-ack'; group: number; ok: boolean }
+  /**
+   * Active → standby: the active's config text (`ft auto-sync running-config`,
+   * §7.4), sent when the standby's digest differs and after every reload. The
+   * standby compiles it with its own address maps and swaps its FT side.
+   */
+  | { t: 'config-push'; group: number; digest: string; text: string }
   | { t: 'bulk-start'; group: number }
   | { t: 'sticky'; group: string; hi: number; lo: number; farm: string; rserver: string; port: number }
   | { t: 'bulk-end'; group: number; entries: number }
@@ -91,6 +97,10 @@ export function decodeReplication(line: string): ReplicationMessage | undefined 
       return isInt(x['v'], 0, 1000) && isStr(x['from'], 64) ? { t: 'hello', v: x['v'], from: x['from'] } : undefined;
     case 'config':
       return isInt(x['group'], 1, 255) && isStr(x['digest'], 128) ? { t: 'config', group: x['group'], digest: x['digest'] } : undefined;
+    case 'config-push':
+      return isInt(x['group'], 1, 255) && isStr(x['digest'], 128) && isStr(x['text'], MAX_CONFIG_TEXT)
+        ? { t: 'config-push', group: x['group'], digest: x['digest'], text: x['text'] }
+        : undefined;
     case 'config-ack':
       return isInt(x['group'], 1, 255) && typeof x['ok'] === 'boolean' ? { t: 'config-ack', group: x['group'], ok: x['ok'] } : undefined;
     case 'bulk-start':
@@ -108,10 +118,15 @@ export function decodeReplication(line: string): ReplicationMessage | undefined 
   }
 }
 
+/** A config pushed by the active; ACE configs of a few thousand lines are well under it. */
+export const MAX_CONFIG_TEXT = 4 * 1024 * 1024;
+/** The longest replication line: a config push, JSON-escaped (each character at most doubled), with room. */
+export const MAX_REPLICATION_LINE = 2 * MAX_CONFIG_TEXT + 1024;
+
 /** Splits a byte stream into lines; a line longer than maxLine is an error (the channel is dropped). */
 export class LineSplitter {
   private buf = '';
-  constructor(private readonly maxLine = 64 * 1024) {}
+  constructor(private readonly maxLine = MAX_REPLICATION_LINE) {}
 
   /** Returns the complete lines, or undefined when a line overflows. */
   push(chunk: string): string[] | undefined {

@@ -29,3 +29,15 @@ export interface FtTransport {
   /** Dials the peer from `localAddress`; failures arrive as onClose. */
   dialStream(peer: FtEndpoint, localAddress: string): FtStream;
 }
+
+/**
+ * The query interface (§7.1): a reachability check of the peer over a VLAN
+ * other than the FT VLAN, asked when heartbeats stop. The ACE pings; acesim's
+ * loopback implementation connects over TCP (src/runtime/ft-query.ts).
+ */
+export interface FtQueryPort {
+  /** True when the peer answered; false on refusal or error. The signal aborts the attempt (the caller's timeout). */
+  ask(signal: AbortSignal): Promise<boolean>;
+  /** Stops answering the peer's own queries (the member is stopping). */
+  close(): Promise<void>;
+}

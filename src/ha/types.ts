@@ -41,6 +41,8 @@ export interface FtGroupStatus {
   /** Replicated sticky entries held (sent as active, received as standby). */
   stickyReplicated: number;
   configSync: 'disabled' | 'pending' | 'done' | 'failed';
+  /** The last config-sync outcome in words (pushed config applied, refused and why). */
+  configSyncDetail?: string;
 }
 
 export interface FtPeerStatus {

@@ -46,6 +46,8 @@ export interface PairEngineOptions {
   mgmtPorts: { primary: number; secondary: number };
   /** Lines the members print, for the report's notes when something goes wrong. */
   onOutput?: (role: PairRole, line: string) => void;
+  /** Lab fixtures that must be up before the members start and go with them (the tracked hosts). */
+  fixtures?: { start(): Promise<string[]>; stop(): Promise<void> };
 }
 
 interface Member {
@@ -110,6 +112,8 @@ export class PairEngine implements LabVipEngine {
     } catch (e) {
       return { listeners: [], failures: [{ protocol: 'udp', address: relayAddressFor(primary), port: this.o.ftPort, error: `FT relay: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }], warnings: [] };
     }
+    // Tracked hosts answer before the members' tracking probes start, so no track begins down.
+    for (const f of (await this.o.fixtures?.start()) ?? []) this.o.onOutput?.('primary', `warning: lab fixture: ${f}`);
     this.schedulePoll();
     this.spawnMember('primary');
     // The secondary joins a little later, as a standby normally does; it then syncs.
@@ -290,6 +294,7 @@ export class PairEngine implements LabVipEngine {
       }),
     );
     await this.relay?.stop();
+    await this.o.fixtures?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -16,6 +16,7 @@ import { PairEngine, type BalancerFaultKind, type PairEvent, type PairRole } fro
 import { computePairMetrics, type BalancerFaultAt, type PairGroupEvent, type PairMetrics, type PairRequest } from './pair-measure.js';
 import type { BalancerTimelineEvent, Scenario } from './scenario.js';
 import { toConfigMs, toRealMs } from './time-scale.js';
+import { planTrackedHosts, TrackedHostsLab } from './tracked-hosts.js';
 
 /** dist/src/cli/main.js of this package, from the sources (tests) or the build. */
 function cliPath(): string {
@@ -26,6 +27,8 @@ function cliPath(): string {
 
 export interface PairRun {
   engine: PairEngine;
+  /** The hosts the members track (`ft track host`), for the tracked-host faults. */
+  tracked: TrackedHostsLab;
   events: PairEvent[];
   faults: BalancerFaultAt[];
   notes: string[];
@@ -39,7 +42,10 @@ export function createPairRun(model: Model, context: string, scenario: Scenario,
   const file = join(dir, 'ace.conf');
   writeFileSync(file, printAce(model, { showSecrets: true }), { mode: 0o600 });
   const ftPort = scenario.pair?.ftPort ?? DEFAULT_FT_PORT;
-  const notes: string[] = [];
+  const trackPlan = planTrackedHosts(model, context);
+  const notes: string[] = [...trackPlan.notes];
+  const tracked = new TrackedHostsLab(trackPlan.hosts);
+  if (trackPlan.hosts.length === 0 && scenario.balancerTimeline.some((e) => e.fault === 'tracked-host-down')) notes.push('timeline: tracked-host-down, but the config has no `ft track host` with a tcp or http probe; nothing goes down');
   const engine = new PairEngine({
     clock,
     cli: cliPath(),
@@ -50,19 +56,24 @@ export function createPairRun(model: Model, context: string, scenario: Scenario,
     ftAddresses: { primary: planned.plan.me, secondary: planned.plan.peer },
     ftPort,
     mgmtPorts: { primary: ftPort + 1, secondary: ftPort + 2 },
+    fixtures: tracked,
     onOutput: (role, line) => {
       if (/error|cannot|warning/i.test(line)) notes.push(`${role}: ${line}`);
     },
   });
   const events: PairEvent[] = [];
   engine.onEvent((e) => events.push(e));
-  return { engine, events, faults: [], notes, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { engine, tracked, events, faults: [], notes, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Schedules the balancer faults; returns the cancels. Fault times are stamped when applied. */
 export function schedulePairFaults(run: PairRun, timeline: readonly BalancerTimelineEvent[], timeScale: number, clock: Clock, applied: Promise<void>[]): (() => void)[] {
   return timeline.map((ev) =>
     clock.setTimer(toRealMs(ev.atMs, timeScale), () => {
+      if (ev.fault === 'tracked-host-down' || ev.fault === 'tracked-host-up') {
+        applied.push(trackedHostFault(run, ev, clock));
+        return;
+      }
       const kind: BalancerFaultKind = ev.fault === 'kill' ? (ev.target === 'standby' ? 'kill-standby' : 'kill-active') : ev.fault;
       const role = ev.target === 'primary' || ev.target === 'secondary' ? (ev.target as PairRole) : undefined;
       const at = clock.monotonicNow();
@@ -84,6 +95,27 @@ export function schedulePairFaults(run: PairRun, timeline: readonly BalancerTime
       );
     }),
   );
+}
+
+/** Takes the hosts a member tracks down (its net priority drops, preemption may move the VIPs), or brings every one back. */
+async function trackedHostFault(run: PairRun, ev: BalancerTimelineEvent, clock: Clock): Promise<void> {
+  const at = clock.monotonicNow();
+  const label = `${ev.fault}${ev.target ? ` ${ev.target}` : ''}`;
+  let role: PairRole | undefined;
+  if (ev.fault === 'tracked-host-down') {
+    const active = run.engine.activeRole();
+    role = ev.target === 'primary' || ev.target === 'secondary' ? ev.target : ev.target === 'standby' ? (active === 'primary' ? 'secondary' : active === 'secondary' ? 'primary' : undefined) : active;
+    if (!role) {
+      run.notes.push(`timeline: ${label} at ${ev.atMs / 1000} s: no ${ev.target ?? 'active'} member`);
+      return;
+    }
+  }
+  const n = await run.tracked.set(role, ev.fault === 'tracked-host-down');
+  if (n === 0) {
+    run.notes.push(`timeline: ${label} at ${ev.atMs / 1000} s: no tracked host ${ev.fault === 'tracked-host-down' ? `of the ${role} went down` : 'was down'}`);
+    return;
+  }
+  run.faults.push({ atMs: at, kind: ev.fault === 'tracked-host-down' ? `${label} (${role})` : label });
 }
 
 /** Pair metrics in config time from the run's start t0. */

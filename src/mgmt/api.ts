@@ -24,6 +24,8 @@ export interface MgmtRequest {
   url: string;
   headers: Readonly<Record<string, string | string[] | undefined>>;
   body?: string;
+  /** The peer's address (server.ts sets it; injected requests may leave it out). */
+  remoteAddress?: string | undefined;
 }
 
 export type MgmtResponse = { status: number; contentType: string; body: string } | { status: 200; events: true };
@@ -48,6 +50,8 @@ export interface MgmtDeps {
   auth: AuthPolicy;
   /** Compiles config text the way `acesim run` did (same maps and offset). Without it, reload is refused. */
   compile?: (text: string, file: string) => Promise<{ model: Model; diagnostics: Diagnostic[] }>;
+  /** After a reload by the operator: an FT active pushes the text to its standby; returns lines for the operator. */
+  onReloaded?: (model: Model, text: string) => string[];
 }
 
 export const SHOW_TOPICS = ['probe', 'rserver', 'serverfarm', 'sticky-database', 'service-policy', 'ft-group', 'stats', 'running-config'] as const;
@@ -75,6 +79,11 @@ export class MgmtApi {
   /** Probe instances the operator stopped with `no inservice` (only those are restarted by `inservice`). */
   private readonly operatorDisabled = new Set<string>();
 
+  /** The whole model in force (the one `show running-config` prints). */
+  get runningModel(): Model {
+    return this.model;
+  }
+
   constructor(private readonly deps: MgmtDeps) {
     this.model = deps.model;
     this.live = new LiveHub(() => deps.runtime, deps.clock);
@@ -101,7 +110,7 @@ export class MgmtApi {
     const parts = path.split('/').filter((p) => p !== '').map((p) => safeDecode(p));
     const write = req.method !== 'GET' && req.method !== 'HEAD';
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') throw new HttpError(405, `method ${req.method} is not allowed`);
-    const auth = authorize(this.deps.auth, write, presentedToken(header(req, 'authorization'), url.searchParams, !write));
+    const auth = authorize(this.deps.auth, write, presentedToken(header(req, 'authorization'), url.searchParams, !write), { remoteAddress: req.remoteAddress, host: header(req, 'host') });
     if (!auth.ok) throw new HttpError(auth.status, auth.error);
 
     if (!write) {
@@ -219,12 +228,13 @@ export class MgmtApi {
   }
 
   /** Checks then applies new config text (`acesim reload`, SIGHUP). With errors nothing changes. */
-  async reload(configText: string, file: string): Promise<ReloadOutcome> {
+  async reload(configText: string, file: string, opts: { fromActive?: boolean } = {}): Promise<ReloadOutcome> {
     const compile = this.deps.compile;
     const rt = this.deps.runtime;
     if (!compile || !rt.reload) return { ok: false, error: 'this balancer cannot reload (no compiler wired)' };
     // A standby takes its configuration from the active (ace-semantics §7.4): it refuses changes.
-    const standby = rt.ft?.groups().find((g) => g.myState.startsWith('FSM_FT_STATE_STANDBY'));
+    // The config the active pushes over the FT channel is the one exception (ft auto-sync).
+    const standby = opts.fromActive ? undefined : rt.ft?.groups().find((g) => g.myState.startsWith('FSM_FT_STATE_STANDBY'));
     if (standby) {
       this.live.noteNow('reload', `reload of ${file} refused: ft group ${standby.id} is ${standby.myState}`);
       return { ok: false, error: `ft group ${standby.id} is ${standby.myState}: a standby member refuses configuration changes; reload the active member (and then load the same file here)` };
@@ -239,7 +249,8 @@ export class MgmtApi {
     if (!r.ok) return { ok: false, error: r.message };
     this.model = c.model;
     this.live.noteNow('reload', `reloaded ${file}: ${r.applied.changes.length} change(s)`);
-    return { ok: true, changes: r.applied.changes, failures: r.applied.failures, warnings: c.diagnostics.filter((d) => d.severity === 'warning').length };
+    const ftLines = opts.fromActive ? [] : (this.deps.onReloaded?.(c.model, configText) ?? []);
+    return { ok: true, changes: [...r.applied.changes, ...ftLines], failures: r.applied.failures, warnings: c.diagnostics.filter((d) => d.severity === 'warning').length };
   }
 
   dispose(): void {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { initialFtGroup, netPriority, stepFtGroup, viewOf, type FtGroupInput, type FtGroupMachine } from '../../../src/ha/ft-group.js';
+import { initialFtGroup, netPriority, stepFtGroup, stepPeerLiveness, viewOf, type FtGroupInput, type FtGroupMachine } from '../../../src/ha/ft-group.js';
 
 const member = (configPriority: number, lower: boolean, preempt = true): FtGroupMachine =>
   initialFtGroup({ id: 1, configPriority, preempt, inservice: true, tieBreakerLower: lower });
@@ -151,4 +151,38 @@ t.test('a group out of service takes no part', async (t) => {
   const m = initialFtGroup({ id: 2, configPriority: 200, preempt: true, inservice: false, tieBreakerLower: true });
   const s = [{ kind: 'start', nowMs: 0 }, { kind: 'elect-timeout', nowMs: 3000 }, { kind: 'peer-lost', nowMs: 4000 }].reduce((x, i) => stepFtGroup(x, i as FtGroupInput), m);
   t.equal(s.state, 'FSM_FT_STATE_INIT');
+});
+
+t.test('query interface: heartbeats lost but the peer answers — nobody takes over; no answer — the standby does', async (t) => {
+  let [a, b] = exchange(start(member(150, false)), start(member(100, true)), 0);
+  b = sync(b, 1);
+  // The FT VLAN is cut: both miss heartbeats, both ask the query interface, the peer answers.
+  b = stepFtGroup(b, { kind: 'sync-lost', nowMs: 3000 });
+  b = stepFtGroup(b, { kind: 'peer-query-alive', nowMs: 3000 });
+  a = stepFtGroup(a, { kind: 'peer-query-alive', nowMs: 3000 });
+  t.equal(a.state, 'FSM_FT_STATE_ACTIVE');
+  t.equal(b.state, 'FSM_FT_STATE_STANDBY_COLD', 'the standby stays standby (cold: replication rides the FT VLAN)');
+  t.ok(b.ftVlanDown && a.ftVlanDown);
+  t.equal(b.peer?.state, 'FSM_FT_STATE_ACTIVE', 'the peer is still known active');
+  // The link heals: heartbeats resume, the standby resyncs, the flag clears.
+  [a, b] = exchange(a, b, 5000);
+  t.equal(b.state, 'FSM_FT_STATE_STANDBY_CONFIG');
+  t.notOk(b.ftVlanDown);
+  // Both paths down (or the active dead): the query goes unanswered, the standby takes over.
+  b = stepFtGroup(sync(b, 5001), { kind: 'peer-lost', nowMs: 9000 });
+  t.equal(b.state, 'FSM_FT_STATE_ACTIVE');
+  t.notOk(b.ftVlanDown);
+});
+
+t.test('peer liveness: silence asks the query interface first; its answer decides', async (t) => {
+  const up = { state: 'FSM_PEER_STATE_COMPATIBLE' as const, querying: false };
+  t.same(stepPeerLiveness(up, { kind: 'silent', queryInterface: false }), { peer: { state: 'FSM_PEER_STATE_DOWN', querying: false }, effect: 'peer-lost' }, 'no query interface: lost at once');
+  const asked = stepPeerLiveness(up, { kind: 'silent', queryInterface: true });
+  t.same(asked, { peer: { state: 'FSM_PEER_STATE_COMPATIBLE', querying: true }, effect: 'query' });
+  t.equal(stepPeerLiveness(asked.peer, { kind: 'silent', queryInterface: true }).effect, 'none', 'one query at a time');
+  t.same(stepPeerLiveness(asked.peer, { kind: 'query-answer', alive: true, silent: true }), { peer: { state: 'FSM_PEER_STATE_FT_VLAN_DOWN', querying: false }, effect: 'peer-query-alive' });
+  t.same(stepPeerLiveness(asked.peer, { kind: 'query-answer', alive: false, silent: true }), { peer: { state: 'FSM_PEER_STATE_DOWN', querying: false }, effect: 'peer-lost' });
+  t.same(stepPeerLiveness(asked.peer, { kind: 'query-answer', alive: false, silent: false }), { peer: { state: 'FSM_PEER_STATE_COMPATIBLE', querying: false }, effect: 'none' }, 'heartbeats came back meanwhile');
+  const vlanDown = { state: 'FSM_PEER_STATE_FT_VLAN_DOWN' as const, querying: false };
+  t.equal(stepPeerLiveness(vlanDown, { kind: 'silent', queryInterface: true }).effect, 'query', 'asked again every silent period');
 });

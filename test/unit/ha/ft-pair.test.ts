@@ -12,7 +12,7 @@ import type { StickyEvent } from '../../../src/sticky/events.js';
 const A = { address: '127.1.1.1', port: 7000 };
 const B = { address: '127.1.1.2', port: 7000 };
 
-function member(clock: VirtualClock, link: MemoryFtLink, me: typeof A, peer: typeof A, priority: number, opts: { digest?: string; preempt?: boolean; intervalMs?: number } = {}) {
+function member(clock: VirtualClock, link: MemoryFtLink, me: typeof A, peer: typeof A, priority: number, opts: { digest?: string; preempt?: boolean; intervalMs?: number; queryAlive?: () => boolean; config?: { text: string; apply?: (text: string) => string | undefined } } = {}) {
   const stickyBus = new EventBus<StickyEvent>(clock);
   const store = new StickyStore({ clock, bus: stickyBus });
   const g = store.addGroup({ name: 'STICKY', address: 'source', netmask: 0xffffffff, timeoutMs: 600_000, timeoutActiveconns: false, replicate: true });
@@ -31,14 +31,37 @@ function member(clock: VirtualClock, link: MemoryFtLink, me: typeof A, peer: typ
     heartbeatCount: 10,
     groups: [{ id: 1, configPriority: priority, preempt: opts.preempt ?? true, inservice: true, contexts: ['Admin'] }],
     sticky: { store, events: stickyBus },
+    ...(opts.queryAlive ? { query: { ask: async () => opts.queryAlive!(), close: async () => {} }, queryInterface: 'vlan 400' } : {}),
     hooks: {
       activate: async () => void serving.push({ at: clock.monotonicNow(), serving: true }),
       deactivate: async () => void serving.push({ at: clock.monotonicNow(), serving: false }),
-      configDigest: () => opts.digest ?? 'same',
+      configDigest: () => (opts.config ? `digest:${opts.config.text}` : (opts.digest ?? 'same')),
+      ...(opts.config
+        ? {
+            configText: () => opts.config!.text,
+            // apply returns an error message, or undefined when the text was taken.
+            applyConfig: async (_g: number, text: string) => {
+              const err = opts.config!.apply?.(text);
+              if (err !== undefined) return { ok: false as const, message: err };
+              opts.config!.text = text;
+              return { ok: true as const };
+            },
+          }
+        : {}),
     },
     bus,
   });
   return { ctl, store, g, real1, events, serving };
+}
+
+/** Starts both members; they stop with the test. */
+async function startBoth(t: { teardown(fn: () => unknown): void }, a: { ctl: FtController }, b: { ctl: FtController }): Promise<void> {
+  await a.ctl.start();
+  await b.ctl.start();
+  t.teardown(async () => {
+    await a.ctl.stop();
+    await b.ctl.stop();
+  });
 }
 
 async function pair(t: { teardown(fn: () => unknown): void }, opts: { digestB?: string; preempt?: boolean } = {}) {
@@ -183,12 +206,7 @@ t.test('heartbeat interval mismatch: both adopt the lower interval', async (t) =
   const link = new MemoryFtLink(clock, 1);
   const a = member(clock, link, A, B, 150, { intervalMs: 300 });
   const b = member(clock, link, B, A, 100, { intervalMs: 100 });
-  await a.ctl.start();
-  await b.ctl.start();
-  t.teardown(async () => {
-    await a.ctl.stop();
-    await b.ctl.stop();
-  });
+  await startBoth(t, a, b);
   await clock.runUntilAsync(2_000);
   t.equal(a.ctl.peer().heartbeatIntervalMs, 100);
   t.equal(b.ctl.peer().heartbeatIntervalMs, 100);
@@ -208,4 +226,85 @@ t.test('garbage on the FT VLAN is counted, never fatal', async (t) => {
   await clock.runUntilAsync(3_000);
   t.equal(a.ctl.malformed, 5);
   t.equal(a.ctl.state(1), 'FSM_FT_STATE_ACTIVE');
+});
+
+t.test('query interface: an FT-link cut with the peer alive on the query VLAN makes no second active; losing both does', async (t) => {
+  const clock = new VirtualClock();
+  const link = new MemoryFtLink(clock, 1);
+  let queryUp = true;
+  const a = member(clock, link, A, B, 150, { queryAlive: () => queryUp });
+  const b = member(clock, link, B, A, 100, { queryAlive: () => queryUp });
+  await startBoth(t, a, b);
+  await clock.runUntilAsync(2_000);
+  t.equal(b.ctl.state(1), 'FSM_FT_STATE_STANDBY_HOT');
+  link.setCut(true);
+  const cutAt = clock.monotonicNow();
+  await clock.runUntilAsync(cutAt + 10_000);
+  t.equal(a.ctl.state(1), 'FSM_FT_STATE_ACTIVE');
+  t.not(b.ctl.state(1), 'FSM_FT_STATE_ACTIVE', 'the standby stays standby');
+  t.equal(b.ctl.peer().state, 'FSM_PEER_STATE_FT_VLAN_DOWN');
+  t.equal(b.ctl.peer().queryInterface, 'vlan 400');
+  t.same(b.serving, [], 'never served');
+  queryUp = false;
+  const bothAt = clock.monotonicNow();
+  await clock.runUntilAsync(bothAt + 4_000);
+  t.equal(b.ctl.state(1), 'FSM_FT_STATE_ACTIVE', 'both paths down: takeover');
+  const took = b.events.find((e) => e.type === 'ft.group' && e.to === 'FSM_FT_STATE_ACTIVE')!;
+  t.ok(took.atMs - bothAt <= 3_000, `at the next silent period (${took.atMs - bothAt} ms)`);
+});
+
+t.test('config sync: a standby with a different config takes the active\'s; a reload on the active is pushed and resynced', async (t) => {
+  const clock = new VirtualClock();
+  const link = new MemoryFtLink(clock, 1);
+  const aCfg = { text: 'v1' };
+  const bCfg: { text: string; apply?: (text: string) => string | undefined } = { text: 'old' };
+  const a = member(clock, link, A, B, 150, { config: aCfg });
+  const b = member(clock, link, B, A, 100, { config: bCfg });
+  await startBoth(t, a, b);
+  await clock.runUntilAsync(2_000);
+  t.equal(b.ctl.state(1), 'FSM_FT_STATE_STANDBY_HOT', 'synced on join');
+  t.equal(bCfg.text, 'v1', 'the standby runs the active\'s config');
+  t.match(b.ctl.groups()[0]!.configSyncDetail, /applied the active's config/);
+  for (let ip = 1; ip <= 5; ip++) a.store.touchLocal(a.g, 0, ip, a.real1);
+  await clock.runUntilAsync(2_100);
+  // The operator reloads the active.
+  aCfg.text = 'v2';
+  t.same(a.ctl.configChanged(), ['ft group 1: config pushed to the standby']);
+  await clock.runUntilAsync(2_200);
+  t.equal(bCfg.text, 'v2');
+  t.equal(b.ctl.state(1), 'FSM_FT_STATE_STANDBY_HOT', 'hot again after the resync');
+  t.equal(b.store.groupSize(b.g), 5, 'sticky entries came again with the bulk');
+  const steps = b.events.filter((e) => e.type === 'ft.sync').map((e) => (e as { step: string }).step);
+  t.same(steps, ['config-applied', 'config-ok', 'bulk-done', 'config-applied', 'config-ok', 'bulk-done']);
+  const bStates = b.events.filter((e) => e.type === 'ft.group').map((e) => (e as { to: string }).to).slice(-3);
+  t.same(bStates, ['FSM_FT_STATE_STANDBY_CONFIG', 'FSM_FT_STATE_STANDBY_BULK', 'FSM_FT_STATE_STANDBY_HOT']);
+  t.same(b.serving, [], 'the standby never served');
+  // A config the standby cannot take: it stays STANDBY_COLD and says why.
+  bCfg.apply = () => 'v3 has 1 error(s); nothing changed';
+  aCfg.text = 'v3';
+  a.ctl.configChanged();
+  await clock.runUntilAsync(2_300);
+  t.equal(b.ctl.state(1), 'FSM_FT_STATE_STANDBY_COLD');
+  t.equal(b.ctl.groups()[0]!.configSync, 'failed');
+  t.match(b.ctl.groups()[0]!.configSyncDetail, /v3 has 1 error/);
+  // The next good config is another chance.
+  delete bCfg.apply;
+  aCfg.text = 'v4';
+  a.ctl.configChanged();
+  await clock.runUntilAsync(2_400);
+  t.equal(b.ctl.state(1), 'FSM_FT_STATE_STANDBY_HOT');
+  t.equal(bCfg.text, 'v4');
+});
+
+t.test('config sync: a standby still different after a push is refused once, not pushed to forever', async (t) => {
+  const clock = new VirtualClock();
+  const link = new MemoryFtLink(clock, 1);
+  const a = member(clock, link, A, B, 150, { config: { text: 'v1' } });
+  // Its apply "succeeds" but its digest never matches (e.g. other address maps).
+  const b = member(clock, link, B, A, 100, { digest: 'never' });
+  await startBoth(t, a, b);
+  await clock.runUntilAsync(2_000);
+  t.equal(b.ctl.state(1), 'FSM_FT_STATE_STANDBY_COLD');
+  t.match(b.ctl.groups()[0]!.configSyncDetail, /cannot apply a pushed config/);
+  t.equal(a.events.filter((e) => e.type === 'ft.sync' && e.step === 'config-pushed').length, 1);
 });
