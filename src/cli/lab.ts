@@ -11,6 +11,7 @@ import { countBySeverity } from '../config/diagnostics.js';
 import { formatDiagnostic } from '../config/format-diagnostics.js';
 import { RealClock } from '../core/real-clock.js';
 import { runLab, type LabRunResult } from '../lab/lab-run.js';
+import { runNetnsLab } from '../lab/netns-lab.js';
 import { htmlReport } from '../lab/report-html.js';
 import { labJson, timingTable, pairTable } from '../lab/report-text.js';
 import { parseScenario } from '../lab/scenario.js';
@@ -37,6 +38,10 @@ export interface LabOptions {
   forceTimeScale?: boolean;
   /** 'haproxy': run with acesim and with HAProxy as the VIP and compare (lab-engines.ts). */
   engine?: 'acesim' | 'haproxy';
+  /** `--netns` (root): the reference topology in network namespaces, real addresses, transparent balancer (netns-lab.ts). */
+  netns?: boolean;
+  /** Aborts a --netns run (SIGINT/SIGTERM): the namespaces are removed before the command returns. */
+  signal?: AbortSignal;
 }
 
 export async function runLabCommand(io: CliIo, opts: LabOptions): Promise<number> {
@@ -64,7 +69,9 @@ export async function runLabCommand(io: CliIo, opts: LabOptions): Promise<number
   if (configFile === undefined) return fail('the scenario names no config; give one: acesim lab CONFIG --scenario FILE');
   const m = parseMaps({ maps: sc.maps, portOffset: sc.portOffset });
   if ('error' in m) return fail(`${opts.scenario}: ${m.error}`, EXIT_FINDINGS);
-  const loaded = await loadConfigFile(io, configFile, m.maps, sc.portOffset);
+  if (opts.netns && opts.engine === 'haproxy') return fail('--netns runs acesim as the VIP; it does not combine with --engine haproxy');
+  // --netns: real addresses and ports in the namespaces, so neither map nor port offset.
+  const loaded = await loadConfigFile(io, configFile, opts.netns ? [] : m.maps, opts.netns ? 0 : sc.portOffset);
   if (!loaded.ok) return fail(loaded.message);
   const { diagnostics, model } = loaded.compiled;
   if (countBySeverity(diagnostics).errors > 0) {
@@ -95,21 +102,23 @@ export async function runLabCommand(io: CliIo, opts: LabOptions): Promise<number
   const runs: LabRunResult[] = [];
   for (let i = 0; i < opts.runs; i++) {
     let lastPct = -1;
-    const out = await runLab({
+    const common = {
       scenario: sc,
       model,
-      portOffset: sc.portOffset,
       timeScale: F,
       clock: new RealClock(),
       ...(tls ? { tls } : {}),
-      onProgress: (p) => {
+      onProgress: (p: { atMs: number; durationMs: number; requests: number; lost: number }) => {
         const pct = Math.floor((p.atMs / p.durationMs) * 100);
         if (pct >= lastPct + 25 || pct === 100) {
           lastPct = pct;
           io.err(`  run ${i + 1}/${opts.runs}: ${(p.atMs / 1000).toFixed(0)}/${p.durationMs / 1000} s, ${p.requests} requests, ${p.lost} failed`);
         }
       },
-    });
+    };
+    const out = opts.netns
+      ? await runNetnsLab({ ...common, configFile, maps: m.maps, ...(opts.signal ? { signal: opts.signal } : {}), onNetns: (p) => io.err(`  namespaces ${p.prefix}-{sw,c,lb,${p.nodes.map((n) => n.ns.slice(p.prefix.length + 1)).join(',')}}: clients ${p.clients[0]}…${p.clients[p.clients.length - 1]}/${p.clientPrefixLen} via ${p.balancer100}, nodes via ${p.balancer200}, VIPs ${p.vips.join(', ')}`) })
+      : await runLab({ ...common, portOffset: sc.portOffset });
     if (!out.ok) return fail(out.message, EXIT_FINDINGS);
     for (const n of out.result.notes) io.err(`  note: ${n}`);
     runs.push(out.result);

@@ -14,13 +14,13 @@ import type { Clock } from '../core/clock.js';
 import { sleep } from '../core/real-clock.js';
 import { createRuntime, type BalancerRuntime, type ListenerInfo, type RuntimeOptions } from '../runtime/balancer-runtime.js';
 import { pickContext, planVipListeners } from '../runtime/vip-plan.js';
-import { ClientFleet, clientAddresses, type Endpoint, type SentTrap } from './clients.js';
+import { ClientFleet, clientAddresses, type Endpoint, type FleetOptions, type SentTrap } from './clients.js';
 import { computeMetrics, faultMetrics, predictDetection, predictRecovery, type FaultMetrics, type RunEvent, type RunMetrics, type Window } from './measure.js';
 import type { Scenario, TimelineEvent } from './scenario.js';
-import { HaproxyEngine } from './engine-haproxy.js';
+import { HaproxyEngine, type LabVipEngine } from './engine-haproxy.js';
 import { createPairRun, pairMetrics, schedulePairFaults, type PairRun } from './pair-run.js';
 import type { PairMetrics } from './pair-measure.js';
-import { SimNode, type NodeFault, type NodeRecord } from './sim-node.js';
+import { SimNode, type NodeFault, type NodeRecord, type SimNodeOptions } from './sim-node.js';
 import { scaleModel, toConfigMs, toRealMs } from './time-scale.js';
 import type { TlsIdentity } from './tls-cert.js';
 
@@ -105,6 +105,28 @@ export interface LabRunOptions {
   runtime?: Partial<Omit<RuntimeOptions, 'model' | 'clock'>>;
   /** The VIP: acesim's runtime (default) or HAProxy with the exported config (engine-haproxy.ts); probe statistics come from acesim only. */
   engine?: 'acesim' | 'haproxy';
+  /** Nodes, clients and VIP elsewhere (netns-lab.ts); probe statistics then stay empty (the balancer is another process). */
+  placement?: LabPlacement;
+}
+
+/** What the lab needs of a node (SimNode in this process, or one in a namespace). */
+export type LabNode = Pick<SimNode, 'start' | 'stop' | 'apply' | 'prepare' | 'effectiveAtMs'>;
+/** What the lab needs of the client fleet. */
+export interface LabFleet {
+  start(): void | Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Where nodes, clients and the VIP run when not in this process (the
+ * network-namespace lab, netns-lab.ts): same timeline, same measurements.
+ */
+export interface LabPlacement {
+  /** The client addresses (instead of the scenario's clientRange). */
+  clients: string[];
+  node(o: SimNodeOptions): LabNode;
+  fleet(o: FleetOptions): LabFleet;
+  engine: LabVipEngine;
 }
 
 export type LabRunOutcome = { ok: true; result: LabRunResult } | { ok: false; message: string };
@@ -194,7 +216,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
   if (realFault) return { ok: false, message: realFault };
   const model = withRealAddresses(o.model, ctx0.name, plans);
   const ctx = pickContext(model.contexts, ctx0.name)!;
-  const clients = clientAddresses(scenario.traffic.clientRange, scenario.traffic.clients);
+  const clients = o.placement?.clients ?? clientAddresses(scenario.traffic.clientRange, scenario.traffic.clients);
   if (typeof clients === 'string') return { ok: false, message: clients };
   if (!o.tls) notes.push('openssl not available: simulated nodes serve no HTTPS and clients send none; the HTTPS farm stays PROBE-FAILED and is left out of the measurements');
 
@@ -203,26 +225,28 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
   const falseRaw: FalseFailure[] = [];
   const records: NodeRecord[] = [];
   const credentials = ctx.probes.filter((p) => p.credentials?.password !== undefined).map((p) => ({ username: p.credentials!.username, password: p.credentials!.password!.reveal() }));
-  const nodes = new Map<string, SimNode>();
+  const nodes = new Map<string, LabNode>();
   let runtime: BalancerRuntime | undefined;
   let haproxy: HaproxyEngine | undefined;
   let pair: PairRun | undefined;
-  let fleet: ClientFleet | undefined;
+  let fleet: LabFleet | undefined;
   const cancels: (() => void)[] = [];
   try {
     for (const p of plans) {
       if (!p.info.simulated) continue;
-      const node = new SimNode({ name: p.info.name, address: p.info.address, clock, httpPorts: p.http, httpsPorts: p.https, udpPorts: p.udp, ...(o.tls ? { tls: o.tls } : {}), credentials, onRecord: (r) => records.push(r) });
+      const nodeOpts: SimNodeOptions = { name: p.info.name, address: p.info.address, clock, httpPorts: p.http, httpsPorts: p.https, udpPorts: p.udp, ...(o.tls ? { tls: o.tls } : {}), credentials, onRecord: (r) => records.push(r) };
+      const node = o.placement ? o.placement.node(nodeOpts) : new SimNode(nodeOpts);
       try {
         await node.start();
       } catch (e) {
         await node.stop();
-        return { ok: false, message: `node ${p.info.name}: cannot listen on ${p.info.address} (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
+        return { ok: false, message: `node ${p.info.name}: cannot listen on ${p.info.address} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message ?? String(e)})` };
       }
       nodes.set(p.info.name, node);
       // A blackhole needs its holder process: start it now, so the fault lands on time.
       if (scenario.timeline.some((e) => e.node === p.info.name && e.fault === 'blackhole')) await node.prepare('blackhole');
     }
+    o.placement?.engine.onRealState((e) => raw.push({ type: 'real', ...e }));
     if (o.engine === 'haproxy') {
       haproxy = new HaproxyEngine({ model: scaleModel(model, F), context: ctx.name, clock, reassign: scenario.reassign });
       haproxy.onRealState((e) => raw.push({ type: 'real', ...e }));
@@ -256,7 +280,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
       pair = pr;
       pair.engine.onRealState((e) => raw.push({ type: 'real', ...e }));
     }
-    const started = haproxy ? await haproxy.start() : pair ? await pair.engine.start() : await runtime.start();
+    const started = o.placement ? await o.placement.engine.start() : haproxy ? await haproxy.start() : pair ? await pair.engine.start() : await runtime.start();
     if (started.failures.length > 0) return { ok: false, message: `cannot listen on ${started.failures.map((f) => `${f.protocol} ${f.address}:${f.port} (${f.error})`).join(', ')}` };
     for (const w of started.warnings) notes.push(`runtime: ${w}`);
     const pick = (pred: (l: ListenerInfo) => boolean): Endpoint | undefined => {
@@ -267,10 +291,9 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
     const httpsEp = o.tls ? pick((l) => l.protocol === 'tcp' && l.port - o.portOffset === 443) : undefined;
     const trapEp = pick((l) => l.protocol === 'udp' && l.port - o.portOffset === 162) ?? pick((l) => l.protocol === 'udp');
 
-    const t0 = clock.monotonicNow();
     const sent: SentTrap[] = [];
     const tr = scenario.traffic;
-    fleet = new ClientFleet({
+    const fleetOpts: FleetOptions = {
       clock,
       clients,
       ...(httpEp ? { http: httpEp } : {}),
@@ -284,8 +307,11 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
       timeoutMs: Math.max(2000, toRealMs(10_000, F)),
       onRequest: (e) => raw.push(e),
       onTrapSent: (t) => sent.push(t),
-    });
-    fleet.start();
+    };
+    fleet = o.placement ? o.placement.fleet(fleetOpts) : new ClientFleet(fleetOpts);
+    await fleet.start();
+    // After start: a fleet in another process takes a moment to come up, and the timeline counts from its first request.
+    const t0 = clock.monotonicNow();
     const applied: Promise<void>[] = [];
     for (const ev of scenario.timeline) {
       const plan = plans.find((p) => p.info.name === ev.node)!;
@@ -408,6 +434,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
     if (fleet) await fleet.stop();
     if (runtime) await runtime.stop();
     if (haproxy) await haproxy.stop();
+    if (o.placement) await o.placement.engine.stop();
     if (pair) {
       await pair.engine.stop();
       pair.cleanup();

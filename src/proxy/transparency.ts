@@ -1,11 +1,13 @@
 // Client-address transparency: how the upstream connection to a real carries
 // the client's address (docs/transparency.md). Pure helpers; the proxies apply
 // them. Invariant: 'bind-client' never invents an address — it binds exactly the
-// client's IP, which the host must own (every 127.x.y.z on Linux loopback).
+// client's IP, which the host must own (every 127.x.y.z on Linux loopback);
+// 'transparent' binds the same IP on an IP_TRANSPARENT socket, so the host need
+// not own it (transparent-socket.ts, transparent-routing.ts).
 
-export type TransparencyMode = 'bind-client' | 'none' | 'proxy-protocol';
+export type TransparencyMode = 'bind-client' | 'none' | 'proxy-protocol' | 'transparent';
 
-export const TRANSPARENCY_MODES: readonly TransparencyMode[] = ['bind-client', 'none', 'proxy-protocol'];
+export const TRANSPARENCY_MODES: readonly TransparencyMode[] = ['bind-client', 'none', 'proxy-protocol', 'transparent'];
 
 export function isTransparencyMode(s: string): s is TransparencyMode {
   return (TRANSPARENCY_MODES as readonly string[]).includes(s);
@@ -32,7 +34,7 @@ export function defaultTransparency(vipAddresses: readonly string[]): { mode: Tr
 
 /** Local address for the upstream socket, or undefined to let the OS choose. */
 export function upstreamLocalAddress(mode: TransparencyMode, clientIp: string): string | undefined {
-  return mode === 'bind-client' ? clientIp : undefined;
+  return mode === 'bind-client' || mode === 'transparent' ? clientIp : undefined;
 }
 
 /** PROXY protocol v1 line (haproxy proxy-protocol.txt §2.1): written before any client byte. */

@@ -1,0 +1,408 @@
+// `acesim lab --netns`: the lab on the reference topology in network
+// namespaces (netns.ts) with real addresses, no map, real ports. The simulated
+// nodes and the client fleet run as netns-worker.ts processes inside their
+// namespaces; the balancer is `acesim run --transparency transparent` inside
+// its namespace, reporting through `--events`. runLab (lab-run.ts) drives them
+// through its LabPlacement hook exactly as it drives the in-process lab, so
+// timeline, measurements and report are the same code.
+// Invariants: every process is started by this module and stopped by its pid;
+// the namespaces are removed on every way out (return, throw, abort), and
+// namespaces of dead labs are swept first. Timebase: the injected Clock;
+// workers' events arrive with wall stamps and are put on that clock.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressMapping } from '../config/address-map.js';
+import { mapAddress } from '../config/address-map.js';
+import type { Model } from '../config/model.js';
+import type { CancelTimer, Clock } from '../core/clock.js';
+import { loadTransparentAddon } from '../proxy/transparent-socket.js';
+import { pickContext, planVipListeners } from '../runtime/vip-plan.js';
+import { clientAddresses, type FleetOptions } from './clients.js';
+import type { LabVipEngine } from './engine-haproxy.js';
+import { runLab, type LabFleet, type LabNode, type LabPlacement, type LabRunOptions, type LabRunOutcome } from './lab-run.js';
+import { JsonLinesTail } from './netns-event-file.js';
+import { createNetns, netnsUnavailable, planNetns, prefixLength, sweepStale, type NetnsLab, type NetnsPlan } from './netns.js';
+import type { NodeFault, NodeRecord, SimNodeOptions } from './sim-node.js';
+import type { WorkerJob, WorkerMessage } from './netns-worker.js';
+
+const READY_TIMEOUT_MS = 15_000;
+const STOP_GRACE_MS = 3_000;
+
+/** A process in a namespace: `ip netns exec NS argv…` (ip execs, so the pid is the program's). */
+class NsProcess {
+  readonly proc: ChildProcess;
+  private readonly exited: Promise<unknown>;
+  constructor(
+    ns: string,
+    argv: string[],
+    private readonly clock: Clock,
+    onLine: (line: string, stream: 'out' | 'err') => void,
+  ) {
+    this.proc = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.exited = once(this.proc, 'exit').catch(() => {});
+    this.proc.on('error', () => {});
+    this.proc.stdin!.on('error', () => {});
+    for (const [s, k] of [[this.proc.stdout!, 'out'], [this.proc.stderr!, 'err']] as const) {
+      let buf = '';
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => {
+        buf += d;
+        const lines = buf.split('\n');
+        buf = lines.pop() ?? '';
+        for (const l of lines) onLine(l, k);
+      });
+    }
+  }
+
+  get running(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  write(obj: unknown): void {
+    if (this.running && this.proc.stdin!.writable) this.proc.stdin!.write(`${JSON.stringify(obj)}\n`);
+  }
+
+  /** Ends stdin (workers stop) or sends `signal`; SIGKILL by pid after the grace time. */
+  async stop(signal?: NodeJS.Signals): Promise<void> {
+    if (!this.running) return;
+    if (signal) this.proc.kill(signal);
+    else this.proc.stdin!.end();
+    const late = new Promise<'late'>((r) => this.clock.setTimer(STOP_GRACE_MS, () => r('late')));
+    if ((await Promise.race([this.exited.then(() => 'done' as const), late])) === 'late' && this.running) {
+      this.proc.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
+  exitedPromise(): Promise<unknown> {
+    return this.exited;
+  }
+}
+
+/** Wall stamp of another process on this clock (same host, same wall clock). */
+const onClock = (clock: Clock, wallMs: number): number => wallMs - (clock.wallNow() - clock.monotonicNow());
+
+/** A netns-worker process with request/answer by id. */
+class Worker {
+  private readonly p: NsProcess;
+  private nextId = 0;
+  private readonly waiting = new Map<number, (m: Extract<WorkerMessage, { t: 'done' }>) => void>();
+  private ready: Promise<string | undefined>;
+  private readonly tail: string[] = [];
+
+  constructor(ns: string, workerJs: string, job: WorkerJob, clock: Clock, onMessage: (m: WorkerMessage) => void) {
+    let settle: (v: string | undefined) => void = () => {};
+    this.ready = new Promise((r) => (settle = r));
+    const timer = clock.setTimer(READY_TIMEOUT_MS, () => settle(`no answer within ${READY_TIMEOUT_MS / 1000} s`));
+    this.p = new NsProcess(ns, [process.execPath, workerJs], clock, (line, stream) => {
+      if (stream === 'err') {
+        this.tail.push(line);
+        if (this.tail.length > 5) this.tail.shift();
+        return;
+      }
+      let m: WorkerMessage;
+      try {
+        m = JSON.parse(line) as WorkerMessage;
+      } catch {
+        return;
+      }
+      if (m.t === 'ready') settle(undefined);
+      else if (m.t === 'fatal') settle(m.message);
+      else if (m.t === 'done') this.waiting.get(m.id)?.(m);
+      else onMessage(m);
+    });
+    void this.p.exitedPromise().then(() => {
+      timer();
+      settle(`exited (${this.tail.join(' | ') || 'no output'})`);
+      for (const [id, w] of this.waiting) w({ t: 'done', id, ok: false, message: 'the worker exited' });
+    });
+    this.p.write(job);
+    void this.ready.then(() => timer());
+  }
+
+  /** Resolves undefined when the worker is up, else why not. */
+  whenReady(): Promise<string | undefined> {
+    return this.ready;
+  }
+
+  send(cmd: Record<string, unknown>): void {
+    this.p.write(cmd);
+  }
+
+  ask(cmd: Record<string, unknown>): Promise<Extract<WorkerMessage, { t: 'done' }>> {
+    const id = ++this.nextId;
+    return new Promise((resolve) => {
+      this.waiting.set(id, (m) => {
+        this.waiting.delete(id);
+        resolve(m);
+      });
+      this.p.write({ ...cmd, id });
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.p.stop();
+  }
+}
+
+/** A simulated node in its namespace. */
+class RemoteNode implements LabNode {
+  effectiveAtMs = 0;
+  private worker: Worker | undefined;
+
+  constructor(
+    private readonly ns: string,
+    private readonly workerJs: string,
+    private readonly o: SimNodeOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const o = this.o;
+    const job: WorkerJob = { role: 'node', name: o.name, address: o.address, http: o.httpPorts ?? [], https: o.httpsPorts ?? [], udp: o.udpPorts ?? [], credentials: o.credentials ?? [], ...(o.tls ? { tls: { key: o.tls.key.toString(), cert: o.tls.cert.toString() } } : {}) };
+    this.worker = new Worker(this.ns, this.workerJs, job, o.clock, (m) => {
+      if (m.t === 'record') o.onRecord?.({ ...(m.record as unknown as NodeRecord), atMs: onClock(o.clock, m.wallMs) });
+    });
+    const why = await this.worker.whenReady();
+    if (why !== undefined) throw new Error(`node ${o.name} in ${this.ns}: ${why}`);
+  }
+
+  async prepare(kind: NodeFault['kind']): Promise<void> {
+    const r = await this.worker!.ask({ cmd: 'prepare', kind });
+    if (!r.ok) throw new Error(r.message ?? 'prepare failed');
+  }
+
+  async apply(fault: NodeFault): Promise<void> {
+    const r = await this.worker!.ask({ cmd: 'fault', fault });
+    if (!r.ok) throw new Error(r.message ?? 'fault failed');
+    if (r.wallMs !== undefined) this.effectiveAtMs = onClock(this.o.clock, r.wallMs);
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.stop();
+  }
+}
+
+/** The client fleet in the clients' namespace. */
+class RemoteFleet implements LabFleet {
+  private worker: Worker | undefined;
+
+  constructor(
+    private readonly ns: string,
+    private readonly workerJs: string,
+    private readonly o: FleetOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const o = this.o;
+    const job: WorkerJob = {
+      role: 'clients',
+      clients: [...o.clients],
+      ...(o.http ? { http: o.http } : {}),
+      ...(o.https ? { https: o.https } : {}),
+      ...(o.trap ? { trap: o.trap } : {}),
+      httpPerClientPerS: o.httpPerClientPerS,
+      httpsPerClientPerS: o.httpsPerClientPerS,
+      trapsPerClientPerS: o.trapsPerClientPerS,
+      timeoutMs: o.timeoutMs,
+    };
+    this.worker = new Worker(this.ns, this.workerJs, job, o.clock, (m) => {
+      if (m.t === 'request') o.onRequest({ ...(m.event as unknown as Parameters<FleetOptions['onRequest']>[0]), atMs: onClock(o.clock, m.wallMs) });
+      else if (m.t === 'trap') o.onTrapSent?.({ id: m.id, client: m.client, atMs: onClock(o.clock, m.wallMs) });
+    });
+    const why = await this.worker.whenReady();
+    if (why !== undefined) throw new Error(`clients in ${this.ns}: ${why}`);
+    this.worker.send({ cmd: 'start' });
+  }
+
+  async stop(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    if (!w) return;
+    await w.ask({ cmd: 'stop' });
+    await w.stop();
+  }
+}
+
+type RealStateCb = (e: { atMs: number; farm: string; address: string; to: string }) => void;
+
+/** `acesim run --transparency transparent` in the balancer's namespace; events from its `--events` file. */
+export class NetnsBalancerEngine implements LabVipEngine {
+  private p: NsProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'acesim-netns-'));
+  private readonly events = join(this.dir, 'events.jsonl');
+  private readonly tail = new JsonLinesTail(this.events);
+  private poll: CancelTimer | undefined;
+  private stopped = false;
+  private readonly cbs: RealStateCb[] = [];
+  private readonly vips: { vip: string; protocol: 'tcp' | 'udp'; address: string; port: number }[] = [];
+  private up = false;
+  /** The balancer's output lines (its errors explain a failed start). */
+  readonly output: string[] = [];
+
+  constructor(private readonly o: { ns: string; cli: string; configFile: string; timeScale: number; clock: Clock }) {}
+
+  onRealState(cb: RealStateCb): void {
+    this.cbs.push(cb);
+  }
+
+  async start(): ReturnType<LabVipEngine['start']> {
+    const args = [process.execPath, this.o.cli, 'run', this.o.configFile, '--transparency', 'transparent', '--time-scale', String(this.o.timeScale), '--events', this.events, '--log-level', 'warn'];
+    this.p = new NsProcess(this.o.ns, args, this.o.clock, (line) => {
+      if (this.output.length < 200) this.output.push(line);
+      const vip = /^VIP (\S+) (tcp|udp) (\d+\.\d+\.\d+\.\d+):(\d+) listening/.exec(line);
+      if (vip) this.vips.push({ vip: vip[1]!, protocol: vip[2] as 'tcp' | 'udp', address: vip[3]!, port: Number(vip[4]) });
+      if (/listener\(s\) up/.test(line)) this.up = true;
+    });
+    this.schedulePoll();
+    const end = this.o.clock.monotonicNow() + READY_TIMEOUT_MS;
+    while (!this.up && this.p.running && this.o.clock.monotonicNow() < end) await new Promise<void>((r) => this.o.clock.setTimer(20, r));
+    if (!this.up) {
+      const why = this.output.filter((l) => /acesim run:|error/i.test(l)).slice(-3).join(' | ') || (this.p.running ? `not up within ${READY_TIMEOUT_MS / 1000} s` : 'exited');
+      return { listeners: [], failures: [{ protocol: 'tcp', address: this.o.ns, port: 0, error: `the balancer in ${this.o.ns} did not start: ${why}` }], warnings: [] };
+    }
+    return { listeners: [...this.vips], failures: [], warnings: [] };
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    this.poll = this.o.clock.setTimer(10, () => void this.readEvents().finally(() => this.schedulePoll()));
+  }
+
+  private readEvents(): Promise<void> {
+    return this.tail.read((l) => this.onEvent(l));
+  }
+
+  private onEvent(line: string): void {
+    let e: { type?: unknown; wallMs?: unknown; farm?: unknown; address?: unknown; to?: unknown };
+    try {
+      e = JSON.parse(line) as typeof e;
+    } catch {
+      return;
+    }
+    if (e.type !== 'real.state' || typeof e.wallMs !== 'number') return;
+    const ev = { atMs: onClock(this.o.clock, e.wallMs), farm: String(e.farm), address: String(e.address), to: String(e.to) };
+    for (const cb of this.cbs) cb(ev);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    await this.readEvents().catch(() => {});
+    this.stopped = true;
+    this.poll?.();
+    // SIGTERM: acesim run drains and removes its policy routing.
+    await this.p?.stop('SIGTERM');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface NetnsLabOptions extends Omit<LabRunOptions, 'placement' | 'portOffset' | 'engine'> {
+  /** The config file as written (the balancer process reads it, unmapped). */
+  configFile: string;
+  /** The scenario's address maps: its clientRange is mapped back through them (127.0.100.0/24 → 10.0.100.0/24). */
+  maps: readonly AddressMapping[];
+  /** dist/src/cli/main.js and dist/src/lab/netns-worker.js (default: distEntryPoints()). */
+  cli?: string;
+  workerJs?: string;
+  /** Aborting removes everything at once and resolves { ok: false }. */
+  signal?: AbortSignal;
+  /** Test hook: the plan once the namespaces exist. */
+  onNetns?: (plan: NetnsPlan) => void;
+}
+
+/** The built CLI and worker (dist/src/cli/main.js, dist/src/lab/netns-worker.js), from source or from dist. */
+export function distEntryPoints(from = dirname(fileURLToPath(import.meta.url))): { cli: string; workerJs: string } {
+  const built = join(from, 'netns-worker.js');
+  if (existsSync(built)) return { cli: join(from, '..', 'cli', 'main.js'), workerJs: built };
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return { cli: join(dir, 'dist', 'src', 'cli', 'main.js'), workerJs: join(dir, 'dist', 'src', 'lab', 'netns-worker.js') };
+}
+
+/** The clients' subnet in real addresses: the scenario's range mapped back through its maps. */
+export function realClientRange(range: string, maps: readonly AddressMapping[]): string {
+  const [net, len] = range.split('/');
+  const inverse = maps.map((m) => ({ from: m.to, to: m.from, text: m.text }));
+  return `${mapAddress(net ?? '', inverse)}/${len}`;
+}
+
+/** The topology of a config and scenario (pure; netns.ts builds it). */
+export function netnsPlanFor(model: Model, o: Pick<NetnsLabOptions, 'scenario' | 'maps'>, pid: number): NetnsPlan | string {
+  const ctx = pickContext(model.contexts);
+  if (!ctx) return 'the config applies no VIP';
+  if (o.scenario.pair) return 'FT-pair scenarios (`pair:`) do not run in the netns lab yet';
+  const range = realClientRange(o.scenario.traffic.clientRange, o.maps);
+  const clients = clientAddresses(range, o.scenario.traffic.clients);
+  if (typeof clients === 'string') return clients;
+  const nodes: { name: string; address: string }[] = [];
+  for (const n of o.scenario.nodes) {
+    if (n.address !== undefined) return `node ${n.name}: the netns lab simulates every node (no real \`address:\`)`;
+    const rs = ctx.rservers.find((r) => r.name === n.rserver);
+    if (!rs?.ipAddress) return `node ${n.name}: the config has no rserver "${n.rserver}" with an ip address`;
+    nodes.push({ name: n.name, address: rs.ipAddress });
+  }
+  const vips = planVipListeners(ctx).listeners.map((l) => l.address);
+  // The balancer's own address on the nodes' VLAN: the config's interface in their subnet.
+  const own = ctx.interfaces
+    .map((i) => i.ipAddress)
+    .filter((a): a is NonNullable<typeof a> => a !== undefined)
+    .map((a) => ({ address: a.address, prefixLen: prefixLength(a.mask) ?? 24 }))
+    .find((a) => sameNet(a.address, nodes[0]?.address ?? '', a.prefixLen));
+  return planNetns({ pid, clients, clientPrefixLen: Number(range.split('/')[1]), vips, nodes, ...(own ? { balancerAddress: own } : {}) });
+}
+
+function sameNet(a: string, b: string, len: number): boolean {
+  const n = (s: string): number => s.split('.').reduce((x, o) => x * 256 + Number(o), 0);
+  const m = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
+  return ((n(a) & m) >>> 0) === ((n(b) & m) >>> 0);
+}
+
+/** The whole netns run: checks, sweep, namespaces, runLab with the placement, removal. */
+export async function runNetnsLab(o: NetnsLabOptions): Promise<LabRunOutcome> {
+  const unavailable = await netnsUnavailable();
+  if (unavailable) return { ok: false, message: `--netns: ${unavailable}` };
+  const addon = loadTransparentAddon();
+  if (!addon.ok) return { ok: false, message: `--netns: the balancer runs with --transparency transparent: ${addon.message}` };
+  await sweepStale();
+  const plan = netnsPlanFor(o.model, o, process.pid);
+  if (typeof plan === 'string') return { ok: false, message: `--netns: ${plan}` };
+  if (o.signal?.aborted) return { ok: false, message: 'interrupted' };
+  const made = await createNetns(plan);
+  if (!made.ok) return { ok: false, message: `--netns: cannot build the namespaces: ${made.message}` };
+  const lab: NetnsLab = made.lab;
+  o.onNetns?.(plan);
+  const entry = distEntryPoints();
+  const cli = o.cli ?? entry.cli;
+  const workerJs = o.workerJs ?? entry.workerJs;
+  const engine = new NetnsBalancerEngine({ ns: plan.balancerNs, cli, configFile: o.configFile, timeScale: o.timeScale, clock: o.clock });
+  const nsOf = new Map(plan.nodes.map((n) => [n.address, n.ns]));
+  const placement: LabPlacement = {
+    clients: plan.clients,
+    node: (no) => new RemoteNode(nsOf.get(no.address)!, workerJs, no),
+    fleet: (fo) => new RemoteFleet(plan.clientsNs, workerJs, fo),
+    engine,
+  };
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<LabRunOutcome>((resolve) => {
+    onAbort = () => void lab.destroy().then(() => resolve({ ok: false, message: 'interrupted; the namespaces are removed' }));
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const { configFile: _c, maps: _m, cli: _cli, workerJs: _w, signal: _s, onNetns: _n, ...lo } = o;
+    const run = runLab({ ...lo, portOffset: 0, placement });
+    const out = await Promise.race([run, aborted]);
+    if (out.ok && engine.output.length > 0) {
+      const errs = engine.output.filter((l) => /error|warning/i.test(l) && !/^\{/.test(l)).slice(0, 3);
+      for (const l of errs) out.result.notes.push(`balancer: ${l}`);
+    }
+    if (!out.ok && engine.output.length > 0) return { ok: false, message: `${out.message} (balancer: ${engine.output.slice(-3).join(' | ')})` };
+    return out;
+  } finally {
+    if (onAbort) o.signal?.removeEventListener('abort', onAbort);
+    await engine.stop().catch(() => {});
+    await lab.destroy();
+  }
+}

@@ -1,0 +1,224 @@
+// The network-namespace lab's topology: the reference deployment built from
+// Linux network namespaces, veth pairs and two bridges (deployments.md):
+//   <p>-c   the clients, every client address on one leg to VLAN100
+//   <p>-lb  the balancer: a VLAN100 leg (the clients' gateway) and a VLAN200
+//           leg (its config address, the VIPs as /32), forwarding on
+//   <p>-N   one namespace per node (VLAN200, default gateway = the balancer)
+//   <p>-sw  the switch: bridges br100 and br200 joining the legs
+// with <p> = acesim-<pid>. Every interface is created inside its namespace
+// (`ip link add … netns A type veth peer … netns B`), so no address or link
+// ever appears in the host's namespace. Invariants: planNetns is pure;
+// create() removes what it made when a step fails; destroy() kills the
+// processes left in the namespaces (by pid) and deletes them, and is
+// idempotent; sweepStale() removes namespaces of pids that no longer run.
+import { runCommand, type CommandRunner } from '../proxy/transparent-routing.js';
+
+export const NETNS_PREFIX = 'acesim-';
+
+export interface NetnsNode {
+  name: string;
+  ns: string;
+  address: string;
+  prefixLen: number;
+}
+
+export interface NetnsPlan {
+  prefix: string;
+  switchNs: string;
+  clientsNs: string;
+  balancerNs: string;
+  clients: string[];
+  clientPrefixLen: number;
+  /** The balancer's VLAN100 address (the clients' gateway). */
+  balancer100: string;
+  /** The balancer's VLAN200 address (the nodes' gateway) and its prefix length. */
+  balancer200: string;
+  nodePrefixLen: number;
+  vips: string[];
+  nodes: NetnsNode[];
+}
+
+export interface NetnsInput {
+  pid: number;
+  clients: readonly string[];
+  /** Prefix length of the clients' subnet (VLAN100). */
+  clientPrefixLen: number;
+  vips: readonly string[];
+  nodes: readonly { name: string; address: string }[];
+  /** The balancer's own address on the nodes' VLAN (the config's `interface vlan … ip address`), when it has one. */
+  balancerAddress?: { address: string; prefixLen: number };
+}
+
+const ipNum = (a: string): number => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+const ipStr = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+const isIpv4 = (a: string): boolean => /^\d{1,3}(\.\d{1,3}){3}$/.test(a) && a.split('.').every((o) => Number(o) <= 255);
+const netOf = (a: string, len: number): number => (len === 0 ? 0 : (ipNum(a) & (~0 << (32 - len))) >>> 0);
+
+/** Netmask (255.255.255.0) → prefix length, undefined when not contiguous. */
+export function prefixLength(mask: string): number | undefined {
+  if (!isIpv4(mask)) return undefined;
+  const bits = ipNum(mask).toString(2).padStart(32, '0');
+  return /^1*0*$/.test(bits) ? bits.indexOf('0') === -1 ? 32 : bits.indexOf('0') : undefined;
+}
+
+/** A namespace-safe name part: node names become part of namespace names. */
+const nsPart = (s: string): string => s.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 20);
+
+/** The topology, or a message saying why the addresses cannot make one. */
+export function planNetns(i: NetnsInput): NetnsPlan | string {
+  const prefix = `${NETNS_PREFIX}${i.pid}`;
+  if (i.clients.length === 0) return 'the netns lab needs at least one client';
+  for (const a of [...i.clients, ...i.vips, ...i.nodes.map((n) => n.address)]) if (!isIpv4(a)) return `"${a}" is not an IPv4 address`;
+  const cNet = netOf(i.clients[0]!, i.clientPrefixLen);
+  if (i.clients.some((c) => netOf(c, i.clientPrefixLen) !== cNet)) return `the clients are not in one /${i.clientPrefixLen} subnet`;
+  // The clients' gateway: the subnet's last host address, unless a client holds it.
+  const balancer100 = ipStr((cNet + 2 ** (32 - i.clientPrefixLen) - 2) >>> 0);
+  if (i.clients.includes(balancer100)) return `the clients fill their subnet up to ${balancer100}; the balancer needs that address as their gateway`;
+  if (i.nodes.length === 0) return 'the netns lab needs at least one node';
+  const nodeLen = i.balancerAddress?.prefixLen ?? 24;
+  const nNet = netOf(i.nodes[0]!.address, nodeLen);
+  const bad = i.nodes.find((n) => netOf(n.address, nodeLen) !== nNet);
+  if (bad) return `node ${bad.name} (${bad.address}) is not in the nodes' subnet ${ipStr(nNet)}/${nodeLen}`;
+  if (nNet === cNet && nodeLen === i.clientPrefixLen) return 'the clients and the nodes share a subnet; the reference deployment puts them on two VLANs';
+  let balancer200 = i.balancerAddress?.address;
+  if (balancer200 === undefined || netOf(balancer200, nodeLen) !== nNet) balancer200 = ipStr((nNet + 2 ** (32 - nodeLen) - 2) >>> 0);
+  const taken = new Set([...i.nodes.map((n) => n.address), ...i.vips]);
+  if (taken.has(balancer200)) return `the balancer's VLAN200 address ${balancer200} is also a node or VIP address`;
+  const names = new Set<string>();
+  const nodes: NetnsNode[] = [];
+  for (const n of i.nodes) {
+    let part = nsPart(n.name) || 'node';
+    while (names.has(part) || part === 'c' || part === 'lb' || part === 'sw') part = `${part}x`;
+    names.add(part);
+    nodes.push({ name: n.name, ns: `${prefix}-${part}`, address: n.address, prefixLen: nodeLen });
+  }
+  return { prefix, switchNs: `${prefix}-sw`, clientsNs: `${prefix}-c`, balancerNs: `${prefix}-lb`, clients: [...i.clients], clientPrefixLen: i.clientPrefixLen, balancer100, balancer200, nodePrefixLen: nodeLen, vips: [...new Set(i.vips)], nodes };
+}
+
+/** The commands that build the plan, in order; `input` lines go to `ip -batch -`. */
+export function buildCommands(p: NetnsPlan): { args: string[]; input?: string }[] {
+  const ip = (...a: string[]): { args: string[] } => ({ args: a });
+  const all = [p.switchNs, p.clientsNs, p.balancerNs, ...p.nodes.map((n) => n.ns)];
+  const cmds: { args: string[]; input?: string }[] = [];
+  for (const ns of all) cmds.push(ip('netns', 'add', ns), ip('-n', ns, 'link', 'set', 'lo', 'up'));
+  for (const br of ['br100', 'br200']) cmds.push(ip('-n', p.switchNs, 'link', 'add', br, 'type', 'bridge'), ip('-n', p.switchNs, 'link', 'set', br, 'up'));
+  // A leg: `inner` inside ns, its peer `outer` on the switch's bridge.
+  const leg = (ns: string, inner: string, outer: string, br: string): void => {
+    cmds.push(
+      ip('link', 'add', inner, 'netns', ns, 'type', 'veth', 'peer', 'name', outer, 'netns', p.switchNs),
+      ip('-n', p.switchNs, 'link', 'set', outer, 'master', br),
+      ip('-n', p.switchNs, 'link', 'set', outer, 'up'),
+      ip('-n', ns, 'link', 'set', inner, 'up'),
+    );
+  };
+  leg(p.clientsNs, 'vlan100', 'c0', 'br100');
+  leg(p.balancerNs, 'vlan100', 'lb100', 'br100');
+  leg(p.balancerNs, 'vlan200', 'lb200', 'br200');
+  p.nodes.forEach((n, k) => leg(n.ns, 'vlan200', `n${k}`, 'br200'));
+  cmds.push({ args: ['-n', p.clientsNs, '-batch', '-'], input: p.clients.map((c) => `addr add ${c}/${p.clientPrefixLen} dev vlan100\n`).join('') });
+  cmds.push(ip('-n', p.clientsNs, 'route', 'add', 'default', 'via', p.balancer100));
+  cmds.push(ip('-n', p.balancerNs, 'addr', 'add', `${p.balancer100}/${p.clientPrefixLen}`, 'dev', 'vlan100'));
+  cmds.push(ip('-n', p.balancerNs, 'addr', 'add', `${p.balancer200}/${p.nodePrefixLen}`, 'dev', 'vlan200'));
+  // The VIPs: /32 on the nodes' VLAN, as the ACE answers ARP for them there.
+  for (const v of p.vips) cmds.push(ip('-n', p.balancerNs, 'addr', 'add', `${v}/32`, 'dev', 'vlan200'));
+  for (const n of p.nodes) cmds.push(ip('-n', n.ns, 'addr', 'add', `${n.address}/${n.prefixLen}`, 'dev', 'vlan200'), ip('-n', n.ns, 'route', 'add', 'default', 'via', p.balancer200));
+  return cmds;
+}
+
+/** Every namespace of the plan. */
+export function namespacesOf(p: NetnsPlan): string[] {
+  return [p.switchNs, p.clientsNs, p.balancerNs, ...p.nodes.map((n) => n.ns)];
+}
+
+export interface NetnsOps {
+  run?: CommandRunner;
+  /** Whether a pid runs (default: signal 0). */
+  isAlive?: (pid: number) => boolean;
+  /** Kills a pid left inside a namespace this lab made (default: SIGKILL). */
+  kill?: (pid: number) => void;
+}
+
+function defaultAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Namespaces on this host whose names are acesim's (`acesim-<pid>-…`), with the pid. */
+export async function listAcesimNamespaces(run: CommandRunner = runCommand): Promise<{ name: string; pid: number }[]> {
+  const r = await run('ip', ['netns', 'list']);
+  const out: { name: string; pid: number }[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(acesim-(\d+)-\S+)/.exec(line.trim());
+    if (m) out.push({ name: m[1]!, pid: Number(m[2]) });
+  }
+  return out;
+}
+
+/** Kills what still runs in the namespaces (processes this lab started there) and deletes them. */
+export async function deleteNamespaces(names: readonly string[], ops: NetnsOps = {}): Promise<void> {
+  const run = ops.run ?? runCommand;
+  const kill = ops.kill ?? ((pid: number) => process.kill(pid, 'SIGKILL'));
+  for (const ns of names) {
+    const pids = await run('ip', ['netns', 'pids', ns]);
+    for (const s of pids.stdout.split(/\s+/).filter(Boolean)) {
+      try {
+        kill(Number(s));
+      } catch {
+        // already gone
+      }
+    }
+  }
+  for (const ns of names) await run('ip', ['netns', 'del', ns]);
+}
+
+/** Removes the namespaces of acesim labs whose process is gone (a SIGKILLed lab); returns their names. */
+export async function sweepStale(ops: NetnsOps = {}): Promise<string[]> {
+  const alive = ops.isAlive ?? defaultAlive;
+  const stale = (await listAcesimNamespaces(ops.run)).filter((n) => n.pid !== process.pid && !alive(n.pid)).map((n) => n.name);
+  if (stale.length > 0) await deleteNamespaces(stale, ops);
+  return stale;
+}
+
+export interface NetnsLab {
+  readonly plan: NetnsPlan;
+  /** Deletes every namespace (and with them links, bridges, addresses, rules); idempotent, concurrent calls share one removal. */
+  destroy(): Promise<void>;
+}
+
+/** Whether this process can make namespaces (root, iproute2): undefined when it can, else why not. */
+export async function netnsUnavailable(run: CommandRunner = runCommand): Promise<string | undefined> {
+  if (process.platform !== 'linux') return `network namespaces are Linux-only (this is ${process.platform})`;
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'the netns lab needs root (ip netns add, IP_TRANSPARENT)';
+  const r = await run('ip', ['netns', 'list']);
+  if (r.code !== 0) return `\`ip netns\` is unavailable: ${r.stderr.trim() || `exit ${r.code}`} (install iproute2)`;
+  return undefined;
+}
+
+/** Builds the topology; on a failed step removes what was made and returns the message. */
+export async function createNetns(plan: NetnsPlan, ops: NetnsOps = {}): Promise<{ ok: true; lab: NetnsLab } | { ok: false; message: string }> {
+  const run = ops.run ?? runCommand;
+  // One removal, whoever asks first (an abort and the normal way out may overlap): all callers wait for it.
+  let destroying: Promise<void> | undefined;
+  const lab: NetnsLab = {
+    plan,
+    destroy: () => (destroying ??= deleteNamespaces(namespacesOf(plan), ops)),
+  };
+  for (const c of buildCommands(plan)) {
+    const r = await run('ip', c.args, c.input);
+    if (r.code !== 0) {
+      await lab.destroy();
+      return { ok: false, message: `ip ${c.args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}` };
+    }
+  }
+  // The balancer is the nodes' gateway: it forwards what is not its own (a node calling a client back).
+  const fwd = await run('ip', ['netns', 'exec', plan.balancerNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  if (fwd.code !== 0) {
+    await lab.destroy();
+    return { ok: false, message: `sysctl net.ipv4.ip_forward in ${plan.balancerNs}: ${fwd.stderr.trim()}` };
+  }
+  return { ok: true, lab };
+}
