@@ -14,7 +14,7 @@ import type { ProbeEvent, ProbeHealth } from '../probes/types.js';
 import type { EventSink, StickyEvent } from '../sticky/events.js';
 import { formatIpv4, parseIpv4, parseMask } from '../sticky/ip.js';
 import { StickyStore, type StickyCounters, type StickyEntrySnapshot } from '../sticky/sticky-store.js';
-import type { FarmEvent, FarmState } from './events.js';
+import type { FarmEvent, FarmState, VipState } from './events.js';
 import { FarmRuntime, MemberRuntime, usableAsBackup } from './farm-runtime.js';
 import { compileClassMap, type Matcher } from './policy.js';
 import {
@@ -42,7 +42,7 @@ export interface BalancerOptions {
   store?: StickyStore;
 }
 
-export type VipState = 'UP' | 'DOWN' | 'OUTOFSERVICE';
+export type { VipState };
 
 export interface RealSnapshot {
   rserver: string;
@@ -112,8 +112,12 @@ interface CompiledClass {
 
 interface CompiledVip {
   name: string;
+  /** The multi-match policy-map that defines the VIP (for the VIP-state trap). */
+  policy: string;
   inservice: boolean;
   classes: CompiledClass[] | undefined;
+  /** The state last published (vip.state events fire on changes only). */
+  state: VipState;
 }
 
 const FORWARD: Decision = { kind: 'forward' };
@@ -187,11 +191,14 @@ export class Balancer {
         if (this.vips.has(vc.classMap.name)) continue;
         this.vips.set(vc.classMap.name, {
           name: vc.classMap.name,
+          policy: pm.name,
           inservice: vc.inservice,
           classes: vc.lbPolicy ? lbPolicies.get(vc.lbPolicy.name) : undefined,
+          state: 'OUTOFSERVICE',
         });
       }
     }
+    for (const v of this.vips.values()) v.state = this.vipState(v.name)!;
   }
 
   private buildFarm(sf: Serverfarm, now: number): void {
@@ -659,6 +666,18 @@ export class Balancer {
     if (after === 'DOWN') f.failovers++;
     else f.backInservice++;
     this.bus?.publish({ type: 'farm.state', farm: f.name, from: before, to: after, operational: f.operationalCount(), total: f.members.length });
+    this.publishVipChanges();
+  }
+
+  /** A VIP follows its farms (§11.2): after a farm changes, each VIP whose state moved is published once. */
+  private publishVipChanges(): void {
+    for (const v of this.vips.values()) {
+      const now = this.vipState(v.name)!;
+      if (now === v.state) continue;
+      const from = v.state;
+      v.state = now;
+      this.bus?.publish({ type: 'vip.state', vip: v.name, policy: v.policy, from, to: now });
+    }
   }
 
   // ================================================================ read model

@@ -129,14 +129,19 @@ export interface RealServerStateChange {
   probe: string;
 }
 
-/** `snmp-server enable traps` covering `slb real`: bare (all), `slb`, or `slb real`. */
-export function slbRealTrapsEnabled(ctx: ContextModel): boolean {
-  return ctx.snmp.enabledTraps.some((e) => e.words.length === 0 || (e.words[0] === 'slb' && (e.words.length === 1 || e.words[1] === 'real')));
+/** `snmp-server enable traps` covering `slb KIND`: bare (all), `slb`, or `slb KIND`. */
+export function slbTrapsEnabled(ctx: ContextModel, kind: 'real' | 'serverfarm' | 'vserver'): boolean {
+  return ctx.snmp.enabledTraps.some((e) => e.words.length === 0 || (e.words[0] === 'slb' && (e.words.length === 1 || e.words[1] === kind)));
 }
 
-/** `snmp-server host … traps` targets (v1/v2c) when slb real traps are enabled; else none. */
-export function trapTargets(ctx: ContextModel): TrapTarget[] {
-  if (!slbRealTrapsEnabled(ctx)) return [];
+/** `snmp-server enable traps` covering `slb real`. */
+export function slbRealTrapsEnabled(ctx: ContextModel): boolean {
+  return slbTrapsEnabled(ctx, 'real');
+}
+
+/** `snmp-server host … traps` targets (v1/v2c) when `slb KIND` traps are enabled (default real); else none. */
+export function trapTargets(ctx: ContextModel, kind: 'real' | 'serverfarm' | 'vserver' = 'real'): TrapTarget[] {
+  if (!slbTrapsEnabled(ctx, kind)) return [];
   return ctx.snmp.hosts
     .filter((h) => h.notification === 'traps' && (h.version === '1' || h.version === '2c'))
     .map((h) => ({ address: h.address, port: h.port ?? 162, version: h.version as '1' | '2c', community: h.community }));
@@ -183,7 +188,11 @@ export class SnmpTrapSender implements TrapSender {
   }
 
   async realServerStateChange(change: RealServerStateChange): Promise<void> {
-    const varbinds = realServerStateChangeVarbinds(change);
+    await this.send(CES_REAL_SERVER_STATE_CHANGE_OID, realServerStateChangeVarbinds(change));
+  }
+
+  /** One trap to every target; failures are logged, never thrown. */
+  async send(trapOid: string, varbinds: Varbind[]): Promise<void> {
     await Promise.all(
       this.targets.map(
         (t) =>
@@ -194,7 +203,7 @@ export class SnmpTrapSender implements TrapSender {
               transport: t.address.includes(':') ? 'udp6' : 'udp4',
             });
             session.on('error', () => {});
-            session.trap(CES_REAL_SERVER_STATE_CHANGE_OID, varbinds, (err) => {
+            session.trap(trapOid, varbinds, (err) => {
               if (err) this.logger?.warn({ target: `${t.address}:${t.port}`, err: err.message }, 'SNMP trap send failed');
               session.close();
               resolve();

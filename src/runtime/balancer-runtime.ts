@@ -10,7 +10,8 @@ import type { Clock } from '../core/clock.js';
 import { EventBus } from '../core/event-bus.js';
 import { Balancer, type BalancerEvent } from '../farm/balancer.js';
 import { planProbeInstances, memberFailOnAll } from '../probes/instances.js';
-import { attachProbeNotifier, slbRealTrapsEnabled, SnmpTrapSender, trapTargets } from '../probes/notify.js';
+import { attachProbeNotifier, slbRealTrapsEnabled, SnmpTrapSender, trapTargets, type TrapTarget } from '../probes/notify.js';
+import { vipTrapHandler } from '../farm/vip-traps.js';
 import type { ProbeOptions } from '../probes/options.js';
 import { ProbeEngine } from '../probes/probe-engine.js';
 import { NodeProber } from '../probes/probers/node-prober.js';
@@ -23,6 +24,7 @@ import { TcpVipListener } from '../proxy/tcp-proxy.js';
 import { defaultTransparency, type TransparencyMode } from '../proxy/transparency.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_HTTP_HEADER_MS,
   DEFAULT_TCP_IDLE_MS,
   DEFAULT_UDP_IDLE_MS,
   NULL_LOGGER,
@@ -34,6 +36,8 @@ import {
   type VipListener,
 } from '../proxy/types.js';
 import { UdpVipListener } from '../proxy/udp-proxy.js';
+import { ConnectionBudget } from '../proxy/conn-budget.js';
+import { concConnectionLimit } from './conc-connections.js';
 import { BalancerSwitch } from './balancer-switch.js';
 import { applyReload, rebind, type LiveListener, type ReloadApplied, type ReloadHost } from './reload.js';
 import { pickContext, planVipListeners, snmpRelayFor, type PlannedListener, type SnmpPlanOptions } from './vip-plan.js';
@@ -57,6 +61,8 @@ export interface RuntimeOptions {
   drainMs?: number;
   maxListenersPerRange?: number;
   maxUdpFlows?: number;
+  /** Concurrent TCP connections over all VIPs; default from the context's resource class (conc-connections), else unlimited. */
+  maxConnections?: number;
   /** Serve every TCP VIP except the HTTPS port with the L7 HTTP proxy (`acesim run --l7`); else only VIPs whose policy needs it. */
   l7?: boolean;
   /** The HTTPS port in the mapped model (443 + port offset): always L4 passthrough. Default 443. */
@@ -102,6 +108,8 @@ export class BalancerRuntime {
   readonly probeBus: EventBus<ProbeEvent>;
   readonly farmBus: EventBus<BalancerEvent>;
   readonly transparency: TransparencyMode;
+  /** The context's conc-connections budget (undefined: unlimited); outlives reloads and FT role changes. */
+  readonly budget: ConnectionBudget | undefined;
   private readonly listeners: LiveListener[] = [];
   private plan: PlannedListener[];
   private readonly detach = { detachBalancer: (): void => {}, detachNotifier: (): void => {} };
@@ -139,6 +147,8 @@ export class BalancerRuntime {
     if (this.transparency === 'proxy-protocol' && this.plan.some((l) => l.l7)) {
       this.warnings.push('transparency: L7 (HTTP) VIPs send no PROXY header; the nodes get the client address in X-Forwarded-For and Forwarded');
     }
+    const limit = opts.maxConnections ?? concConnectionLimit(opts.model, context.name);
+    this.budget = limit !== undefined ? new ConnectionBudget(limit) : undefined;
     const onListenerError = (err: unknown): void => this.logger.warn({ err: String(err) }, 'event listener failed');
     this.probeBus = new EventBus<ProbeEvent>(clock, onListenerError);
     this.farmBus = new EventBus<BalancerEvent>(clock, onListenerError);
@@ -170,6 +180,7 @@ export class BalancerRuntime {
     this.unsubscribe.push(
       this.farmBus.on('real.state', (e) => this.line(`rserver ${e.rserver} ${e.address}:${e.port || '-'} in ${e.farm}: ${e.from} -> ${e.to} (${e.reason})`)),
       this.farmBus.on('farm.state', (e) => this.line(`serverfarm ${e.farm}: ${e.from} -> ${e.to} (${e.operational}/${e.total} operational)`)),
+      this.farmBus.on('vip.state', (e) => this.line(`VIP ${e.vip} (${e.policy}): ${e.from} -> ${e.to}`)),
       // failaction purge/reassign for flows already on a real that left service (§3.5).
       this.farmBus.on('real.failaction', (e) => {
         for (const l of this.listeners) l.listener.onRealLeftService(e.farm, e.rserver);
@@ -207,8 +218,9 @@ export class BalancerRuntime {
       tcpIdleMs: this.opts.timeouts?.tcpIdleMs ?? DEFAULT_TCP_IDLE_MS,
       udpIdleMs: this.opts.timeouts?.udpIdleMs ?? DEFAULT_UDP_IDLE_MS,
       connectTimeoutMs: this.opts.timeouts?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      httpHeaderMs: this.opts.timeouts?.httpHeaderMs ?? DEFAULT_HTTP_HEADER_MS,
     };
-    const base: Omit<ProxyDeps, 'transparency'> = { clock, net: this.opts.net ?? nodeNetPorts, balancer: this.balancers, logger: this.logger, timeouts };
+    const base: Omit<ProxyDeps, 'transparency'> = { clock, net: this.opts.net ?? nodeNetPorts, balancer: this.balancers, logger: this.logger, timeouts, ...(this.budget ? { budget: this.budget } : {}) };
     const deadline = clock.monotonicNow() + (bind.retryForMs ?? 0);
     this.base = base;
     for (const p of this.plan) {
@@ -279,6 +291,19 @@ export class BalancerRuntime {
 
   private attachNotifier(ctx: ContextModel, instances: ProbeInstance[]): () => void {
     const targets = trapTargets(ctx);
+    const detachProbes = this.attachProbeNotifier(ctx, instances, targets);
+    // VIP-state traps (ciscoSlbVServerStateChange) when `slb vserver` traps are enabled.
+    const vipTargets = trapTargets(ctx, 'vserver');
+    if (vipTargets.length === 0) return detachProbes;
+    const order = vipClassOrder(ctx);
+    const detachVips = this.farmBus.on('vip.state', vipTrapHandler(new SnmpTrapSender(vipTargets, this.logger), (vip) => order.get(vip) ?? 0));
+    return () => {
+      detachProbes();
+      detachVips();
+    };
+  }
+
+  private attachProbeNotifier(ctx: ContextModel, instances: ProbeInstance[], targets: TrapTarget[]): () => void {
     return attachProbeNotifier({
       bus: this.probeBus,
       instances,
@@ -393,4 +418,14 @@ export class BalancerRuntime {
     })();
     return this.stopping;
   }
+}
+
+/** slbVServerIndex per VIP class: its 1-based position among the multi-match classes, first definition wins. */
+function vipClassOrder(ctx: ContextModel): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pm of ctx.policyMaps) {
+    if (pm.type !== 'multi-match') continue;
+    for (const c of pm.classes) if (!out.has(c.classMap.name)) out.set(c.classMap.name, out.size + 1);
+  }
+  return out;
 }

@@ -632,7 +632,7 @@ const keywords: Keyword[] = [
   kw({
     words: ['snmp-server', 'enable', 'traps'],
     syntax: 'snmp-server enable traps [slb {real|serverfarm|vserver} | snmp … | virtual-context | license]',
-    description: 'Enables a notification class; `slb real` sends real-server state traps.',
+    description: 'Enables a notification class; `slb real` sends real-server state traps, `slb vserver` VIP state traps.',
     parse: (a) => {
       const words: string[] = [];
       while (a.remaining > 0) words.push(a.word('trap type').toLowerCase());
