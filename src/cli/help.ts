@@ -56,8 +56,9 @@ const COMMANDS: Record<string, string> = {
   change; SNMP traps go to the config's snmp-server hosts), and on Ctrl-C (or after
   --duration) prints \`show probe NAME detail\` for each probe.
   JSON: { "instances": [ { "probe", "farm", "rserver", "address", "port", "state", "cause", "latencyMs", "lastStatus" } ] }.`,
-  run: `acesim run FILE [--map FROM/LEN=TO/LEN]… [--port-offset N] [--transparency bind-client|none|proxy-protocol]
+  run: `acesim run FILE [--map FROM/LEN=TO/LEN]… [--port-offset N] [--transparency bind-client|none|proxy-protocol|transparent]
            [--log-level L] [--context NAME] [--l7] [--snmp-trap-address all|VIP[,VIP…]]
+           [--idle-timeout S] [--http-header-timeout S]
            [--mgmt ADDR:PORT|none] [--mgmt-token-file FILE]
            [--ft-member primary|secondary] [--ft-port N] [--ft-peer-via ADDR] [--events FILE] [--time-scale F]
 
@@ -76,10 +77,16 @@ const COMMANDS: Record<string, string> = {
   input\` ACL to new flows, runs the probes, and forwards each new TCP connection or UDP flow to the
   node the server farm and sticky table choose. bind-client transparency (the default when every VIP
   is on loopback) makes the node see the client's own address; see docs/transparency.md.
+  --transparency transparent (Linux, root): the same on a real network with acesim as the nodes'
+  gateway — IP_TRANSPARENT upstream sockets (native addon) and policy routing that acesim installs
+  at start and removes at exit (nft table acesim_tproxy_<pid>, ip rule fwmark 0x4710 lookup 4710).
   A VIP whose load-balance policy needs HTTP (\`policy-map type loadbalance http\`, \`insert-http\`,
   a \`class-map type http loadbalance\`) is served at L7: each request is load-balanced on its own,
   with X-Forwarded-For, Forwarded and the policy's \`insert-http\` headers; 503 when no server,
   502 when the node fails. --l7 serves every TCP VIP at L7 except port 443 (HTTPS stays L4).
+  --idle-timeout S resets a TCP connection idle that long both ways (the ACE's \`set timeout
+  inactivity\`, default 3600); --http-header-timeout S closes an L7 client whose request headers
+  take longer (408 if some arrived; default 30), so slow clients cannot hold connections.
   UDP VIPs on ports 161/162 (plus --port-offset) decode each datagram: malformed ones are counted
   (snmpMalformed) and dropped, v1 traps keep their agent-addr, everything passes byte for byte;
   --snmp-trap-address adds snmpTrapAddress.0 (the sender's address) to v2c traps and informs
@@ -101,13 +108,16 @@ const COMMANDS: Record<string, string> = {
   reaches a node the controller does not hold active, and settings found by a short search
   (--search-runs runs per candidate, 0 to skip). See docs/simulate.md.`,
   lab: `acesim lab [CONFIG] --scenario FILE [--runs N] [--time-scale F] [--force-time-scale] [--format text|json] [--report DIR]
-             [--engine acesim|haproxy]
+             [--engine acesim|haproxy] [--netns]
 
   Loads the scenario (examples/scenarios/) and the config it names (relative to the scenario;
   CONFIG overrides), applies its map and portOffset, starts a simulated node on each rserver
   address (or uses a real one given as address:), runs the balancer as the VIP, sends the
   scenario's client traffic (own source address per client, bind-client transparency) and applies
-  the fault timeline. --time-scale F (default: the scenario's timeScale) divides every configured
+  the fault timeline. --netns (root): the same on the reference topology in network namespaces
+  acesim-<pid>-* (clients on VLAN100, balancer with --transparency transparent, nodes on VLAN200 with
+  the balancer as gateway), real addresses and ports, namespaces removed afterwards (docs/lab.md).
+  --time-scale F (default: the scenario's timeScale) divides every configured
   timing by F; reported times are config time. A scale that takes the smallest probe timeout or
   interval under 100 ms warns (false failures likely); under 25 ms it is refused unless
   --force-time-scale. Prints per fault detection, failover, recovery, failback,

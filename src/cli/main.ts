@@ -67,7 +67,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runExport(io, positionals[0] === undefined ? o : { ...o, file: positionals[0] });
       }
       case 'run': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, transparency: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, context: { type: 'string' }, l7: { type: 'boolean', default: false }, 'snmp-trap-address': { type: 'string' }, 'ft-member': { type: 'string' }, 'ft-port': { type: 'string' }, 'ft-peer-via': { type: 'string' }, events: { type: 'string' }, 'time-scale': { type: 'string' }, ...MGMT_OPTIONS } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, transparency: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, context: { type: 'string' }, l7: { type: 'boolean', default: false }, 'idle-timeout': { type: 'string' }, 'http-header-timeout': { type: 'string' }, 'snmp-trap-address': { type: 'string' }, 'ft-member': { type: 'string' }, 'ft-port': { type: 'string' }, 'ft-peer-via': { type: 'string' }, events: { type: 'string' }, 'time-scale': { type: 'string' }, ...MGMT_OPTIONS } });
         if (positionals.length !== 1) return usage(io, 'run takes one config file');
         const mgmtOpts = {
           env: process.env,
@@ -91,7 +91,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         try {
-          return await runRun(io, { file: positionals[0], maps: values.map, portOffset: Number(values['port-offset']), logLevel: values['log-level'], ...(values.transparency !== undefined ? { transparency: values.transparency } : {}), ...(values.context !== undefined ? { context: values.context } : {}), ...(values.l7 ? { l7: true } : {}), ...(values['snmp-trap-address'] !== undefined ? { snmpTrapAddress: values['snmp-trap-address'] } : {}), ...ftOpts, ...mgmtOpts }, ac.signal);
+          return await runRun(io, { file: positionals[0], maps: values.map, portOffset: Number(values['port-offset']), logLevel: values['log-level'], ...(values.transparency !== undefined ? { transparency: values.transparency } : {}), ...(values.context !== undefined ? { context: values.context } : {}), ...(values.l7 ? { l7: true } : {}), ...(values['idle-timeout'] !== undefined ? { idleTimeout: values['idle-timeout'] } : {}), ...(values['http-header-timeout'] !== undefined ? { httpHeaderTimeout: values['http-header-timeout'] } : {}), ...(values['snmp-trap-address'] !== undefined ? { snmpTrapAddress: values['snmp-trap-address'] } : {}), ...ftOpts, ...mgmtOpts }, ac.signal);
         } finally {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
@@ -142,21 +142,34 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runSimulate(io, positionals[0] !== undefined ? { ...o, config: positionals[0] } : o);
       }
       case 'lab': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scenario: { type: 'string' }, runs: { type: 'string', default: '1' }, 'time-scale': { type: 'string' }, format: { type: 'string', default: 'text' }, report: { type: 'string' }, engine: { type: 'string', default: 'acesim' }, 'force-time-scale': { type: 'boolean', default: false } } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scenario: { type: 'string' }, runs: { type: 'string', default: '1' }, 'time-scale': { type: 'string' }, format: { type: 'string', default: 'text' }, report: { type: 'string' }, engine: { type: 'string', default: 'acesim' }, 'force-time-scale': { type: 'boolean', default: false }, netns: { type: 'boolean', default: false } } });
         if (values.engine !== 'acesim' && values.engine !== 'haproxy') return usage(io, `--engine must be acesim or haproxy, got "${values.engine}"`);
         if (positionals.length > 1) return usage(io, 'lab takes at most one config file');
         if (values.format !== 'text' && values.format !== 'json') return usage(io, `--format must be text or json, got "${values.format}"`);
         if (values.scenario === undefined) return usage(io, 'lab needs --scenario FILE (see examples/scenarios/)');
-        return await runLabCommand(io, {
-          scenario: values.scenario,
-          runs: Number(values.runs),
-          format: values.format,
-          ...(positionals[0] !== undefined ? { config: positionals[0] } : {}),
-          ...(values['time-scale'] !== undefined ? { timeScale: Number(values['time-scale']) } : {}),
-          ...(values.report !== undefined ? { reportDir: values.report } : {}),
-          ...(values['force-time-scale'] ? { forceTimeScale: true } : {}),
-          engine: values.engine,
-        });
+        // --netns: a signal removes the namespaces before the command returns.
+        const ac = new AbortController();
+        const stop = (): void => ac.abort();
+        if (values.netns) {
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        }
+        try {
+          return await runLabCommand(io, {
+            scenario: values.scenario,
+            runs: Number(values.runs),
+            format: values.format,
+            ...(positionals[0] !== undefined ? { config: positionals[0] } : {}),
+            ...(values['time-scale'] !== undefined ? { timeScale: Number(values['time-scale']) } : {}),
+            ...(values.report !== undefined ? { reportDir: values.report } : {}),
+            ...(values['force-time-scale'] ? { forceTimeScale: true } : {}),
+            engine: values.engine,
+            ...(values.netns ? { netns: true, signal: ac.signal } : {}),
+          });
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
       }
       case 'node': {
         const { values } = parseArgs({

@@ -5,6 +5,8 @@ import { countBySeverity } from '../config/diagnostics.js';
 import { formatDiagnostic } from '../config/format-diagnostics.js';
 import { RealClock } from '../core/real-clock.js';
 import { isTransparencyMode, TRANSPARENCY_MODES } from '../proxy/transparency.js';
+import type { NetPorts } from '../proxy/net-ports.js';
+import { prepareTransparent, type TransparentSetup } from '../proxy/transparent-routing.js';
 import { createRuntime, type RuntimeOptions } from '../runtime/balancer-runtime.js';
 import { pickContext, planVipListeners, SNMP_PORTS, snmpRelayFor, type SnmpPlanOptions } from '../runtime/vip-plan.js';
 import { DEFAULT_FT_PORT, FT_ROLES, FtMember, planFtMember, type FtRole } from '../runtime/ft-member.js';
@@ -30,6 +32,10 @@ export interface RunOptions extends MapOptions, SurfaceOptions {
   context?: string;
   /** `--l7`: serve every TCP VIP except port 443 with the L7 HTTP proxy. */
   l7?: boolean;
+  /** `--idle-timeout S`: TCP inactivity timeout (the ACE's `set timeout inactivity`, default 3600 s). */
+  idleTimeout?: string;
+  /** `--http-header-timeout S`: L7 VIPs close a client whose request headers take longer (default 30 s). */
+  httpHeaderTimeout?: string;
   /** `--snmp-trap-address all|VIP[,VIP…]`: v2c traps/informs on those SNMP VIPs gain snmpTrapAddress.0 = the sender. */
   snmpTrapAddress?: string;
   /** Test hooks: runtime overrides (timeouts, prober, drain). */
@@ -81,6 +87,11 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
     io.err(`acesim run: --time-scale must be a number from 1 to 1000, got "${opts.timeScale}"`);
     return EXIT_USAGE;
   }
+  const badTimeout = timeoutFlagError(opts);
+  if (badTimeout !== undefined) {
+    io.err(`acesim run: ${badTimeout}`);
+    return EXIT_USAGE;
+  }
   const level = opts.logLevel ?? 'info';
   if (!(LEVELS as readonly string[]).includes(level)) {
     io.err(`acesim run: --log-level must be one of ${LEVELS.join(', ')}, got "${level}"`);
@@ -115,10 +126,57 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
     io.err(`acesim run: ${surface.message}`);
     return EXIT_USAGE;
   }
+  // --transparency transparent: addon, permission and policy routing first, removed on every way out.
+  let transparent: TransparentSetup | undefined;
+  if (opts.transparency === 'transparent') {
+    const prepared = await prepareTransparent(process.pid);
+    if (!prepared.ok) {
+      io.err(`acesim run: --transparency transparent: ${prepared.message}`);
+      return EXIT_USAGE;
+    }
+    transparent = prepared.setup;
+    io.out(`acesim run: transparent: installed ${transparent.routing.installed.join('; ')} (removed on exit)`);
+  }
+  try {
+    return await runWith(io, opts, signal, { file: opts.file, text: loaded.text, timeScale, model, snmp, surface, m, ftRole, ftPort, level, ...(transparent ? { net: transparent.net } : {}) });
+  } finally {
+    await transparent?.routing.remove();
+  }
+}
+
+/** What runRun checked and built before anything listens. */
+const TIMEOUT_FLAGS = [
+  { flag: '--idle-timeout', key: 'idleTimeout', ms: 'tcpIdleMs', maxS: 86_400 },
+  { flag: '--http-header-timeout', key: 'httpHeaderTimeout', ms: 'httpHeaderMs', maxS: 3_600 },
+] as const;
+
+/** The first invalid timeout flag as a message (seconds, a positive number up to its maximum). */
+function timeoutFlagError(opts: RunOptions): string | undefined {
+  for (const f of TIMEOUT_FLAGS) {
+    const text = opts[f.key];
+    if (text === undefined) continue;
+    const s = Number(text);
+    if (!(s > 0 && s <= f.maxS)) return `${f.flag} must be a number of seconds above 0 and at most ${f.maxS}, got "${text}"`;
+  }
+  return undefined;
+}
+
+/** The runtime timeouts the flags set (validated by timeoutFlagError first). */
+function cliTimeouts(opts: RunOptions): { tcpIdleMs?: number; httpHeaderMs?: number } {
+  const out: { tcpIdleMs?: number; httpHeaderMs?: number } = {};
+  for (const f of TIMEOUT_FLAGS) if (opts[f.key] !== undefined) out[f.ms] = Math.round(Number(opts[f.key]) * 1000);
+  return out;
+}
+
+type Prepared = { file: string; text: string; timeScale: number; model: ReturnType<typeof scaleModel>; snmp: SnmpPlanOptions; surface: Extract<Awaited<ReturnType<typeof resolveSurface>>, { ok: true }>; m: Extract<ReturnType<typeof parseMaps>, { maps: unknown }>; ftRole: FtRole | undefined; ftPort: number; level: string; net?: NetPorts };
+
+async function runWith(io: CliIo, opts: RunOptions, signal: AbortSignal, p: Prepared): Promise<number> {
+  const { model, snmp, surface, m, ftRole, ftPort, level } = p;
   // Logs (JSON, pino; human lines on a TTY) go to stderr; operator lines to stdout.
   const logger = createLogger({ level: level as LogLevel, base: { cmd: 'run' }, write: (s: string) => io.err(s), ...(opts.prettyLogs ? { pretty: true } : {}) });
   const clock = new RealClock();
   const created = createRuntime({
+    ...(p.net ? { net: p.net } : {}),
     ...(opts.runtime ?? {}),
     model,
     clock,
@@ -126,6 +184,7 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
     onLine: (l) => io.out(l),
     ...(opts.context !== undefined ? { context: opts.context } : {}),
     ...(opts.l7 === true ? { l7: true } : {}),
+    timeouts: { ...opts.runtime?.timeouts, ...cliTimeouts(opts) },
     // HTTPS stays passthrough wherever --port-offset moved it.
     httpsPort: 443 + opts.portOffset,
     snmp,
@@ -154,7 +213,7 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
       await events?.close();
       return EXIT_FINDINGS;
     }
-    ft = new FtMember({ model, runtime: rt, plan: planned.plan, clock, port: ftPort, ...(opts.ftPeerVia !== undefined ? { peerVia: opts.ftPeerVia } : {}), onLine: (l) => io.out(l) });
+    ft = new FtMember({ model, runtime: rt, plan: planned.plan, clock, port: ftPort, configText: p.text, ...(opts.ftPeerVia !== undefined ? { peerVia: opts.ftPeerVia } : {}), onLine: (l) => io.out(l) });
     events?.attach(ft.bus);
   }
   // An FT member serves nothing until its group is ACTIVE.
@@ -184,9 +243,17 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
     return EXIT_USAGE;
   }
   if (!ft) io.out(`acesim run: ${started.listeners.length} listener(s) up, transparency ${started.transparency}; Ctrl-C stops`);
-  const ops = await startSurface(io, surface, { runtime: rt, model, clock, maps: m.maps, portOffset: opts.portOffset, ft: ft?.controller });
+  const member = ft;
+  const ops = await startSurface(io, surface, { runtime: rt, model, clock, maps: m.maps, portOffset: opts.portOffset, ft: ft?.controller, timeScale: p.timeScale, ...(member ? { onReloaded: (md, text) => member.configReloaded(md, text) } : {}) });
+  // A standby applies the config its active pushes through the same checked reload (ft auto-sync).
+  member?.setConfigApplier(async (text) => {
+    const r = await ops.api.reload(text, 'running-config from the FT active', { fromActive: true });
+    if (!r.ok) return { ok: false, message: `${r.error}${r.diagnostics?.[0] ? ` (first: line ${r.diagnostics[0].line}: ${r.diagnostics[0].code})` : ''}` };
+    for (const c of r.changes) io.out(`ft sync: ${c}`);
+    return { ok: true, model: ops.api.runningModel };
+  });
   if (ops.server) opts.onMgmt?.(ops.server.url);
-  const file = opts.file;
+  const file = p.file;
   const offReload = opts.onReloadSignal?.(() => void ops.reloadFile(file));
   opts.onStarted?.(started.listeners);
   if (!signal.aborted) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
