@@ -10,7 +10,7 @@ import https from 'node:https';
 import snmp, { type Session } from 'net-snmp';
 import type { CancelTimer, Clock } from '../core/clock.js';
 import { REQUEST_ID_HEADER, TRAP_MARKER } from './sim-node.js';
-import type { RunEvent } from './measure.js';
+import type { LossCause, RunEvent } from './measure.js';
 
 export interface Endpoint {
   host: string;
@@ -113,11 +113,11 @@ export class ClientFleet {
     const id = `${client}-${++this.seq}`;
     return new Promise<void>((resolve) => {
       let done = false;
-      const finish = (ok: boolean, node?: string, seenSource?: string): void => {
+      const finish = (ok: boolean, node?: string, seenSource?: string, cause?: LossCause): void => {
         if (done) return;
         done = true;
         cancel();
-        this.o.onRequest({ type: 'request', atMs, client, kind, ok, id, ...(node !== undefined ? { node } : {}), ...(seenSource !== undefined ? { seenSource } : {}) });
+        this.o.onRequest({ type: 'request', atMs, client, kind, ok, id, ...(node !== undefined ? { node } : {}), ...(seenSource !== undefined ? { seenSource } : {}), ...(!ok && cause !== undefined ? { cause } : {}) });
         resolve();
       };
       const lib = kind === 'http' ? http : https;
@@ -127,22 +127,23 @@ export class ClientFleet {
         res.on('data', (c: string) => {
           if (body.length < 4096) body += c;
         });
-        res.on('error', () => finish(false));
+        res.on('error', (e) => finish(false, undefined, undefined, causeOf(e)));
         res.on('end', () => {
           const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 400;
+          const cause = `HTTP ${res.statusCode ?? '?'}`;
           try {
             const j = JSON.parse(body) as { node?: unknown; source?: unknown };
-            finish(ok, typeof j.node === 'string' ? j.node : undefined, typeof j.source === 'string' ? j.source : undefined);
+            finish(ok, typeof j.node === 'string' ? j.node : undefined, typeof j.source === 'string' ? j.source : undefined, cause);
           } catch {
-            finish(ok); // not an acesim node: success without attribution
+            finish(ok, undefined, undefined, cause); // not an acesim node: success without attribution
           }
         });
       });
       const cancel = clock.setTimer(this.o.timeoutMs, () => {
         req.destroy();
-        finish(false);
+        finish(false, undefined, undefined, 'timeout');
       });
-      req.on('error', () => finish(false));
+      req.on('error', (e) => finish(false, undefined, undefined, causeOf(e)));
       req.end();
     });
   }
@@ -159,4 +160,13 @@ export class ClientFleet {
       }
     });
   }
+}
+
+/** A client-side error as a loss cause (see LossCause). */
+export function causeOf(e: Error & { code?: string }): LossCause {
+  const code = e.code ?? '';
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(e.message)) return 'reset';
+  if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /SSL|TLS|certificate/i.test(e.message)) return 'tls';
+  return code !== '' ? code.toLowerCase() : 'error';
 }

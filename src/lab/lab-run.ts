@@ -15,7 +15,7 @@ import { sleep } from '../core/real-clock.js';
 import { createRuntime, type BalancerRuntime, type ListenerInfo, type RuntimeOptions } from '../runtime/balancer-runtime.js';
 import { pickContext, planVipListeners } from '../runtime/vip-plan.js';
 import { ClientFleet, clientAddresses, type Endpoint, type FleetOptions, type SentTrap } from './clients.js';
-import { computeMetrics, faultMetrics, predictDetection, predictRecovery, type FaultMetrics, type RunEvent, type RunMetrics, type Window } from './measure.js';
+import { computeMetrics, faultMetrics, lossCauses, predictDetection, predictRecovery, type FaultMetrics, type RunEvent, type RunMetrics, type Window } from './measure.js';
 import type { Scenario, TimelineEvent } from './scenario.js';
 import { HaproxyEngine, type LabVipEngine } from './engine-haproxy.js';
 import { createPairRun, pairMetrics, schedulePairFaults, type PairRun } from './pair-run.js';
@@ -81,6 +81,8 @@ export interface LabRunResult {
   /** Every fault of the timeline (recovers excluded), in time order. */
   faults: LabFaultResult[];
   probes: ProbeStats;
+  /** Failed client requests by how the client saw them fail (measure.ts lossCauses). */
+  lostByCause: Record<string, number>;
   falseFailures: FalseFailure[];
   /** Config-time events, sorted (the HTML timeline draws them). */
   events: RunEvent[];
@@ -428,7 +430,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
       pairOut = pairMetrics(pair, reqs, t0, F, clock.monotonicNow());
       checks.push({ name: 'pair.stickyKept', measured: pairOut.faults.reduce((n, f) => n + f.stickyClients - f.stickyKept, 0), window: [0, 0], tolerance: 0, ok: pairOut.faults.every((f) => f.stickyKept === f.stickyClients) });
     }
-    return { ok: true, result: { metrics, predicted, checks, faults, probes, falseFailures, events, nodes: plans.map((p) => p.info), durationMs: scenario.durationMs, notes, ...(pairOut ? { pair: pairOut } : {}) } };
+    return { ok: true, result: { metrics, predicted, checks, faults, probes, lostByCause: lossCauses(events), falseFailures, events, nodes: plans.map((p) => p.info), durationMs: scenario.durationMs, notes, ...(pairOut ? { pair: pairOut } : {}) } };
   } finally {
     for (const c of cancels) c();
     if (fleet) await fleet.stop();

@@ -101,7 +101,9 @@ function metricsTable(r: LabRunResult, run: number): string {
     ['sourceMismatches', m.sourceMismatches, false],
   ];
   const tr = rows.map(([k, v, t]) => `<tr data-metric="${k}" data-value="${v === null ? 'null' : v}"><th>${k}</th><td>${t ? sec(v) : String(v)}</td></tr>`).join('');
-  return `<table class="metrics" id="metrics-run-${run}"><caption>Metrics (first fault; totals)</caption>${tr}</table>`;
+  const causes = Object.entries(r.lostByCause);
+  const how = causes.length > 0 ? `<tr class="loss-causes"><th>lost requests by cause</th><td>${causes.map(([c, n]) => `${esc(c)} ${n}`).join(', ')}</td></tr>` : '';
+  return `<table class="metrics" id="metrics-run-${run}"><caption>Metrics (first fault; totals)</caption>${tr}${how}</table>`;
 }
 
 function faultsTable(r: LabRunResult, run: number): string {

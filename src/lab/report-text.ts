@@ -30,6 +30,8 @@ export function timingTable(runs: readonly LabRunResult[]): string {
       timed(f, r.faults.length > 1 ? '  ' : '');
     });
     line('requests lost', `${m.lostRequests}/${m.requests}`);
+    const causes = Object.entries(r.lostByCause);
+    if (causes.length > 0) line('  how they failed', causes.map(([c, n]) => `${c} ${n}`).join(', '));
     line('traps lost', `${m.lostTraps}/${m.traps}`);
     line('sticky moves', String(m.stickyMoves));
     line('source mismatches', String(m.sourceMismatches));
@@ -55,6 +57,8 @@ export interface LabJson {
     /** Every fault of the timeline with its own timings, losses, prediction and checks. */
     faults: LabFaultResult[];
     probes: ProbeStats;
+    /** Failed client requests by cause: refused, reset, timeout, HTTP nnn, tls, or an error code. */
+    lostByCause: Record<string, number>;
     falseFailures: FalseFailure[];
     notes: string[];
     pair?: PairMetrics;
@@ -86,6 +90,7 @@ export function labJson(scenario: string, timeScale: number, runs: readonly LabR
         checks: r.checks,
         faults: r.faults,
         probes: r.probes,
+        lostByCause: r.lostByCause,
         falseFailures: r.falseFailures,
         notes: r.notes,
         ...(r.pair ? { pair: r.pair } : {}),

@@ -80,6 +80,9 @@ t.test('--runs 2 with two faults: JSON per fault and the HTML report', async (t)
     t.ok(r.metrics.requests > 50, `requests flowed (${r.metrics.requests})`);
     t.type(r.probes.attempts, 'number');
     t.ok(Array.isArray(r.falseFailures));
+    const causes = Object.entries(r.lostByCause);
+    t.equal(causes.reduce((a, [, n]) => a + n, 0), r.metrics.lostRequests, `run ${i + 1}: every lost request has a cause (${JSON.stringify(r.lostByCause)})`);
+    for (const [c] of causes) t.match(c, /^(refused|reset|timeout|tls|HTTP \d{3}|[a-z_]+)$/, `run ${i + 1}: cause "${c}" is one of the documented forms`);
   }
   t.ok(code === 0 || code === 1, `exit ${code}`);
 
@@ -125,4 +128,21 @@ t.test('without openssl: HTTPS disabled with a clear message, the run goes on', 
   t.equal(r.metrics.lostRequests, 0, 'no HTTPS request was sent, so none was lost');
   t.same(r.falseFailures, [], 'the HTTPS probes failing on nodes without HTTPS are not false failures');
   t.equal(code, 0);
+});
+
+t.test('lost requests say how they failed: a node answering 503 until its probes fail it', async (t) => {
+  const x = io({
+    '503.yaml': SCENARIO.replace('name: two faults', 'name: node errors')
+      .replace('duration: 32s', 'duration: 12s')
+      .replace('127.0.104.0/24', '127.0.107.0/24')
+      .replace('http: { perClientPerSecond: 0.5 }', 'http: { perClientPerSecond: 2 }')
+      .replace(/timeline:[\s\S]*$/, 'timeline:\n  - at: 3s\n    http-error: a\n    status: 503\n'),
+    'small.conf': smallConfig({ vip: '127.0.77.40', a: '127.0.77.41', b: '127.0.77.42', port: 80 }),
+  });
+  const code = await runLabCommand(x, { config: 'small.conf', scenario: '503.yaml', runs: 1, format: 'json' });
+  if (!x.outText) t.comment(x.errText);
+  t.ok(code === 0 || code === 1, `exit ${code}`);
+  const r = (JSON.parse(x.outText) as LabJson).runs[0]!;
+  t.ok((r.lostByCause['HTTP 503'] ?? 0) > 0, `requests answered 503 before detection are lost as "HTTP 503" (${JSON.stringify(r.lostByCause)})`);
+  t.equal(Object.values(r.lostByCause).reduce((a, n) => a + n, 0), r.metrics.lostRequests, 'the causes add up to the lost requests');
 });
