@@ -5,10 +5,13 @@
 // client load run as child processes, stopped by PID. Every --sample S seconds
 // (default 5) it records RSS, heap, the active handles by type
 // (process.getActiveResourcesInfo(): sockets, servers, timers) and the
-// balancer's connection counts. The verdict compares the RSS and heap slopes
-// under load and the handles before the load with those after it stopped and
-// drained. Writes the table, docs/soak.svg and the verdict under "## Soak" in
-// docs/RELIABILITY.md. Usage: node dist/bench/soak.js [--minutes N] [--sample S] [--note TEXT]
+// balancer's connection counts. With --reload-every S it also hot-reloads the
+// config every S seconds (rserver N2's weight alternating 1 and 2), so reloads
+// under load and faults are part of what must stay flat. The verdict compares
+// the RSS and heap slopes under load and the handles before the load with those
+// after it stopped and drained. Writes the table, docs/soak.svg and the verdict
+// under "## Soak" in docs/RELIABILITY.md.
+// Usage: node dist/bench/soak.js [--minutes N] [--sample S] [--reload-every S] [--note TEXT]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -32,15 +35,16 @@ const CHART = resolve(ROOT, 'docs/soak.svg');
 const CLI = resolve(ROOT, 'dist/src/cli/main.js');
 const LOAD = resolve(ROOT, 'dist/bench/lib/soak-load.js');
 
-const VIP = '127.0.120.60';
-const L4_PORT = 31500;
-const L7_PORT = 31501;
-const NODE_PORT = 31502;
-const UDP_PORT = 31503;
-const TRAP_PORT = 31504;
+// Addresses 127.0.170.60-62 (+ the load's clients .200-.239), ports 37500-37511.
+const VIP = '127.0.170.60';
+const L4_PORT = 37500;
+const L7_PORT = 37501;
+const NODE_PORT = 37502;
+const UDP_PORT = 37503;
+const TRAP_PORT = 37504;
 const NODES = [
-  { name: 'N1', address: '127.0.120.61', control: 31510 },
-  { name: 'N2', address: '127.0.120.62', control: 31511 },
+  { name: 'N1', address: '127.0.170.61', control: 37510 },
+  { name: 'N2', address: '127.0.170.62', control: 37511 },
 ];
 const RATE = 100;
 /** A killed node stays down this long: long enough for the probes to fail it, then it comes back. */
@@ -50,7 +54,8 @@ const UDP_IDLE_MS = 5_000;
 /** After the load stops: longer than the nodes' 5 s keep-alive and the UDP idle time, so idle sockets are gone. */
 const DRAIN_S = 8;
 
-const CONFIG = `
+/** The config with rserver N2's weight in FARM (a reload alternates it). */
+const config = (n2Weight: number): string => `
 access-list ALL line 10 extended permit ip any any
 probe http HTTP
   port ${NODE_PORT}
@@ -73,6 +78,7 @@ serverfarm host FARM
   rserver N1 ${NODE_PORT}
     inservice
   rserver N2 ${NODE_PORT}
+    weight ${n2Weight}
     inservice
 sticky ip-netmask 255.255.255.255 address source STK
   timeout 1
@@ -108,7 +114,7 @@ policy-map multi-match VIPS
     loadbalance vip inservice
     loadbalance policy LBU
 interface vlan 100
-  ip address 127.0.120.2 255.255.255.0
+  ip address 127.0.170.2 255.255.255.0
   access-group input ALL
   service-policy input VIPS
   no shutdown
@@ -175,14 +181,16 @@ async function killNode(c: ChildProcess): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, sample: { type: 'string', default: '5' }, note: { type: 'string' } } });
+  const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, sample: { type: 'string', default: '5' }, 'reload-every': { type: 'string', default: '0' }, note: { type: 'string' } } });
   const minutes = Number(values.minutes);
   const sampleS = Number(values.sample);
+  const reloadS = Number(values['reload-every']);
   if (!(minutes > 0) || !(sampleS > 0)) throw new Error('--minutes and --sample take positive numbers');
+  if (!(reloadS >= 0)) throw new Error('--reload-every takes a number of seconds (0: no reloads)');
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
 
-  const c = compileConfig(CONFIG, 'soak.conf');
+  const c = compileConfig(config(1), 'soak.conf');
   const errors = c.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(`soak config: ${errors.map((d) => d.message).join('; ')}`);
   const created = createRuntime({ model: c.model, clock: new RealClock(), drainMs: 2000, timeouts: { tcpIdleMs: 60_000, udpIdleMs: UDP_IDLE_MS } });
@@ -248,6 +256,8 @@ async function main(): Promise<void> {
   let killed = 0;
   const restarts: { at: number; i: number }[] = [];
   let nextSample = sampleS * 1000;
+  const reloads = { applied: 0, failed: 0, lines: new Set<string>() };
+  let nextReload = reloadS > 0 ? reloadS * 1000 : Infinity;
   for (;;) {
     const now = performance.now() - t0;
     if (now >= endMs) break;
@@ -265,9 +275,21 @@ async function main(): Promise<void> {
         pendingEvent = `restart ${NODES[r.i]!.name}`;
       } else restarts.push(r);
     }
+    // Sample before reloading: "real conns" is read from the current balancer, and flows
+    // opened before a reload are counted on the balancer that decided them.
     if (now >= nextSample) {
       sample('load');
       nextSample += sampleS * 1000;
+    }
+    if (now >= nextReload) {
+      nextReload += reloadS * 1000;
+      const next = compileConfig(config(reloads.applied % 2 === 0 ? 2 : 1), 'soak.conf');
+      const r = await rt.reload(next.model);
+      if (r.ok && r.applied.failures.length === 0) reloads.applied++;
+      else {
+        reloads.failed++;
+        reloads.lines.add(r.ok ? r.applied.failures.join('; ') : r.message);
+      }
     }
     await sleep(100);
   }
@@ -282,10 +304,11 @@ async function main(): Promise<void> {
   await rt.stop();
   for (const n of nodes) if (n.pid !== undefined && n.exitCode === null) process.kill(n.pid, 'SIGTERM');
 
-  report(samples, baseline, end, { minutes, sampleS, kills: killed, load, rtListeners: started.listeners.length, ...(values.note !== undefined ? { note: values.note } : {}) });
+  if (reloads.failed > 0) console.error(`soak: ${reloads.failed} reload(s) failed: ${[...reloads.lines].join(' | ')}`);
+  report(samples, baseline, end, { minutes, sampleS, kills: killed, load, rtListeners: started.listeners.length, reloadS, reloads: reloads.applied, reloadsFailed: reloads.failed, ...(values.note !== undefined ? { note: values.note } : {}) });
 }
 
-function report(samples: Sample[], baseline: Sample, end: Sample, run: { minutes: number; sampleS: number; kills: number; load: LoadCounts; rtListeners: number; note?: string }): void {
+function report(samples: Sample[], baseline: Sample, end: Sample, run: { minutes: number; sampleS: number; kills: number; load: LoadCounts; rtListeners: number; reloadS: number; reloads: number; reloadsFailed: number; note?: string }): void {
   const loadS = samples.filter((s) => s.phase === 'load');
   // Warm-up (JIT, heap sizing, socket buffers) excluded from the slopes: the first two minutes, or the first half of a short run.
   const warm = Math.min(120, (run.minutes * 60) / 2);
@@ -312,14 +335,20 @@ function report(samples: Sample[], baseline: Sample, end: Sample, run: { minutes
     ...rows.map((s) => `| ${s.tS} | ${s.phase} | ${f1(s.rssMiB)} | ${f1(s.heapMiB)} | ${f1(s.externalMiB)} | ${s.handles} | ${s.sockets} | ${s.timers} | ${s.vipActive} | ${s.realConns} | ${s.ok} | ${s.failed} | ${s.event} |`),
   ].join('\n');
   const l = run.load;
-  const body = `Script: \`bench/soak.ts\` (\`npm run build\`, then \`node dist/bench/soak.js [--minutes N] [--sample S]\`; default 10 minutes,
-a sample every 5 s). This process hosts only the balancer (${run.rtListeners} VIPs: L4 with source sticky, L7 HTTP, UDP
+  const reloadText =
+    run.reloadS > 0
+      ? ` Every ${run.reloadS} s the config is hot-reloaded (rserver N2's weight alternates 1 and 2: a new balancer, the sticky table shared): ${run.reloads} reloads applied${run.reloadsFailed > 0 ? `, **${run.reloadsFailed} failed**` : ''}.`
+      : ' No hot reloads in this run (`--reload-every S` adds them).';
+  const body = `Script: \`bench/soak.ts\` (\`npm run build\`, then \`node dist/bench/soak.js [--minutes N] [--sample S] [--reload-every S]\`; default 10 minutes,
+a sample every 5 s, no reloads). This process hosts only the balancer (${run.rtListeners} VIPs: L4 with source sticky, L7 HTTP, UDP
 with a ${UDP_IDLE_MS / 1000} s flow idle time; HTTP probes every 2 s, \`failaction purge\`); two \`acesim node\` processes and a
 load process (${RATE} GETs/s, a fresh connection each, 40 client addresses; ${RATE / 10} datagrams/s, each a new UDP flow)
 run beside it. Every minute from 30 s one node is SIGKILLed and restarted ${DOWN_S} s later (${run.kills} kills in this
-run). Each sample follows a forced GC. The slopes use the samples after the first ${warm} s; the handle
+run).${reloadText} Each sample follows a forced GC. The slopes use the samples after the first ${warm} s; the handle
 comparison is before the load against ${DRAIN_S} s after it stopped. "Sockets" counts TCP and UDP handles,
-"VIP flows" the VIPs' open connections and UDP flows.
+"VIP flows" the VIPs' open connections and UDP flows, "real conns" the connections and flows the current balancer
+counts on its reals (after a reload, those opened before it are counted on the balancer that decided them; samples
+are taken before a reload due at the same moment).
 
 Run: ${run.minutes} min. Datagrams: ${l.datagrams ?? 0} sent. Requests: ${l.sent} sent, ${l.ok} ok, ${l.failed} failed (${Object.entries(l.reasons ?? {}).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}),
 ${l.skipped} not sent because 64 were in flight already (the load process's cap).${run.note !== undefined ? `\n\nNote: ${run.note}` : ''}

@@ -8,11 +8,12 @@
 import dgram from 'node:dgram';
 import http from 'node:http';
 
-const [vip = '127.0.120.60', portList = '31500', rateText = '100', udpPortText] = process.argv.slice(2);
+const [vip = '127.0.170.60', portList = '37500', rateText = '100', udpPortText] = process.argv.slice(2);
 const udpPort = udpPortText === undefined ? undefined : Number(udpPortText);
 const ports = portList.split(',').map(Number);
 const rate = Math.max(1, Number(rateText));
-const clients = Array.from({ length: 40 }, (_, i) => `127.0.120.${200 + i}`);
+// Clients .200-.239 of the VIP's own /24 (the bench's address range).
+const clients = Array.from({ length: 40 }, (_, i) => `${vip.split('.').slice(0, 3).join('.')}.${200 + i}`);
 /** Requests in flight are capped: a dead VIP must not pile up sockets here. */
 const MAX_IN_FLIGHT = 64;
 const TIMEOUT_MS = 15_000;

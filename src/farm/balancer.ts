@@ -796,9 +796,12 @@ export class Balancer {
     return g.address === 'both' ? { key: `${formatIpv4(hi)}/${formatIpv4(lo)}`, keyInt: hi } : { key: formatIpv4(lo), keyInt: lo };
   }
 
-  /** Stops timers (resume-service, sticky sweep). */
-  dispose(): void {
+  /**
+   * Stops timers (resume-service, sticky sweep). `keepStore`: the sticky store
+   * lives on in a successor (a hot reload shared it), so its sweep stays armed.
+   */
+  dispose(opts: { keepStore?: boolean } = {}): void {
     for (const m of this.reals) m.cancelResume?.();
-    this.store.dispose();
+    if (!opts.keepStore) this.store.dispose();
   }
 }

@@ -64,7 +64,7 @@ export interface ProxyDeps {
   logger: ProxyLogger;
   transparency: TransparencyMode;
   timeouts: ProxyTimeouts;
-  /** The context's `conc-connections` budget, shared by its TCP listeners; none = unlimited. */
+  /** The context's `conc-connections` budget, shared by its listeners (UDP ones only when UDP flows count); none = not counted. */
   budget?: ConnectionBudget;
 }
 
@@ -74,7 +74,7 @@ export interface ListenerCounters {
   flows: number;
   active: number;
   aclDenied: number;
-  /** TCP connections refused (reset) because the context's conc-connections budget was spent. */
+  /** TCP connections refused (reset), or new UDP flows dropped, because the context's conc-connections budget was spent. */
   limitDenied: number;
   /** Policy drop, VIP out of service, no server, forward (not proxied). */
   dropped: number;

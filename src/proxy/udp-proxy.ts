@@ -5,6 +5,7 @@
 // flow creation, close exactly once at flow end. On an SNMP port (opts.snmp) each
 // client datagram is decoded first: malformed ones are counted and dropped before
 // they can open a flow, v2c notifications may gain snmpTrapAddress.0 (snmp-relay.ts).
+// With a conc-connections budget in deps, a flow holds a slot from creation to end.
 // Timebase: injected Clock (idle).
 import type dgram from 'node:dgram';
 import type { Flow, ServerDecision } from '../farm/types.js';
@@ -39,6 +40,8 @@ interface UdpFlow {
   pending: Buffer[];
   idle: IdleTimer;
   ended: boolean;
+  /** It holds a slot of deps.budget (released at its end). */
+  slot: boolean;
   /** Request-ids of informs the relay extended, awaiting the node's Response. */
   informIds?: Set<string>;
 }
@@ -153,9 +156,16 @@ export class UdpVipListener implements VipListener {
       return undefined;
     }
     if (this.flows.size >= this.maxFlows) return undefined;
+    // conc-connections after the ACL, as for TCP: a denied datagram never takes a slot.
+    const budget = this.deps.budget;
+    if (budget !== undefined && !budget.tryAcquire()) {
+      this.counters.limitDenied++;
+      return undefined;
+    }
     const flow: Flow = { clientIp: rinfo.address, clientPort: rinfo.port, vipIp, vipPort, protocol: 'udp', clientIpNum: src, ...(dst >= 0 ? { vipIpNum: dst } : {}) };
     const d = this.deps.balancer.select(this.binding.vipClass, flow);
     if (d.kind !== 'server') {
+      budget?.release();
       this.counters.dropped++;
       return undefined;
     }
@@ -177,6 +187,7 @@ export class UdpVipListener implements VipListener {
         this.endFlow(f);
       }),
       ended: false,
+      slot: budget !== undefined,
     };
     this.flows.set(key, f);
     this.openUpstream(f, true);
@@ -257,6 +268,7 @@ export class UdpVipListener implements VipListener {
     }
     this.flows.delete(f.key);
     this.counters.active--;
+    if (f.slot) this.deps.budget?.release();
     this.deps.balancer.close(f.decision);
   }
 

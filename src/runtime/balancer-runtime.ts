@@ -37,7 +37,7 @@ import {
 } from '../proxy/types.js';
 import { UdpVipListener } from '../proxy/udp-proxy.js';
 import { ConnectionBudget } from '../proxy/conn-budget.js';
-import { concConnectionLimit } from './conc-connections.js';
+import { applyConcConnections, concConnectionLimit } from './conc-connections.js';
 import { BalancerSwitch } from './balancer-switch.js';
 import { applyReload, rebind, type LiveListener, type ReloadApplied, type ReloadHost } from './reload.js';
 import { pickContext, planVipListeners, snmpRelayFor, type PlannedListener, type SnmpPlanOptions } from './vip-plan.js';
@@ -61,8 +61,10 @@ export interface RuntimeOptions {
   drainMs?: number;
   maxListenersPerRange?: number;
   maxUdpFlows?: number;
-  /** Concurrent TCP connections over all VIPs; default from the context's resource class (conc-connections), else unlimited. */
+  /** Concurrent connections over all VIPs; default from the context's resource class (conc-connections), else unlimited. Set here, a reload keeps it. */
   maxConnections?: number;
+  /** UDP flows take a conc-connections slot as TCP connections do (default true: the ACE's connection table holds UDP flows too; unconfirmed). */
+  concConnectionsCountUdp?: boolean;
   /** Serve every TCP VIP except the HTTPS port with the L7 HTTP proxy (`acesim run --l7`); else only VIPs whose policy needs it. */
   l7?: boolean;
   /** The HTTPS port in the mapped model (443 + port offset): always L4 passthrough. Default 443. */
@@ -108,8 +110,8 @@ export class BalancerRuntime {
   readonly probeBus: EventBus<ProbeEvent>;
   readonly farmBus: EventBus<BalancerEvent>;
   readonly transparency: TransparencyMode;
-  /** The context's conc-connections budget (undefined: unlimited); outlives reloads and FT role changes. */
-  readonly budget: ConnectionBudget | undefined;
+  /** The context's conc-connections budget (limit Infinity: unlimited); outlives FT role changes, a reload sets its limit. */
+  readonly budget: ConnectionBudget;
   private readonly listeners: LiveListener[] = [];
   private plan: PlannedListener[];
   private readonly detach = { detachBalancer: (): void => {}, detachNotifier: (): void => {} };
@@ -123,6 +125,8 @@ export class BalancerRuntime {
   private serving = false;
   private stopping: Promise<void> | undefined;
   private instances: ProbeInstance[] = [];
+  /** Balancers a reload replaced, weakly: alive only while flows they decided are. */
+  private readonly retired = new Set<WeakRef<Balancer>>();
 
   constructor(
     /** The running context; a hot reload replaces it. */
@@ -147,8 +151,8 @@ export class BalancerRuntime {
     if (this.transparency === 'proxy-protocol' && this.plan.some((l) => l.l7)) {
       this.warnings.push('transparency: L7 (HTTP) VIPs send no PROXY header; the nodes get the client address in X-Forwarded-For and Forwarded');
     }
-    const limit = opts.maxConnections ?? concConnectionLimit(opts.model, context.name);
-    this.budget = limit !== undefined ? new ConnectionBudget(limit) : undefined;
+    const limit = opts.maxConnections ?? concConnectionLimit(opts.model, context.name) ?? Infinity;
+    this.budget = new ConnectionBudget(limit);
     const onListenerError = (err: unknown): void => this.logger.warn({ err: String(err) }, 'event listener failed');
     this.probeBus = new EventBus<ProbeEvent>(clock, onListenerError);
     this.farmBus = new EventBus<BalancerEvent>(clock, onListenerError);
@@ -220,7 +224,7 @@ export class BalancerRuntime {
       connectTimeoutMs: this.opts.timeouts?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       httpHeaderMs: this.opts.timeouts?.httpHeaderMs ?? DEFAULT_HTTP_HEADER_MS,
     };
-    const base: Omit<ProxyDeps, 'transparency'> = { clock, net: this.opts.net ?? nodeNetPorts, balancer: this.balancers, logger: this.logger, timeouts, ...(this.budget ? { budget: this.budget } : {}) };
+    const base: Omit<ProxyDeps, 'transparency'> = { clock, net: this.opts.net ?? nodeNetPorts, balancer: this.balancers, logger: this.logger, timeouts, budget: this.budget };
     const deadline = clock.monotonicNow() + (bind.retryForMs ?? 0);
     this.base = base;
     for (const p of this.plan) {
@@ -286,7 +290,9 @@ export class BalancerRuntime {
 
   private makeUdpListener(p: PlannedListener, binding: VipBinding, base: Omit<ProxyDeps, 'transparency'>): UdpVipListener {
     const snmp = snmpRelayFor(p, this.opts.snmp);
-    return new UdpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, { ...(this.opts.maxUdpFlows !== undefined ? { maxFlows: this.opts.maxUdpFlows } : {}), ...(snmp ? { snmp } : {}) });
+    const { budget: _notCounted, ...uncounted } = base;
+    const deps = this.opts.concConnectionsCountUdp === false ? uncounted : base;
+    return new UdpVipListener(binding, { ...deps, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, { ...(this.opts.maxUdpFlows !== undefined ? { maxFlows: this.opts.maxUdpFlows } : {}), ...(snmp ? { snmp } : {}) });
   }
 
   private attachNotifier(ctx: ContextModel, instances: ProbeInstance[]): () => void {
@@ -328,7 +334,10 @@ export class BalancerRuntime {
       if (!this.started || this.stopped || this.stopping) return { ok: false, message: 'the balancer is not running' };
       const next = pickContext(model.contexts, this.context.name);
       if (!next) return { ok: false, message: `the new config has no context "${this.context.name}" with VIPs` };
+      // The resource class is the Admin context's (the whole model), not the running context's.
+      const limitChange = this.opts.maxConnections === undefined ? applyConcConnections(this.budget, concConnectionLimit(model, next.name) ?? Infinity) : undefined;
       const applied = await applyReload(this.reloadHost(), next, this.detach);
+      if (limitChange !== undefined) applied.changes.push(limitChange);
       for (const c of applied.changes) this.line(`reload: ${c}`);
       for (const f of applied.failures) this.line(`reload: NOT listening: ${f}`);
       return { ok: true, applied };
@@ -377,6 +386,10 @@ export class BalancerRuntime {
       },
       attachBalancer: (b) => b.attachProbes(this.probeBus),
       attachNotifier: (ctx, instances) => this.attachNotifier(ctx, instances),
+      retire: (b) => {
+        for (const r of this.retired) if (r.deref() === undefined) this.retired.delete(r);
+        this.retired.add(new WeakRef(b));
+      },
       openListener: async (p) => {
         const live = this.makeListener(p);
         try {
@@ -388,7 +401,6 @@ export class BalancerRuntime {
           return { error: (err as NodeJS.ErrnoException).code ?? String(err) };
         }
       },
-      retire: (fn) => this.unsubscribe.push(fn),
     };
   }
 
@@ -415,6 +427,9 @@ export class BalancerRuntime {
       this.detach.detachNotifier();
       for (const u of this.unsubscribe.splice(0)) u();
       this.balancer.dispose();
+      // A replaced balancer's last flows may have re-armed a resume or sweep timer after its reload.
+      for (const r of this.retired) r.deref()?.dispose();
+      this.retired.clear();
     })();
     return this.stopping;
   }

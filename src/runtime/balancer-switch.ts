@@ -2,15 +2,21 @@
 // current Balancer; every later call about a flow (open, close, failure,
 // failaction, reselect) goes to the Balancer that decided it, so connections
 // established before a reload settle their accounting where they opened it.
-// Invariant: a ServerDecision is owned by exactly one Balancer. No time.
+// Invariant: a ServerDecision is owned by exactly one Balancer, and so is every
+// copy of it. No time.
 import type { Balancer } from '../farm/balancer.js';
 import type { Decision, ExistingFlowAction, Flow, HttpRequestInfo, ServerDecision } from '../farm/types.js';
 import type { BalancerPort } from '../proxy/types.js';
 
-export class BalancerSwitch implements BalancerPort {
-  // Decisions are fresh objects per flow: a WeakMap forgets them with the flow.
-  private readonly owner = new WeakMap<Decision, Balancer>();
+// The owner rides on the decision under a symbol key: the proxies keep a spread
+// copy (`{ ...d }`), which copies symbol-keyed properties too, whereas a WeakMap
+// keyed by the original object lost every flow at once (its closes went to the
+// newest balancer). The decision holds its balancer exactly as long as the flow
+// holds the decision: a replaced balancer lives as long as its last flow.
+const OWNER: unique symbol = Symbol('acesim.balancer');
+type Owned = Decision & { [OWNER]?: Balancer };
 
+export class BalancerSwitch implements BalancerPort {
   constructor(private cur: Balancer) {}
 
   get current(): Balancer {
@@ -25,11 +31,11 @@ export class BalancerSwitch implements BalancerPort {
   }
 
   private of(d: Decision): Balancer {
-    return this.owner.get(d) ?? this.cur;
+    return (d as Owned)[OWNER] ?? this.cur;
   }
 
   private own(b: Balancer, d: Decision): Decision {
-    if (d.kind === 'server') this.owner.set(d, b);
+    if (d.kind === 'server') (d as Owned)[OWNER] = b;
     return d;
   }
 

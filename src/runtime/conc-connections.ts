@@ -1,6 +1,7 @@
 // The concurrent-connection limit of a running context from the Admin
 // context's resource classes (`limit-resource conc-connections` or `all`,
-// ace-semantics §6.7): a percentage of the device's connection capacity. Pure.
+// ace-semantics §6.7): a percentage of the device's connection capacity, and
+// its application to the live budget at a reload. No time, no I/O.
 import type { Model } from '../config/model.js';
 
 /**
@@ -24,4 +25,14 @@ export function concConnectionLimit(model: Model, name: string, device = ACE_471
   const pct = row.maximum === 'unlimited' ? 100 : row.maximum === 'equal-to-min' ? row.minimumPct : row.maximum;
   if (pct >= 100) return undefined;
   return Math.max(0, Math.floor((pct / 100) * device));
+}
+
+/** Sets a reloaded context's limit on the live budget; the operator's line when it changed. */
+export function applyConcConnections(budget: { limit: number; active: number; setLimit(n: number): void }, limit: number): string | undefined {
+  const old = budget.limit;
+  if (old === limit) return undefined;
+  budget.setLimit(limit);
+  const show = (n: number): string => (n === Infinity ? 'unlimited' : String(n));
+  const over = budget.active > limit ? `; ${budget.active - limit} over it: new connections wait until enough end` : '';
+  return `conc-connections: ${show(old)} -> ${show(limit)} (${budget.active} connection(s) open stay counted${over})`;
 }

@@ -99,8 +99,8 @@ export interface ReloadHost {
   /** (Re)attaches syslog/trap notification for a probe plan; returns the unsubscribe. */
   attachNotifier(ctx: ContextModel, instances: ProbeInstance[]): () => void;
   openListener(p: PlannedListener, ctx: ContextModel): Promise<LiveListener | { error: string }>;
-  /** Runs at stop(): retired balancers keep timers until then (their flows may still be open). */
-  retire(fn: () => void): void;
+  /** A replaced balancer, held weakly: stop() still cancels the timers its last flows may arm again. */
+  retire(b: Balancer): void;
   drainMs: number;
 }
 
@@ -152,7 +152,12 @@ export async function applyReload(host: ReloadHost, next: ContextModel, state: {
   state.detachBalancer = host.attachBalancer(balancer);
   host.balancers.swap(balancer);
   go();
-  host.retire(() => oldBalancer.dispose());
+  // Nothing here may keep the old balancer: its open flows hold it through the
+  // decisions BalancerSwitch stamped, for as long as they last and no longer
+  // (holding it until stop() leaked one per reload). Its timers go now; the
+  // sticky store stays armed when the new balancer shares it.
+  oldBalancer.dispose({ keepStore: reuse });
+  host.retire(oldBalancer);
   if (diff.probesChanged) {
     state.detachNotifier();
     state.detachNotifier = host.attachNotifier(next, newInstances);
