@@ -1,6 +1,7 @@
 // `acesim run --events FILE`: every event of the given buses as one JSON line
 // with the wall-clock stamp of its publication, so a lab driving separate
-// balancer processes measures from events, not from log text.
+// balancer processes measures from events, not from log text (probe results
+// included: the netns lab's probe statistics come from them).
 import { createWriteStream, type WriteStream } from 'node:fs';
 
 /** The part of an EventBus the log needs (any event union). */
@@ -12,6 +13,18 @@ interface Source {
 export interface EventLog {
   attach(...buses: Source[]): void;
   close(): Promise<void>;
+}
+
+/**
+ * A probe result without its free-text detail: the lab counts attempts and
+ * causes from these lines, and a prober's detail text is no business of a file.
+ */
+function compact(e: { type: string; atMs: number }): object {
+  if (e.type !== 'probe.result') return e;
+  const { result, ...rest } = e as { type: string; atMs: number; result?: { detail?: unknown } };
+  if (!result) return e;
+  const { detail: _detail, ...kept } = result;
+  return { ...rest, result: kept };
 }
 
 export function openEventLog(path: string): { ok: true; log: EventLog } | { ok: false; message: string } {
@@ -33,9 +46,9 @@ export function openEventLog(path: string): { ok: true; log: EventLog } | { ok: 
         for (const b of buses) {
           offs.push(
             b.subscribe((e) => {
-              if (failed || e.type === 'probe.result') return;
+              if (failed) return;
               // atMs is the bus's monotonic stamp; wallMs lets another process line events up.
-              out.write(`${JSON.stringify({ ...e, wallMs: b.wallOf(e.atMs) })}\n`);
+              out.write(`${JSON.stringify({ ...compact(e), wallMs: b.wallOf(e.atMs) })}\n`);
             }),
           );
         }

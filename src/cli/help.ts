@@ -61,11 +61,16 @@ const COMMANDS: Record<string, string> = {
            [--idle-timeout S] [--http-header-timeout S]
            [--mgmt ADDR:PORT|none] [--mgmt-token-file FILE]
            [--ft-member primary|secondary] [--ft-port N] [--ft-peer-via ADDR] [--events FILE] [--time-scale F]
+           [--vip-mode listen|address] [--vip-interface IF]
 
   FT pair (docs/ft.md): --ft-member runs this process as one member of the config's \`ft group\`
   (the secondary swaps own/peer addresses, priorities and track sides); only the ACTIVE member binds
   the VIPs and probes. Heartbeats (UDP) and replication (TCP) use --ft-port on the FT addresses.
   --events writes FT, farm and probe events as JSON lines; --time-scale divides every timing by F.
+  --vip-mode address (Linux, root or CAP_NET_ADMIN + CAP_NET_RAW; needs arping): while serving, the
+  member adds each VIP (/32) and each \`interface vlan N\` alias to the host interface vlanN (the VIPs
+  to --vip-interface IF when given), sends gratuitous ARP for them, and removes them when it leaves
+  ACTIVE or exits (SIGINT/SIGTERM). Default listen: the addresses must already be the host's.
 
   Operator surface (docs/operator.md): a management API on --mgmt (default 127.0.0.1:4710) for
   \`acesim show\`, the operator commands, Prometheus /metrics and a live dashboard at /. Writes need
@@ -93,7 +98,7 @@ const COMMANDS: Record<string, string> = {
   that lack it, on every SNMP VIP (all) or on the named VIP classes.
   Prints one line per VIP listener and per rserver state, runs until SIGINT/SIGTERM, then drains.
   Exit 1 when the config has errors, 2 for usage errors or a listener that cannot bind.`,
-  simulate: `acesim simulate [CONFIG] --scenario FILE [--runs N] [--seed S] [--set KEY=VALUE]… [--format text|json] [--report DIR] [--traffic analytic|exact] [--search-runs N]
+  simulate: `acesim simulate [CONFIG] --scenario FILE [--runs N] [--seed S] [--set KEY=VALUE]… [--format text|json] [--report DIR] [--traffic analytic|exact] [--search-runs N] [--threads N]
 
   Runs the scenario's timeline on the real probe engine, balancer and sticky tables in virtual time
   (no sockets), N times with the fault at a random phase of the probe cycles, and prints min, p50,
@@ -106,7 +111,9 @@ const COMMANDS: Record<string, string> = {
   through the balancer (analytic, the default, counts repeated outcomes in closed form: same counts).
   A scenario with a \`controller:\` section (hot standby) adds the lockstep analysis: when traffic
   reaches a node the controller does not hold active, and settings found by a short search
-  (--search-runs runs per candidate, 0 to skip). See docs/simulate.md.`,
+  (--search-runs runs per candidate, 0 to skip). From 1,000 runs on the runs are shared out over
+  worker threads, one per core (--threads N to choose, 1 for none); the numbers are the same.
+  See docs/simulate.md.`,
   lab: `acesim lab [CONFIG] --scenario FILE [--runs N] [--time-scale F] [--force-time-scale] [--format text|json] [--report DIR]
              [--engine acesim|haproxy] [--netns]
 
@@ -116,7 +123,8 @@ const COMMANDS: Record<string, string> = {
   scenario's client traffic (own source address per client, bind-client transparency) and applies
   the fault timeline. --netns (root): the same on the reference topology in network namespaces
   acesim-<pid>-* (clients on VLAN100, balancer with --transparency transparent, nodes on VLAN200 with
-  the balancer as gateway), real addresses and ports, namespaces removed afterwards (docs/lab.md).
+  the balancer as gateway), real addresses and ports, namespaces removed afterwards (docs/lab.md);
+  a pair: scenario puts the FT members in two namespaces with --vip-mode address (needs arping).
   --time-scale F (default: the scenario's timeScale) divides every configured
   timing by F; reported times are config time. A scale that takes the smallest probe timeout or
   interval under 100 ms warns (false failures likely); under 25 ms it is refused unless

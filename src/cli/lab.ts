@@ -12,6 +12,7 @@ import { formatDiagnostic } from '../config/format-diagnostics.js';
 import { RealClock } from '../core/real-clock.js';
 import { runLab, type LabRunResult } from '../lab/lab-run.js';
 import { runNetnsLab } from '../lab/netns-lab.js';
+import type { NetnsPlan } from '../lab/netns.js';
 import { htmlReport } from '../lab/report-html.js';
 import { labJson, timingTable, pairTable } from '../lab/report-text.js';
 import { parseScenario } from '../lab/scenario.js';
@@ -117,7 +118,7 @@ export async function runLabCommand(io: CliIo, opts: LabOptions): Promise<number
       },
     };
     const out = opts.netns
-      ? await runNetnsLab({ ...common, configFile, maps: m.maps, ...(opts.signal ? { signal: opts.signal } : {}), onNetns: (p) => io.err(`  namespaces ${p.prefix}-{sw,c,lb,${p.nodes.map((n) => n.ns.slice(p.prefix.length + 1)).join(',')}}: clients ${p.clients[0]}…${p.clients[p.clients.length - 1]}/${p.clientPrefixLen} via ${p.balancer100}, nodes via ${p.balancer200}, VIPs ${p.vips.join(', ')}`) })
+      ? await runNetnsLab({ ...common, configFile, maps: m.maps, ...(opts.signal ? { signal: opts.signal } : {}), onNetns: (p) => io.err(`  ${netnsLine(p)}`) })
       : await runLab({ ...common, portOffset: sc.portOffset });
     if (!out.ok) return fail(out.message, EXIT_FINDINGS);
     for (const n of out.result.notes) io.err(`  note: ${n}`);
@@ -143,4 +144,13 @@ export async function runLabCommand(io: CliIo, opts: LabOptions): Promise<number
     }
   }
   return runs.every((r) => r.checks.every((c) => c.ok)) ? EXIT_OK : EXIT_FINDINGS;
+}
+
+/** The progress line naming the namespaces of a --netns run and where the traffic goes. */
+function netnsLine(p: NetnsPlan): string {
+  const nodes = p.nodes.map((n) => n.ns.slice(p.prefix.length + 1)).join(',');
+  const clients = `clients ${p.clients[0]}…${p.clients[p.clients.length - 1]}/${p.clientPrefixLen}`;
+  if (!p.pair) return `namespaces ${p.prefix}-{sw,c,lb,${nodes}}: ${clients} via ${p.balancer100}, nodes via ${p.balancer200}, VIPs ${p.vips.join(', ')}`;
+  const [a, b] = p.pair.members;
+  return `namespaces ${p.prefix}-{sw,c,lb1,lb2,${nodes}}: FT pair ${a.ft} / ${b.ft}; ${clients} reach VIPs ${p.vips.join(', ')} on their VLAN, nodes via the alias ${p.pair.alias200}, both held by the ACTIVE member`;
 }

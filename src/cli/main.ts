@@ -67,7 +67,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runExport(io, positionals[0] === undefined ? o : { ...o, file: positionals[0] });
       }
       case 'run': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, transparency: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, context: { type: 'string' }, l7: { type: 'boolean', default: false }, 'idle-timeout': { type: 'string' }, 'http-header-timeout': { type: 'string' }, 'snmp-trap-address': { type: 'string' }, 'ft-member': { type: 'string' }, 'ft-port': { type: 'string' }, 'ft-peer-via': { type: 'string' }, events: { type: 'string' }, 'time-scale': { type: 'string' }, ...MGMT_OPTIONS } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, transparency: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, context: { type: 'string' }, l7: { type: 'boolean', default: false }, 'idle-timeout': { type: 'string' }, 'http-header-timeout': { type: 'string' }, 'snmp-trap-address': { type: 'string' }, 'ft-member': { type: 'string' }, 'ft-port': { type: 'string' }, 'ft-peer-via': { type: 'string' }, 'vip-mode': { type: 'string' }, 'vip-interface': { type: 'string' }, events: { type: 'string' }, 'time-scale': { type: 'string' }, ...MGMT_OPTIONS } });
         if (positionals.length !== 1) return usage(io, 'run takes one config file');
         const mgmtOpts = {
           env: process.env,
@@ -83,6 +83,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           ...(values['ft-member'] !== undefined ? { ftMember: values['ft-member'] } : {}),
           ...(values['ft-port'] !== undefined ? { ftPort: values['ft-port'] } : {}),
           ...(values['ft-peer-via'] !== undefined ? { ftPeerVia: values['ft-peer-via'] } : {}),
+          ...(values['vip-mode'] !== undefined ? { vipMode: values['vip-mode'] } : {}),
+          ...(values['vip-interface'] !== undefined ? { vipInterface: values['vip-interface'] } : {}),
           ...(values.events !== undefined ? { events: values.events } : {}),
           ...(values['time-scale'] !== undefined ? { timeScale: values['time-scale'] } : {}),
         };
@@ -134,11 +136,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
       }
       case 'simulate': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scenario: { type: 'string' }, runs: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' }, format: { type: 'string', default: 'text' }, set: { type: 'string', multiple: true, default: [] as string[] }, traffic: { type: 'string', default: 'analytic' }, report: { type: 'string' }, 'search-runs': { type: 'string', default: '20' } } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scenario: { type: 'string' }, runs: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' }, format: { type: 'string', default: 'text' }, set: { type: 'string', multiple: true, default: [] as string[] }, traffic: { type: 'string', default: 'analytic' }, report: { type: 'string' }, 'search-runs': { type: 'string', default: '20' }, threads: { type: 'string' } } });
         if (values.format !== 'text' && values.format !== 'json') return usage(io, `--format must be text or json, got "${values.format}"`);
         if (values.traffic !== 'analytic' && values.traffic !== 'exact') return usage(io, `--traffic must be analytic or exact, got "${values.traffic}"`);
         if (positionals.length > 1) return usage(io, 'simulate takes at most one config file');
-        const o = { runs: Number(values.runs), seed: Number(values.seed) >>> 0, format: values.format as 'text' | 'json', sets: values.set, traffic: values.traffic as 'analytic' | 'exact', searchRuns: Number(values['search-runs']), ...(values.scenario !== undefined ? { scenario: values.scenario } : {}), ...(values.report !== undefined ? { reportDir: values.report } : {}) };
+        const o = { runs: Number(values.runs), seed: Number(values.seed) >>> 0, format: values.format as 'text' | 'json', sets: values.set, traffic: values.traffic as 'analytic' | 'exact', searchRuns: Number(values['search-runs']), ...(values.scenario !== undefined ? { scenario: values.scenario } : {}), ...(values.report !== undefined ? { reportDir: values.report } : {}), ...(values.threads !== undefined ? { threads: Number(values.threads) } : {}) };
         return await runSimulate(io, positionals[0] !== undefined ? { ...o, config: positionals[0] } : o);
       }
       case 'lab': {

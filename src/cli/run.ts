@@ -10,6 +10,8 @@ import { prepareTransparent, type TransparentSetup } from '../proxy/transparent-
 import { createRuntime, type RuntimeOptions } from '../runtime/balancer-runtime.js';
 import { pickContext, planVipListeners, SNMP_PORTS, snmpRelayFor, type SnmpPlanOptions } from '../runtime/vip-plan.js';
 import { DEFAULT_FT_PORT, FT_ROLES, FtMember, planFtMember, type FtRole } from '../runtime/ft-member.js';
+import { ipHostAddresses } from '../runtime/host-addresses.js';
+import { planHostAddresses, VIP_MODES, VipAddressOwner, type HostAddressPort } from '../runtime/vip-addresses.js';
 import { openEventLog, type EventLog } from './event-log.js';
 import { scaleModel } from '../lab/time-scale.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
@@ -50,6 +52,12 @@ export interface RunOptions extends MapOptions, SurfaceOptions {
   timeScale?: string;
   /** `--events FILE`: clock-stamped JSON lines of FT, farm and probe events (the lab reads them). */
   events?: string;
+  /** `--vip-mode listen|address`: address = add the VIPs and aliases to the host while serving (vip-addresses.ts). */
+  vipMode?: string;
+  /** `--vip-interface IF`: the host interface for the VIP addresses (default vlanN of the VIP's `interface vlan N`). */
+  vipInterface?: string;
+  /** Test hook: the host's addresses and ARP (default: ip and arping). */
+  hostAddresses?: HostAddressPort;
   /** Test hook: the FT member once started. */
   onFt?: (ft: FtMember) => void;
   /** Called once the listeners are up (tests learn the ports here). */
@@ -80,6 +88,14 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
   }
   if ((opts.ftPort !== undefined || opts.ftPeerVia !== undefined) && ftRole === undefined) {
     io.err('acesim run: --ft-port and --ft-peer-via need --ft-member primary|secondary');
+    return EXIT_USAGE;
+  }
+  if (opts.vipMode !== undefined && !(VIP_MODES as readonly string[]).includes(opts.vipMode)) {
+    io.err(`acesim run: --vip-mode must be one of ${VIP_MODES.join(', ')}, got "${opts.vipMode}"`);
+    return EXIT_USAGE;
+  }
+  if (opts.vipInterface !== undefined && (opts.vipMode !== 'address' || !/^[A-Za-z0-9_.:@-]{1,15}$/.test(opts.vipInterface))) {
+    io.err(opts.vipMode !== 'address' ? 'acesim run: --vip-interface needs --vip-mode address' : `acesim run: --vip-interface: "${opts.vipInterface}" is not an interface name`);
     return EXIT_USAGE;
   }
   const timeScale = opts.timeScale === undefined ? 1 : Number(opts.timeScale);
@@ -195,6 +211,21 @@ async function runWith(io: CliIo, opts: RunOptions, signal: AbortSignal, p: Prep
     return EXIT_FINDINGS;
   }
   const rt = created.runtime;
+  // --vip-mode address: the host must be able to take the addresses before anything starts.
+  let owner: VipAddressOwner | undefined;
+  if (opts.vipMode === 'address') {
+    const planned = planHostAddresses(rt.context, opts.vipInterface);
+    if (!planned.ok) {
+      io.err(`acesim run: --vip-mode address: ${planned.message}`);
+      return EXIT_FINDINGS;
+    }
+    owner = new VipAddressOwner({ port: opts.hostAddresses ?? ipHostAddresses(), addresses: planned.addresses, onLine: (l) => io.out(l) });
+    const why = await owner.check();
+    if (why !== undefined) {
+      io.err(`acesim run: ${why}`);
+      return EXIT_USAGE;
+    }
+  }
   let events: EventLog | undefined;
   if (opts.events !== undefined) {
     const opened = openEventLog(opts.events);
@@ -213,11 +244,13 @@ async function runWith(io: CliIo, opts: RunOptions, signal: AbortSignal, p: Prep
       await events?.close();
       return EXIT_FINDINGS;
     }
-    ft = new FtMember({ model, runtime: rt, plan: planned.plan, clock, port: ftPort, configText: p.text, ...(opts.ftPeerVia !== undefined ? { peerVia: opts.ftPeerVia } : {}), onLine: (l) => io.out(l) });
+    ft = new FtMember({ model, runtime: rt, plan: planned.plan, clock, port: ftPort, configText: p.text, ...(opts.ftPeerVia !== undefined ? { peerVia: opts.ftPeerVia } : {}), ...(owner ? { addresses: owner } : {}), onLine: (l) => io.out(l) });
     events?.attach(ft.bus);
   }
-  // An FT member serves nothing until its group is ACTIVE.
+  // An FT member serves nothing until its group is ACTIVE; a lone balancer takes its addresses now.
+  if (!ft) await owner?.add();
   const started = await rt.start(ft ? { passive: true } : {});
+  if (!ft) owner?.announce();
   for (const w of started.warnings) io.err(`acesim run: warning: ${w}`);
   if (ft) {
     try {
@@ -239,6 +272,7 @@ async function runWith(io: CliIo, opts: RunOptions, signal: AbortSignal, p: Prep
     }
     if (started.listeners.length === 0 && started.failures.length === 0) io.err('acesim run: no VIP to listen on');
     await rt.stop();
+    await owner?.remove();
     await events?.close();
     return EXIT_USAGE;
   }
@@ -262,6 +296,7 @@ async function runWith(io: CliIo, opts: RunOptions, signal: AbortSignal, p: Prep
   io.out('acesim run: stopping');
   await ft?.stop();
   await rt.stop();
+  if (!ft) await owner?.remove();
   await events?.close();
   io.out('acesim run: stopped');
   return EXIT_OK;

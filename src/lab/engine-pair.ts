@@ -20,8 +20,8 @@ import type { LabVipEngine } from './engine-haproxy.js';
 import { FtRelay } from './ft-relay.js';
 
 export type PairRole = 'primary' | 'secondary';
-export type BalancerFaultKind = 'kill-active' | 'kill-standby' | 'restart' | 'cut-ft-link' | 'restore-ft-link' | 'switchover';
-export const BALANCER_FAULTS: readonly BalancerFaultKind[] = ['kill-active', 'kill-standby', 'restart', 'cut-ft-link', 'restore-ft-link', 'switchover'];
+export type BalancerFaultKind = 'kill-active' | 'kill-standby' | 'restart' | 'cut-ft-link' | 'restore-ft-link' | 'cut-query-link' | 'restore-query-link' | 'switchover';
+export const BALANCER_FAULTS: readonly BalancerFaultKind[] = ['kill-active', 'kill-standby', 'restart', 'cut-ft-link', 'restore-ft-link', 'cut-query-link', 'restore-query-link', 'switchover'];
 
 /** An event of either member, stamped on the lab's clock. */
 export interface PairEvent {
@@ -48,6 +48,8 @@ export interface PairEngineOptions {
   onOutput?: (role: PairRole, line: string) => void;
   /** Lab fixtures that must be up before the members start and go with them (the tracked hosts). */
   fixtures?: { start(): Promise<string[]>; stop(): Promise<void> };
+  /** The network-namespace lab (netns-lab.ts): each member in its namespace with extra flags, the FT link a real one (no relay) that cutLink takes down. */
+  netns?: { nsOf: Record<PairRole, string>; args: string[]; cutLink(cut: boolean): Promise<string | undefined>; cutQuery(cut: boolean): Promise<string | undefined> };
 }
 
 interface Member {
@@ -106,9 +108,9 @@ export class PairEngine implements LabVipEngine {
 
   async start(): ReturnType<LabVipEngine['start']> {
     const { primary, secondary } = this.o.ftAddresses;
-    this.relay = new FtRelay({ member: primary, relay: relayAddressFor(primary) }, { member: secondary, relay: relayAddressFor(secondary) }, this.o.ftPort);
+    if (!this.o.netns) this.relay = new FtRelay({ member: primary, relay: relayAddressFor(primary) }, { member: secondary, relay: relayAddressFor(secondary) }, this.o.ftPort);
     try {
-      await this.relay.start();
+      await this.relay?.start();
     } catch (e) {
       return { listeners: [], failures: [{ protocol: 'udp', address: relayAddressFor(primary), port: this.o.ftPort, error: `FT relay: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }], warnings: [] };
     }
@@ -154,8 +156,7 @@ export class PairEngine implements LabVipEngine {
       role,
       '--ft-port',
       String(this.o.ftPort),
-      '--ft-peer-via',
-      relayAddressFor(peer),
+      ...(this.o.netns ? this.o.netns.args : ['--ft-peer-via', relayAddressFor(peer)]),
       '--events',
       m.events,
       '--mgmt',
@@ -165,7 +166,8 @@ export class PairEngine implements LabVipEngine {
       '--log-level',
       'warn',
     ];
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // In a namespace: `ip netns exec` execs node, so the pid stays the member's.
+    const proc = this.o.netns ? spawn('ip', ['netns', 'exec', this.o.netns.nsOf[role], process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     m.proc = proc;
     m.state = 'none';
     for (const s of [proc.stdout!, proc.stderr!]) {
@@ -261,10 +263,22 @@ export class PairEngine implements LabVipEngine {
       }
       case 'cut-ft-link':
       case 'restore-ft-link':
+        if (this.o.netns) {
+          const err = await this.o.netns.cutLink(kind === 'cut-ft-link');
+          if (err !== undefined) return { ok: false, message: `${kind}: ${err}` };
+        }
         this.relay?.setCut(kind === 'cut-ft-link');
         return { ok: true, message: kind === 'cut-ft-link' ? 'FT link cut' : 'FT link restored' };
+      case 'cut-query-link':
+      case 'restore-query-link': {
+        // On loopback the members reach each other's query address directly: only the namespaces have a query VLAN to cut.
+        if (!this.o.netns) return { ok: false, message: `${kind}: only the network-namespace lab (--netns) has a query VLAN to cut` };
+        const err = await this.o.netns.cutQuery(kind === 'cut-query-link');
+        return err === undefined ? { ok: true, message: kind === 'cut-query-link' ? 'query VLAN cut' : 'query VLAN restored' } : { ok: false, message: `${kind}: ${err}` };
+      }
       case 'switchover': {
         if (!active) return { ok: false, message: 'switchover: no active member' };
+        if (this.o.netns) return { ok: false, message: 'switchover: the members\' management APIs are inside their namespaces; not in the netns lab yet' };
         try {
           const res = await fetch(`http://127.0.0.1:${this.o.mgmtPorts[active]}/api/ft/switchover`, { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' }, body: '{}' });
           const body = await res.text();

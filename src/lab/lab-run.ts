@@ -12,6 +12,7 @@
 import type { ContextModel, Model } from '../config/model.js';
 import type { Clock } from '../core/clock.js';
 import { sleep } from '../core/real-clock.js';
+import type { ProbeEvent } from '../probes/types.js';
 import { createRuntime, type BalancerRuntime, type ListenerInfo, type RuntimeOptions } from '../runtime/balancer-runtime.js';
 import { pickContext, planVipListeners } from '../runtime/vip-plan.js';
 import { ClientFleet, clientAddresses, type Endpoint, type FleetOptions, type SentTrap } from './clients.js';
@@ -107,7 +108,7 @@ export interface LabRunOptions {
   runtime?: Partial<Omit<RuntimeOptions, 'model' | 'clock'>>;
   /** The VIP: acesim's runtime (default) or HAProxy with the exported config (engine-haproxy.ts); probe statistics come from acesim only. */
   engine?: 'acesim' | 'haproxy';
-  /** Nodes, clients and VIP elsewhere (netns-lab.ts); probe statistics then stay empty (the balancer is another process). */
+  /** Nodes, clients and VIP elsewhere (netns-lab.ts); probe statistics come from the placement's onProbe. */
   placement?: LabPlacement;
 }
 
@@ -129,6 +130,10 @@ export interface LabPlacement {
   node(o: SimNodeOptions): LabNode;
   fleet(o: FleetOptions): LabFleet;
   engine: LabVipEngine;
+  /** An FT-pair scenario's members, placed too (their engine is `engine`). */
+  pair?: PairRun;
+  /** The placed balancer's probe results and verdicts (its events file), stamped on the lab's clock. */
+  onProbe?(cb: (e: ProbeEvent & { atMs: number }) => void): void;
 }
 
 export type LabRunOutcome = { ok: true; result: LabRunResult } | { ok: false; message: string };
@@ -264,23 +269,27 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
     const grace = Math.max(0, ...scaled.probes.map((p) => p.openMs + p.receiveMs));
     const faultyUntil = new Map<string, number>();
     const healthy = (address: string, probeType: string): boolean => (o.tls !== undefined || probeType !== 'https') && clock.monotonicNow() >= (faultyUntil.get(address) ?? -Infinity);
-    runtime.probeBus.on('probe.result', (e) => {
+    const onProbe = (e: ProbeEvent & { atMs: number }): void => {
       if (!nameOf.has(e.key.address) || !healthy(e.key.address, e.key.probeType)) return;
-      probes.attempts++;
-      if (e.result.ok) return;
-      probes.failed++;
-      probes.failedByCause[e.result.cause] = (probes.failedByCause[e.result.cause] ?? 0) + 1;
-    });
-    runtime.probeBus.on('probe.state', (e) => {
-      if (e.to !== 'FAILED' || !nameOf.has(e.key.address) || !healthy(e.key.address, e.key.probeType)) return;
-      falseRaw.push({ atMs: e.atMs, node: nameOf.get(e.key.address)!, ...(e.key.farm !== undefined ? { farm: e.key.farm } : {}), probe: e.key.probe, cause: e.cause });
-    });
+      if (e.type === 'probe.result') {
+        probes.attempts++;
+        if (e.result.ok) return;
+        probes.failed++;
+        probes.failedByCause[e.result.cause] = (probes.failedByCause[e.result.cause] ?? 0) + 1;
+      } else if (e.to === 'FAILED') {
+        falseRaw.push({ atMs: e.atMs, node: nameOf.get(e.key.address)!, ...(e.key.farm !== undefined ? { farm: e.key.farm } : {}), probe: e.key.probe, cause: e.cause });
+      }
+    };
+    // A placed balancer (another process) reports its probe events itself; this process's runtime then never probes.
+    if (o.placement?.onProbe) o.placement.onProbe(onProbe);
+    else runtime.probeBus.subscribe(onProbe);
     // With HAProxy as the VIP the runtime is built (its buses are wired above) but never started.
     if (scenario.pair && !haproxy) {
-      const pr = createPairRun(model, ctx.name, scenario, F, clock);
+      const pr = o.placement?.pair ?? createPairRun(model, ctx.name, scenario, F, clock);
       if (typeof pr === 'string') return { ok: false, message: pr };
       pair = pr;
-      pair.engine.onRealState((e) => raw.push({ type: 'real', ...e }));
+      // A placed pair is the placement's engine, whose real-state events are already wired above.
+      if (pair.engine !== o.placement?.engine) pair.engine.onRealState((e) => raw.push({ type: 'real', ...e }));
     }
     const started = o.placement ? await o.placement.engine.start() : haproxy ? await haproxy.start() : pair ? await pair.engine.start() : await runtime.start();
     if (started.failures.length > 0) return { ok: false, message: `cannot listen on ${started.failures.map((f) => `${f.protocol} ${f.address}:${f.port} (${f.error})`).join(', ')}` };
@@ -426,7 +435,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
     let pairOut: PairMetrics | undefined;
     if (pair) {
       notes.push(...pair.notes);
-      const reqs = events.filter((e): e is Extract<RunEvent, { type: 'request' }> => e.type === 'request').map((e) => ({ atMs: e.atMs, client: `${e.client} ${e.kind}`, ok: e.ok, ...(e.node !== undefined ? { node: e.node } : {}) })); // stickiness is per client and VIP (each VIP has its own sticky group)
+      const reqs = events.filter((e): e is Extract<RunEvent, { type: 'request' }> => e.type === 'request').map((e) => ({ atMs: e.atMs, client: `${e.client} ${e.kind}`, ok: e.ok, ...(e.node !== undefined ? { node: e.node } : {}), ...(e.kind === 'trap' ? { trap: true } : {}) })); // stickiness is per client and VIP (each VIP has its own sticky group)
       pairOut = pairMetrics(pair, reqs, t0, F, clock.monotonicNow());
       checks.push({ name: 'pair.stickyKept', measured: pairOut.faults.reduce((n, f) => n + f.stickyClients - f.stickyKept, 0), window: [0, 0], tolerance: 0, ok: pairOut.faults.every((f) => f.stickyKept === f.stickyClients) });
     }

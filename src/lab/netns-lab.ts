@@ -19,13 +19,18 @@ import type { AddressMapping } from '../config/address-map.js';
 import { mapAddress } from '../config/address-map.js';
 import type { Model } from '../config/model.js';
 import type { CancelTimer, Clock } from '../core/clock.js';
+import type { ProbeCause, ProbeEvent, ProbeHealth, ProbeInstanceKey } from '../probes/types.js';
 import { loadTransparentAddon } from '../proxy/transparent-socket.js';
+import { runCommand } from '../proxy/transparent-routing.js';
+import { planFtMember } from '../runtime/ft-member.js';
+import { ipHostAddresses } from '../runtime/host-addresses.js';
 import { pickContext, planVipListeners } from '../runtime/vip-plan.js';
 import { clientAddresses, type FleetOptions } from './clients.js';
 import type { LabVipEngine } from './engine-haproxy.js';
 import { runLab, type LabFleet, type LabNode, type LabPlacement, type LabRunOptions, type LabRunOutcome } from './lab-run.js';
 import { JsonLinesTail } from './netns-event-file.js';
-import { createNetns, netnsUnavailable, planNetns, prefixLength, sweepStale, type NetnsLab, type NetnsPlan } from './netns.js';
+import { createNetns, ftLinkOf, queryLinkOf, netnsUnavailable, planNetns, prefixLength, sweepStale, type NetnsInput, type NetnsLab, type NetnsPair, type NetnsPlan } from './netns.js';
+import { createPairRun, type PairRun } from './pair-run.js';
 import type { NodeFault, NodeRecord, SimNodeOptions } from './sim-node.js';
 import type { WorkerJob, WorkerMessage } from './netns-worker.js';
 
@@ -228,6 +233,7 @@ class RemoteFleet implements LabFleet {
 }
 
 type RealStateCb = (e: { atMs: number; farm: string; address: string; to: string }) => void;
+type ProbeCb = (e: ProbeEvent & { atMs: number }) => void;
 
 /** `acesim run --transparency transparent` in the balancer's namespace; events from its `--events` file. */
 export class NetnsBalancerEngine implements LabVipEngine {
@@ -238,6 +244,7 @@ export class NetnsBalancerEngine implements LabVipEngine {
   private poll: CancelTimer | undefined;
   private stopped = false;
   private readonly cbs: RealStateCb[] = [];
+  private readonly probeCbs: ProbeCb[] = [];
   private readonly vips: { vip: string; protocol: 'tcp' | 'udp'; address: string; port: number }[] = [];
   private up = false;
   /** The balancer's output lines (its errors explain a failed start). */
@@ -247,6 +254,11 @@ export class NetnsBalancerEngine implements LabVipEngine {
 
   onRealState(cb: RealStateCb): void {
     this.cbs.push(cb);
+  }
+
+  /** The balancer's probe results and verdicts (the lab's probe statistics and false failures). */
+  onProbe(cb: ProbeCb): void {
+    this.probeCbs.push(cb);
   }
 
   async start(): ReturnType<LabVipEngine['start']> {
@@ -283,9 +295,15 @@ export class NetnsBalancerEngine implements LabVipEngine {
     } catch {
       return;
     }
-    if (e.type !== 'real.state' || typeof e.wallMs !== 'number') return;
-    const ev = { atMs: onClock(this.o.clock, e.wallMs), farm: String(e.farm), address: String(e.address), to: String(e.to) };
-    for (const cb of this.cbs) cb(ev);
+    if (typeof e.wallMs !== 'number') return;
+    const atMs = onClock(this.o.clock, e.wallMs);
+    if (e.type === 'real.state') {
+      const ev = { atMs, farm: String(e.farm), address: String(e.address), to: String(e.to) };
+      for (const cb of this.cbs) cb(ev);
+    } else if (e.type === 'probe.result' || e.type === 'probe.state') {
+      const p = probeEventOf(e);
+      if (p) for (const cb of this.probeCbs) cb({ ...p, atMs });
+    }
   }
 
   async stop(): Promise<void> {
@@ -297,6 +315,20 @@ export class NetnsBalancerEngine implements LabVipEngine {
     await this.p?.stop('SIGTERM');
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A probe event line of the balancer's events file, checked field by field (another process wrote it). */
+export function probeEventOf(e: Record<string, unknown>): ProbeEvent | undefined {
+  const k = e.key as Record<string, unknown> | undefined;
+  if (typeof k !== 'object' || k === null || typeof k.address !== 'string' || typeof k.probe !== 'string' || typeof k.probeType !== 'string') return undefined;
+  const key = { probe: k.probe, probeType: k.probeType, rserver: String(k.rserver), address: k.address, port: Number(k.port), portType: k.portType, ...(typeof k.farm === 'string' ? { farm: k.farm } : {}) } as ProbeInstanceKey;
+  if (e.type === 'probe.result') {
+    const r = e.result as Record<string, unknown> | undefined;
+    if (typeof r !== 'object' || r === null || typeof r.ok !== 'boolean' || typeof r.cause !== 'string') return undefined;
+    return { type: 'probe.result', key, result: { ok: r.ok, cause: r.cause as ProbeCause, latencyMs: Number(r.latencyMs) }, health: e.health as ProbeHealth };
+  }
+  if (typeof e.to !== 'string' || typeof e.cause !== 'string') return undefined;
+  return { type: 'probe.state', key, from: e.from as ProbeHealth, to: e.to as ProbeHealth, cause: e.cause as ProbeCause };
 }
 
 export interface NetnsLabOptions extends Omit<LabRunOptions, 'placement' | 'portOffset' | 'engine'> {
@@ -311,6 +343,8 @@ export interface NetnsLabOptions extends Omit<LabRunOptions, 'placement' | 'port
   signal?: AbortSignal;
   /** Test hook: the plan once the namespaces exist. */
   onNetns?: (plan: NetnsPlan) => void;
+  /** Test hook: runs after the processes stopped, before the namespaces go (to read their state). */
+  beforeDestroy?: (plan: NetnsPlan) => Promise<void>;
 }
 
 /** The built CLI and worker (dist/src/cli/main.js, dist/src/lab/netns-worker.js), from source or from dist. */
@@ -333,7 +367,6 @@ export function realClientRange(range: string, maps: readonly AddressMapping[]):
 export function netnsPlanFor(model: Model, o: Pick<NetnsLabOptions, 'scenario' | 'maps'>, pid: number): NetnsPlan | string {
   const ctx = pickContext(model.contexts);
   if (!ctx) return 'the config applies no VIP';
-  if (o.scenario.pair) return 'FT-pair scenarios (`pair:`) do not run in the netns lab yet';
   const range = realClientRange(o.scenario.traffic.clientRange, o.maps);
   const clients = clientAddresses(range, o.scenario.traffic.clients);
   if (typeof clients === 'string') return clients;
@@ -351,7 +384,49 @@ export function netnsPlanFor(model: Model, o: Pick<NetnsLabOptions, 'scenario' |
     .filter((a): a is NonNullable<typeof a> => a !== undefined)
     .map((a) => ({ address: a.address, prefixLen: prefixLength(a.mask) ?? 24 }))
     .find((a) => sameNet(a.address, nodes[0]?.address ?? '', a.prefixLen));
-  return planNetns({ pid, clients, clientPrefixLen: Number(range.split('/')[1]), vips, nodes, ...(own ? { balancerAddress: own } : {}) });
+  let pair: NetnsInput['pair'];
+  if (o.scenario.pair) {
+    const p = pairInput(model, ctx.name, nodes[0]?.address ?? '');
+    if (typeof p === 'string') return p;
+    pair = p;
+  }
+  return planNetns({ pid, clients, clientPrefixLen: Number(range.split('/')[1]), vips, nodes, ...(own ? { balancerAddress: own } : {}), ...(pair ? { pair } : {}) });
+}
+
+/** The pair's addresses from the config: FT VLAN (`ft interface vlan`), and on the nodes' `interface vlan` the secondary's `peer ip address` and the `alias` (the nodes' gateway that moves with the active). */
+function pairInput(model: Model, context: string, nodeAddress: string): NonNullable<NetnsInput['pair']> | string {
+  const ft = planFtMember(model, context, 'primary');
+  if (!ft.ok) return `pair: ${ft.message}`;
+  const ftIf = model.ft.interfaces.find((i) => i.vlan === ft.plan.vlan);
+  const ftLen = prefixLength(ftIf?.ipAddress?.mask ?? '') ?? 24;
+  const ctx = model.contexts.find((c) => c.name === context)!;
+  const home = ctx.interfaces.find((i) => i.ipAddress && sameNet(i.ipAddress.address, nodeAddress, prefixLength(i.ipAddress.mask) ?? 24));
+  if (!home?.alias) return `pair: the nodes' \`interface vlan${home ? ` ${home.vlan}` : ''}\` needs an \`alias IP MASK\`: it is the nodes' gateway, which must move to the new active (ace-semantics §6.4)`;
+  // A query VLAN of its own gets a leg per member; one that is the nodes' VLAN rides theirs (and cannot be cut alone).
+  const q = ft.plan.query;
+  const qIf = ctx.interfaces.find((i) => i.vlan === ft.plan.queryInterfaceVlan);
+  const query = q && qIf && qIf.vlan !== home.vlan ? { vlan: qIf.vlan, primary: q.me, secondary: q.peer, prefixLen: prefixLength(qIf.ipAddress?.mask ?? '') ?? 24 } : undefined;
+  return { ft: { primary: ft.plan.me, secondary: ft.plan.peer, prefixLen: ftLen }, alias200: home.alias.address, ...(home.peerIpAddress ? { peer200: home.peerIpAddress.address } : {}), ...(query ? { query } : {}) };
+}
+
+/** Sets both members' legs of one VLAN down (a pulled cable at the switch) or up; the error text, or undefined. */
+async function setLegs(plan: NetnsPlan, legOf: (role: 'primary' | 'secondary') => string, down: boolean): Promise<string | undefined> {
+  for (const role of ['primary', 'secondary'] as const) {
+    const r = await runCommand('ip', ['-n', plan.switchNs, 'link', 'set', legOf(role), down ? 'down' : 'up']);
+    if (r.code !== 0) return r.stderr.trim() || `ip exit ${r.code}`;
+  }
+  return undefined;
+}
+
+/** The FT pair in lb1/lb2: members with the client address kept, owning the VIPs and the alias while ACTIVE. */
+function netnsPair(plan: NetnsPlan, pr: NetnsPair, o: NetnsLabOptions, ctxName: string): PairRun | string {
+  return createPairRun(o.model, ctxName, o.scenario, o.timeScale, o.clock, {
+    nsOf: { primary: pr.members[0].ns, secondary: pr.members[1].ns },
+    // The VIPs go on the clients' VLAN (they ARP for them there), the alias on vlan200 (its interface).
+    args: ['--transparency', 'transparent', '--vip-mode', 'address', '--vip-interface', 'vlan100'],
+    cutLink: (cut) => setLegs(plan, (role) => ftLinkOf(plan, role), cut),
+    cutQuery: (cut) => (pr.query ? setLegs(plan, (role) => queryLinkOf(plan, role)!, cut) : Promise.resolve('the config has no query-interface VLAN of its own (none, or the nodes\' VLAN, which carries the traffic too)')),
+  });
 }
 
 function sameNet(a: string, b: string, len: number): boolean {
@@ -369,6 +444,9 @@ export async function runNetnsLab(o: NetnsLabOptions): Promise<LabRunOutcome> {
   await sweepStale();
   const plan = netnsPlanFor(o.model, o, process.pid);
   if (typeof plan === 'string') return { ok: false, message: `--netns: ${plan}` };
+  // The pair's members add the VIPs themselves: what they need (arping) is checked here, before anything is built.
+  const hostWhy = plan.pair ? await ipHostAddresses().check([]) : undefined;
+  if (hostWhy !== undefined) return { ok: false, message: `--netns: the FT pair runs with --vip-mode address: ${hostWhy}` };
   if (o.signal?.aborted) return { ok: false, message: 'interrupted' };
   const made = await createNetns(plan);
   if (!made.ok) return { ok: false, message: `--netns: cannot build the namespaces: ${made.message}` };
@@ -379,11 +457,31 @@ export async function runNetnsLab(o: NetnsLabOptions): Promise<LabRunOutcome> {
   const workerJs = o.workerJs ?? entry.workerJs;
   const engine = new NetnsBalancerEngine({ ns: plan.balancerNs, cli, configFile: o.configFile, timeScale: o.timeScale, clock: o.clock });
   const nsOf = new Map(plan.nodes.map((n) => [n.address, n.ns]));
+  let pair: PairRun | undefined;
+  if (plan.pair) {
+    const pr = netnsPair(plan, plan.pair, o, pickContext(o.model.contexts)!.name);
+    if (typeof pr === 'string') {
+      await lab.destroy();
+      return { ok: false, message: `--netns: ${pr}` };
+    }
+    pair = pr;
+  }
   const placement: LabPlacement = {
     clients: plan.clients,
     node: (no) => new RemoteNode(nsOf.get(no.address)!, workerJs, no),
     fleet: (fo) => new RemoteFleet(plan.clientsNs, workerJs, fo),
-    engine,
+    engine: pair ? pair.engine : engine,
+    ...(pair ? { pair } : {}),
+    onProbe: (cb) => {
+      if (!pair) return engine.onProbe(cb);
+      // The pair's probe statistics: the events of the member serving the VIPs.
+      const pe = pair.engine;
+      pe.onEvent((e) => {
+        if ((e.type !== 'probe.result' && e.type !== 'probe.state') || e.role !== pe.activeRole()) return;
+        const p = probeEventOf(e);
+        if (p) cb({ ...p, atMs: e.atMs });
+      });
+    },
   };
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<LabRunOutcome>((resolve) => {
@@ -391,7 +489,7 @@ export async function runNetnsLab(o: NetnsLabOptions): Promise<LabRunOutcome> {
     o.signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    const { configFile: _c, maps: _m, cli: _cli, workerJs: _w, signal: _s, onNetns: _n, ...lo } = o;
+    const { configFile: _c, maps: _m, cli: _cli, workerJs: _w, signal: _s, onNetns: _n, beforeDestroy: _b, ...lo } = o;
     const run = runLab({ ...lo, portOffset: 0, placement });
     const out = await Promise.race([run, aborted]);
     if (out.ok && engine.output.length > 0) {
@@ -403,6 +501,11 @@ export async function runNetnsLab(o: NetnsLabOptions): Promise<LabRunOutcome> {
   } finally {
     if (onAbort) o.signal?.removeEventListener('abort', onAbort);
     await engine.stop().catch(() => {});
+    if (pair) {
+      await pair.engine.stop().catch(() => {});
+      pair.cleanup();
+    }
+    await o.beforeDestroy?.(plan);
     await lab.destroy();
   }
 }

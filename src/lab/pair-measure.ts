@@ -16,6 +16,8 @@ export interface PairRequest {
   client: string;
   ok: boolean;
   node?: string;
+  /** An SNMP trap (counted apart from HTTP/HTTPS requests). */
+  trap?: boolean;
 }
 
 export interface BalancerFaultAt {
@@ -30,9 +32,12 @@ export interface PairFaultMetrics {
   takeoverMs: number | null;
   /** Fault → that member serves the VIPs (listeners bound). */
   vipGapMs: number | null;
-  /** Requests that failed from the fault until the new active served plus a settling second. */
+  /** HTTP/HTTPS requests that failed from the fault until the new active served plus a settling second. */
   lostRequests: number;
   requests: number;
+  /** Traps lost in the same window. */
+  lostTraps: number;
+  traps: number;
   /** Clients with a successful request before and after: how many kept their node. */
   stickyKept: number;
   stickyClients: number;
@@ -106,8 +111,10 @@ export function computePairMetrics(eventsIn: readonly PairGroupEvent[], requests
       atMs: f.atMs,
       takeoverMs: took ? took.atMs - f.atMs : null,
       vipGapMs: served ? served.atMs - f.atMs : null,
-      lostRequests: inWindow.filter((r) => !r.ok).length,
-      requests: inWindow.length,
+      lostRequests: inWindow.filter((r) => !r.ok && !r.trap).length,
+      requests: inWindow.filter((r) => !r.trap).length,
+      lostTraps: inWindow.filter((r) => !r.ok && r.trap === true).length,
+      traps: inWindow.filter((r) => r.trap === true).length,
       stickyKept: kept,
       stickyClients: both,
     });

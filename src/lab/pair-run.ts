@@ -12,7 +12,7 @@ import type { Model } from '../config/model.js';
 import { printAce } from '../config/print-ace.js';
 import type { Clock } from '../core/clock.js';
 import { DEFAULT_FT_PORT, planFtMember } from '../runtime/ft-member.js';
-import { PairEngine, type BalancerFaultKind, type PairEvent, type PairRole } from './engine-pair.js';
+import { PairEngine, type BalancerFaultKind, type PairEngineOptions, type PairEvent, type PairRole } from './engine-pair.js';
 import { computePairMetrics, type BalancerFaultAt, type PairGroupEvent, type PairMetrics, type PairRequest } from './pair-measure.js';
 import type { BalancerTimelineEvent, Scenario } from './scenario.js';
 import { toConfigMs, toRealMs } from './time-scale.js';
@@ -35,14 +35,15 @@ export interface PairRun {
   cleanup(): void;
 }
 
-export function createPairRun(model: Model, context: string, scenario: Scenario, timeScale: number, clock: Clock): PairRun | string {
+/** `netns`: the members in network namespaces (netns-lab.ts); the lab's tracked hosts are not reachable there. */
+export function createPairRun(model: Model, context: string, scenario: Scenario, timeScale: number, clock: Clock, netns?: PairEngineOptions['netns']): PairRun | string {
   const planned = planFtMember(model, context, 'primary');
   if (!planned.ok) return `${scenario.file}: pair: ${planned.message}`;
   const dir = mkdtempSync(join(tmpdir(), 'acesim-pair-config-'));
   const file = join(dir, 'ace.conf');
   writeFileSync(file, printAce(model, { showSecrets: true }), { mode: 0o600 });
   const ftPort = scenario.pair?.ftPort ?? DEFAULT_FT_PORT;
-  const trackPlan = planTrackedHosts(model, context);
+  const trackPlan = netns ? { hosts: [], notes: planTrackedHosts(model, context).hosts.length > 0 ? ['the netns lab does not stand up the `ft track host` targets: those tracks go down'] : [] } : planTrackedHosts(model, context);
   const notes: string[] = [...trackPlan.notes];
   const tracked = new TrackedHostsLab(trackPlan.hosts);
   if (trackPlan.hosts.length === 0 && scenario.balancerTimeline.some((e) => e.fault === 'tracked-host-down')) notes.push('timeline: tracked-host-down, but the config has no `ft track host` with a tcp or http probe; nothing goes down');
@@ -57,6 +58,7 @@ export function createPairRun(model: Model, context: string, scenario: Scenario,
     ftPort,
     mgmtPorts: { primary: ftPort + 1, secondary: ftPort + 2 },
     fixtures: tracked,
+    ...(netns ? { netns } : {}),
     onOutput: (role, line) => {
       if (/error|cannot|warning/i.test(line)) notes.push(`${role}: ${line}`);
     },

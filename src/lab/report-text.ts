@@ -69,10 +69,10 @@ export interface LabJson {
 export function pairTable(runs: readonly LabRunResult[]): string | undefined {
   if (!runs.some((r) => r.pair)) return undefined;
   const sec = (ms: number | null): string => (ms === null ? '—' : `${(ms / 1000).toFixed(2)} s`);
-  const rows: string[][] = [['run', 'balancer fault', 'at', 'other member ACTIVE', 'VIP served', 'requests lost', 'client×VIP kept its node']];
+  const rows: string[][] = [['run', 'balancer fault', 'at', 'other member ACTIVE', 'VIP served', 'requests lost', 'traps lost', 'client×VIP kept its node']];
   runs.forEach((r, i) => {
-    for (const f of r.pair?.faults ?? []) rows.push([String(i + 1), f.kind, sec(f.atMs), sec(f.takeoverMs), sec(f.vipGapMs), `${f.lostRequests} of ${f.requests}`, `${f.stickyKept} of ${f.stickyClients}`]);
-    if (r.pair) rows.push([String(i + 1), 'duplicate-active time', '', sec(r.pair.duplicateActiveMs), '', '', '']);
+    for (const f of r.pair?.faults ?? []) rows.push([String(i + 1), f.kind, sec(f.atMs), sec(f.takeoverMs), sec(f.vipGapMs), `${f.lostRequests} of ${f.requests}`, `${f.lostTraps} of ${f.traps}`, `${f.stickyKept} of ${f.stickyClients}`]);
+    if (r.pair) rows.push([String(i + 1), 'duplicate-active time', '', sec(r.pair.duplicateActiveMs), '', '', '', '']);
   });
   const widths = rows[0]!.map((_, k) => Math.max(...rows.map((x) => x[k]!.length)));
   return rows.map((x) => x.map((c, k) => c.padEnd(widths[k]!)).join('  ').trimEnd()).join('\n');

@@ -25,8 +25,8 @@ export interface TimelineEvent {
 }
 
 /** Balancer faults of an FT-pair scenario (`pair:`); run by the lab's pair engine. */
-export type BalancerFault = 'kill' | 'restart' | 'cut-ft-link' | 'restore-ft-link' | 'switchover' | 'tracked-host-down' | 'tracked-host-up';
-export const BALANCER_FAULT_KEYS: readonly BalancerFault[] = ['kill', 'restart', 'cut-ft-link', 'restore-ft-link', 'switchover', 'tracked-host-down', 'tracked-host-up'];
+export type BalancerFault = 'kill' | 'restart' | 'cut-ft-link' | 'restore-ft-link' | 'cut-query-link' | 'restore-query-link' | 'switchover' | 'tracked-host-down' | 'tracked-host-up';
+export const BALANCER_FAULT_KEYS: readonly BalancerFault[] = ['kill', 'restart', 'cut-ft-link', 'restore-ft-link', 'cut-query-link', 'restore-query-link', 'switchover', 'tracked-host-down', 'tracked-host-up'];
 export type PairTarget = 'active' | 'standby' | 'primary' | 'secondary';
 
 export interface BalancerTimelineEvent {

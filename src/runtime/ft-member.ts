@@ -20,6 +20,7 @@ import type { StickyEvent } from '../sticky/events.js';
 import type { BalancerRuntime } from './balancer-runtime.js';
 import { nodeFtTransport } from './ft-transport.js';
 import { tcpQueryPort } from './ft-query.js';
+import type { VipAddressOwner } from './vip-addresses.js';
 
 export type FtRole = 'primary' | 'secondary';
 export const FT_ROLES: readonly FtRole[] = ['primary', 'secondary'];
@@ -164,6 +165,8 @@ export interface FtMemberOptions {
   bindRetryForMs?: number;
   /** The config text the member runs (pushed to a standby whose config differs); without it no config is pushed. */
   configText?: string;
+  /** `--vip-mode address`: the VIP and alias addresses this member adds while ACTIVE (vip-addresses.ts). */
+  addresses?: Pick<VipAddressOwner, 'add' | 'announce' | 'remove' | 'clear'>;
 }
 
 /** Compiles and applies config text pushed by the active; the caller owns compiling (maps, offset, time scale). */
@@ -182,6 +185,9 @@ export class FtMember {
   private digest: string;
   private plan: FtPlan;
   private applier: ConfigApplier | undefined;
+  private reannounce: (() => void) | undefined;
+  /** The VIP listeners are bound (activate done, deactivate not begun): only then is there anything to announce. */
+  private serving = false;
 
   constructor(private readonly o: FtMemberOptions) {
     const { plan, runtime, clock } = o;
@@ -211,10 +217,18 @@ export class FtMember {
       },
       hooks: {
         activate: async () => {
+          // Addresses first (a VIP must be local to bind it), the ARP announcement once the listeners are up.
+          await o.addresses?.add();
           const r = await runtime.activate({ retryForMs: o.bindRetryForMs ?? 30_000, retryMs: 20 });
           for (const f of r.failures) this.line(`ft: VIP ${f.vip} ${f.protocol} ${f.address}:${f.port} could not be taken over: ${f.error}`);
+          this.serving = true;
+          o.addresses?.announce();
         },
-        deactivate: () => runtime.deactivate(0),
+        deactivate: async () => {
+          this.serving = false;
+          await runtime.deactivate(0);
+          await o.addresses?.remove();
+        },
         configDigest: () => this.digest,
         configText: () => this.text,
         applyConfig: (_group, text) => this.applyPushed(text),
@@ -243,6 +257,21 @@ export class FtMember {
 
   async start(): Promise<void> {
     for (const n of this.o.plan.notes) this.line(n);
+    const addresses = this.o.addresses;
+    if (addresses) {
+      await addresses.clear();
+      // The peer is heard again (a healed FT link, a restart): while both were ACTIVE the clients may
+      // have followed its gratuitous ARP. Once the election has settled (two heartbeats), the member
+      // still ACTIVE announces its addresses again.
+      this.bus.on('ft.peer', (e) => {
+        if (e.to !== 'FSM_PEER_STATE_COMPATIBLE') return;
+        this.reannounce?.();
+        this.reannounce = this.o.clock.setTimer(2 * this.o.plan.heartbeatIntervalMs, () => {
+          this.reannounce = undefined;
+          if (this.serving && this.controller.state(this.o.plan.group.id) === 'FSM_FT_STATE_ACTIVE') addresses.announce();
+        });
+      });
+    }
     if (this.trackProbes && this.trackBus) {
       watchTracks(this.trackBus, (name, down) => this.controller.setTrack(name, down));
       this.trackProbes.start(this.trackInstances);
@@ -298,7 +327,10 @@ export class FtMember {
 
   async stop(): Promise<void> {
     this.trackProbes?.stop();
+    this.reannounce?.();
     await this.controller.stop();
+    // Leaving ACTIVE by shutting down: the addresses go too (the controller's stop does not deactivate).
+    await this.o.addresses?.remove();
   }
 
   private line(s: string): void {

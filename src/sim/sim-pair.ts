@@ -164,6 +164,10 @@ export async function runPairOnce(pp: PairSimPlan, phaseMs: number, rng: Rng): P
         link.setCut(ev.fault === 'cut-ft-link');
         faults.push({ atMs: at, kind: label });
         return;
+      case 'cut-query-link':
+      case 'restore-query-link':
+        // The simulated members never ask a query VLAN: heartbeat loss alone decides.
+        return skip('the simulator models no query VLAN (only acesim lab --netns cuts one)');
       case 'switchover': {
         if (!active) return skip('no active member');
         const r = members[active]!.ctl.switchover();

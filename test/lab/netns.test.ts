@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { parseAddressMapping, type AddressMapping } from '../../src/config/address-map.js';
 import { compileConfig } from '../../src/config/compile.js';
 import { RealClock } from '../../src/core/real-clock.js';
-import { distEntryPoints, netnsPlanFor, realClientRange, runNetnsLab } from '../../src/lab/netns-lab.js';
+import { distEntryPoints, netnsPlanFor, probeEventOf, realClientRange, runNetnsLab } from '../../src/lab/netns-lab.js';
 import { buildCommands, listAcesimNamespaces, netnsUnavailable, planNetns, prefixLength, sweepStale } from '../../src/lab/netns.js';
 import { parseScenario } from '../../src/lab/scenario.js';
 import { selfSignedCert } from '../../src/lab/tls-cert.js';
@@ -77,6 +77,14 @@ t.test('topology plan: reference addresses, gateways, names with the pid', async
   t.match(planNetns({ pid: 1, clients: ['10.0.1.1'], clientPrefixLen: 24, vips: [], nodes: [{ name: 'a', address: '10.0.1.9' }] }), /share a subnet/);
 });
 
+t.test('probe event lines of the balancer\'s events file: checked field by field', async (t) => {
+  const key = { probe: 'PROBE-HTTP-80', probeType: 'http', farm: 'SFARM-TMS-WEB-80', rserver: 'TMS01', address: '10.0.200.50', port: 80, portType: 'PROBE' };
+  t.same(probeEventOf({ type: 'probe.result', key, result: { ok: false, cause: 'L4_REFUSED', latencyMs: 1 }, health: 'PASSED' }), { type: 'probe.result', key, result: { ok: false, cause: 'L4_REFUSED', latencyMs: 1 }, health: 'PASSED' });
+  t.match(probeEventOf({ type: 'probe.state', key, from: 'PASSED', to: 'FAILED', cause: 'L4_REFUSED' }), { type: 'probe.state', to: 'FAILED', key: { farm: 'SFARM-TMS-WEB-80' } });
+  t.equal(probeEventOf({ type: 'probe.result', key, result: { cause: 'OK' } }), undefined, 'a result without ok is dropped');
+  t.equal(probeEventOf({ type: 'probe.state', key: 'x', to: 'FAILED', cause: 'OK' }), undefined, 'a malformed key is dropped');
+});
+
 t.test('policy routing: own table per pid, shared rule removed by the last one, dead tables swept', async (t) => {
   const calls: string[] = [];
   let tables = 'table ip acesim_tproxy_99999999\ntable ip other\n';
@@ -133,6 +141,12 @@ t.test('the netns lab: HTTP, HTTPS and traps reach each node with the client add
   }
   t.ok(reqs.every((e) => e.client.startsWith('10.0.100.')), 'clients use their real VLAN100 addresses');
   t.equal(r.metrics.sourceMismatches, 0, 'no node saw another source address');
+  // Probe statistics come from the balancer's events file, as the loopback lab gets them from its own runtime.
+  t.ok(r.probes.attempts > 20, `probe attempts on healthy nodes were counted (${r.probes.attempts})`);
+  t.ok(r.probes.failed <= r.probes.attempts * 0.1, `few of them failed (${r.probes.failed}: ${JSON.stringify(r.probes.failedByCause)})`);
+  t.equal(Object.values(r.probes.failedByCause).reduce((a, b) => a + b, 0), r.probes.failed, 'failures are counted by cause');
+  t.same(r.falseFailures, [], 'no probe verdict FAILED on a healthy node');
+  t.ok(r.checks.some((c) => c.name === 'falseFailures' && c.ok), 'the falseFailures check is there and passes');
   t.ok(r.metrics.detectionMs !== null, `tms01's crash was detected (${r.metrics.detectionMs} ms)`);
   const crashAt = r.events.find((e) => e.type === 'fault')!.atMs;
   const lastFail = Math.max(...r.events.filter((e) => e.type === 'real' && e.to !== 'OPERATIONAL').map((e) => e.atMs));

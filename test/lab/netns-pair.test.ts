@@ -1,0 +1,157 @@
+// The FT pair in the network-namespace lab (root): two `acesim run
+// --ft-member … --transparency transparent --vip-mode address` members in
+// lb1 and lb2, the VIP on the clients' VLAN and the nodes' gateway (the
+// `interface vlan 200` alias) held by the ACTIVE one. The active is SIGKILLed:
+// the secondary adds the addresses and sends gratuitous ARP; the clients keep
+// reaching the VIP (now on lb2), their neighbour entry for the VIP changes to
+// lb2's MAC, the takeover is measured from the members' events, and every
+// namespace is gone afterwards. Skipped without root, `ip netns`, arping or
+// the build.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseAddressMapping } from '../../src/config/address-map.js';
+import { compileConfig } from '../../src/config/compile.js';
+import { RealClock } from '../../src/core/real-clock.js';
+import { distEntryPoints, netnsPlanFor, runNetnsLab } from '../../src/lab/netns-lab.js';
+import { buildCommands, listAcesimNamespaces, netnsUnavailable } from '../../src/lab/netns.js';
+import { parseScenario } from '../../src/lab/scenario.js';
+import { selfSignedCert } from '../../src/lab/tls-cert.js';
+import { runCommand } from '../../src/proxy/transparent-routing.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const VIP = '10.0.200.40';
+
+// The reference FT config with what a pair on a real network needs on VLAN200: the secondary's own
+// address (`peer ip address`) and the nodes' gateway that moves with the active (`alias`).
+const CONFIG_TEXT = readFileSync(join(ROOT, 'examples/tms-ace-ft.conf'), 'utf8').replace(
+  '  ip address 10.0.200.24 255.255.255.0\n',
+  '  ip address 10.0.200.24 255.255.255.0\n  alias 10.0.200.25 255.255.255.0\n  peer ip address 10.0.200.23 255.255.255.0\n',
+);
+
+const SCENARIO = `
+name: netns pair kill
+map: ["10.0.0.0/8=127.0.0.0/8", "192.168.0.0/16=127.168.0.0/16"]
+portOffset: 10000
+timeScale: 10
+duration: 80s
+reassign: true
+pair: { ftPort: 7345 }
+nodes:
+  tms01: { rserver: TMS01 }
+  tms02: { rserver: TMS02 }
+traffic:
+  clients: 12
+  clientRange: 127.0.100.0/24
+  http: { perClientPerSecond: 0.5 }
+  https: { perClientPerSecond: 0.2 }
+  traps: { perClientPerSecond: 0.3 }
+timeline:
+  - at: 30s
+    kill: active
+`;
+
+function load(text = CONFIG_TEXT) {
+  const sc = parseScenario(SCENARIO, 'netns-pair.yaml');
+  if (sc.diagnostics.length > 0) throw new Error(JSON.stringify(sc.diagnostics));
+  const model = compileConfig(text, 'tms-ace-ft.conf').model;
+  const m = parseAddressMapping('10.0.0.0/8=127.0.0.0/8');
+  if (!m.ok) throw new Error(m.message);
+  return { sc: sc.value, model, maps: [m.mapping] };
+}
+
+t.test('pair topology plan: lb1 and lb2 with an FT link, VIP routed on the clients\' VLAN, nodes behind the alias', async (t) => {
+  const { sc, model, maps } = load();
+  const p = netnsPlanFor(model, { scenario: sc, maps }, 4242);
+  if (typeof p === 'string') throw new Error(p);
+  t.same(p.pair?.members.map((m) => [m.ns, m.addr100, m.addr200, m.ft]), [
+    ['acesim-4242-lb1', '10.0.100.254', '10.0.200.24', '192.168.90.1'],
+    ['acesim-4242-lb2', '10.0.100.253', '10.0.200.23', '192.168.90.2'],
+  ]);
+  t.equal(p.pair?.alias200, '10.0.200.25');
+  const cmds = buildCommands(p).map((c) => c.args.join(' '));
+  t.ok(cmds.includes(`-n acesim-4242-c route add ${VIP}/32 dev vlan100`), 'the clients reach the VIP on their own VLAN');
+  t.ok(cmds.includes('-n acesim-4242-tms01 route add default via 10.0.200.25'), 'the nodes\' gateway is the alias');
+  t.notOk(cmds.some((c) => c.includes(`addr add ${VIP}`) || c.includes('addr add 10.0.200.25')), 'no namespace holds the VIP or the alias before a member takes them');
+  t.ok(cmds.includes('link add vlan900 netns acesim-4242-lb2 type veth peer name lb2v900 netns acesim-4242-sw'), 'the FT link is a real leg');
+  const noAlias = load(CONFIG_TEXT.replace('  alias 10.0.200.25 255.255.255.0\n', ''));
+  t.match(netnsPlanFor(noAlias.model, { scenario: noAlias.sc, maps: noAlias.maps }, 1), /needs an `alias IP MASK`: it is the nodes' gateway/);
+});
+
+const why = (await netnsUnavailable()) ?? (spawnSync('arping', ['-V']).error ? 'arping is not installed (iputils-arping)' : undefined);
+const entry = distEntryPoints(join(ROOT, 'src', 'lab'));
+const skip = why ?? (existsSync(entry.cli) && existsSync(entry.workerJs) ? undefined : 'dist/ is not built (npm run build)');
+
+const macOf = async (ns: string): Promise<string> => /link\/ether (\S+)/.exec((await runCommand('ip', ['-n', ns, '-o', 'link', 'show', 'vlan100'])).stdout)?.[1] ?? '?';
+const neighOf = async (ns: string): Promise<string | undefined> => /lladdr (\S+)/.exec((await runCommand('ip', ['-n', ns, 'neigh', 'show', VIP, 'dev', 'vlan100'])).stdout)?.[1];
+const hasAddr = async (ns: string, dev: string, a: string): Promise<boolean> => (await runCommand('ip', ['-n', ns, '-o', '-4', 'addr', 'show', 'dev', dev])).stdout.includes(` ${a}/`);
+
+t.test('the pair in namespaces: SIGKILL of the active, the VIP and its ARP entry move to lb2, namespaces removed', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'acesim-netns-pair-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const configFile = join(dir, 'tms-ace-ft.conf');
+  writeFileSync(configFile, CONFIG_TEXT);
+  const { sc, model, maps } = load();
+  const tls = selfSignedCert();
+  // The clients' neighbour entry for the VIP, sampled through the run (distinct values in order).
+  const seen: string[] = [];
+  let sampling = true;
+  let sampler: Promise<void> = Promise.resolve();
+  const final: { lb1: string; lb2: string; neigh?: string; lb1Vip: boolean; lb1Alias: boolean; lb2Vip: boolean } = { lb1: '', lb2: '', lb1Vip: false, lb1Alias: false, lb2Vip: false };
+  const out = await runNetnsLab({
+    scenario: sc,
+    model,
+    maps,
+    configFile,
+    timeScale: 10,
+    clock: new RealClock(),
+    ...(tls ? { tls } : {}),
+    ...entry,
+    onNetns: (plan) => {
+      sampler = (async () => {
+        while (sampling) {
+          const n = await neighOf(plan.clientsNs);
+          if (n && seen.at(-1) !== n) seen.push(n);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+    },
+    beforeDestroy: async (plan) => {
+      sampling = false;
+      await sampler;
+      const [m1, m2] = plan.pair!.members;
+      final.lb1 = await macOf(m1.ns);
+      final.lb2 = await macOf(m2.ns);
+      final.neigh = await neighOf(plan.clientsNs);
+      final.lb1Vip = await hasAddr(m1.ns, 'vlan100', VIP);
+      final.lb1Alias = await hasAddr(m1.ns, 'vlan200', '10.0.200.25');
+      final.lb2Vip = await hasAddr(m2.ns, 'vlan100', VIP);
+    },
+  });
+  if (!out.ok) throw new Error(out.message);
+  const r = out.result;
+  const f = r.pair?.faults[0];
+  t.ok(f, `the kill was applied (${JSON.stringify(r.pair?.faults)}; notes: ${r.notes.join(' | ')})`);
+  t.match(f?.kind, /kill/);
+  t.ok(f?.takeoverMs !== null && f!.takeoverMs! < 6000, `the secondary was ACTIVE ${f?.takeoverMs} ms (config time) after the kill (heartbeat 300 ms x 10 = 3 s)`);
+  t.ok(f?.vipGapMs !== null && f!.vipGapMs! < 8000, `and served the VIP ${f?.vipGapMs} ms after it`);
+  t.comment(`takeover: ACTIVE after ${f?.takeoverMs} ms, VIP served after ${f?.vipGapMs} ms (config time, scale 10); requests lost ${f?.lostRequests} of ${f?.requests}`);
+
+  const reqs = r.events.filter((e): e is Extract<typeof e, { type: 'request' }> => e.type === 'request');
+  const killAt = f!.atMs;
+  const before = reqs.filter((e) => e.kind !== 'trap' && e.atMs < killAt - 1000);
+  const after = reqs.filter((e) => e.kind !== 'trap' && e.atMs > killAt + (f?.vipGapMs ?? 0) + 3000);
+  t.ok(before.length > 0 && before.filter((e) => e.ok).length >= before.length * 0.9, `clients reached the VIP on lb1 (${before.filter((e) => e.ok).length}/${before.length})`);
+  t.ok(after.length > 0 && after.filter((e) => e.ok).length >= after.length * 0.9, `and on lb2 after the takeover (${after.filter((e) => e.ok).length}/${after.length})`);
+  t.ok(after.filter((e) => e.ok).every((e) => e.seenSource === e.client), 'the nodes saw each client\'s own address through lb2 (transparent, gateway = the alias)');
+
+  t.not(final.lb1, final.lb2);
+  t.equal(seen[0], final.lb1, `the clients first resolved the VIP to lb1's MAC (${seen.join(' → ')})`);
+  t.equal(final.neigh, final.lb2, 'their neighbour entry for the VIP is lb2\'s MAC now (gratuitous ARP)');
+  t.ok(final.lb1Vip && final.lb1Alias, 'the SIGKILLed member left its addresses behind, and the takeover happened anyway');
+  t.notOk(final.lb2Vip, 'the secondary removed its addresses when it was stopped (SIGTERM)');
+  t.ok(r.probes.attempts > 0, `probe statistics come from the active member (${r.probes.attempts} attempts)`);
+  t.same((await listAcesimNamespaces()).filter((n) => n.pid === process.pid), [], 'every namespace of the run is gone');
+});
