@@ -1,10 +1,16 @@
 // The VIP side by side with HAProxy (issue 5): the same two loopback backends
 // reached directly, through HAProxy 2.6 (Debian) and through `acesim run`, L4
 // TCP and L7 HTTP, driven by wrk with 50 keep-alive connections, in one run.
+// Besides requests/s it reads each proxy's CPU time from /proc around its rows:
+// CPU per request is the fairer figure on a shared machine, where requests/s
+// also measure what else is running. The rows run in ROUNDS interleaved rounds
+// and each figure is the median, so a burst of other work lands on one sample
+// of every row rather than on all of one row.
+// Usage: node dist/bench/vip-compare.js [SECONDS_PER_ROW=5] [ROUNDS=3]
 // Installs haproxy and wrk with apt-get when missing; every process it starts
 // it stops by PID. Writes its section of docs/BENCHMARKS.md.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { writeSection } from './lib/report.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DURATION_S = Number(process.argv[2] ?? 10);
+const DURATION_S = Number(process.argv[2] ?? 5);
+const ROUNDS = Number(process.argv[3] ?? 3);
 const children: ChildProcess[] = [];
 
 function have(cmd: string): boolean {
@@ -58,7 +65,19 @@ interface WrkResult {
   rps: number;
   p99Ms: number;
   errors: number;
+  requests: number;
+  /** CPU time of the proxy process per request, µs (undefined: not a proxy row). */
+  cpuUsPerReq?: number;
 }
+
+/** utime + stime of a process, in clock ticks (USER_HZ, 100 on Linux). */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+const TICK_US = 10_000;
 
 function parseDuration(s: string): number {
   const m = /([\d.]+)(us|ms|s)/.exec(s);
@@ -75,7 +94,8 @@ function wrk(url: string): WrkResult {
   const errs = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1];
   const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = Number(errs ?? 0) + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p99Ms: p99 ? parseDuration(p99) : NaN, errors };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+  return { rps, p99Ms: p99 ? parseDuration(p99) : NaN, errors, requests };
 }
 
 async function main(): Promise<void> {
@@ -123,7 +143,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  start('haproxy', ['-f', hcfg, '-db']);
+  const haproxy = start('haproxy', ['-f', hcfg, '-db']);
 
   // acesim: two VIPs on the same farm; the L7 one through an http load-balance policy.
   const conf = join(dir, 'bench.conf');
@@ -169,7 +189,8 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  start(process.execPath, [resolve(ROOT, 'dist/src/cli/main.js'), 'run', conf, '--transparency', 'none', '--log-level', 'warn']);
+  // No management API: nothing polls it here, and its port (4710) may be another run's.
+  const acesim = start(process.execPath, [resolve(ROOT, 'dist/src/cli/main.js'), 'run', conf, '--transparency', 'none', '--log-level', 'warn', '--mgmt', 'none']);
 
   await waitPort(B1, BPORT);
   await waitPort(B2, BPORT);
@@ -178,28 +199,57 @@ async function main(): Promise<void> {
   await waitPort('127.0.52.1', 18081);
   await waitPort('127.0.52.2', 18082);
 
-  const rows: [string, WrkResult][] = [];
-  const run = (label: string, url: string) => {
-    console.log(`wrk ${DURATION_S}s: ${label}`);
-    rows.push([label, wrk(url)]);
-  };
-  run('direct to one backend', `http://${B1}:${BPORT}/`);
-  run('HAProxy 2.6, L4 (mode tcp)', 'http://127.0.53.1:18081/');
-  run('acesim, L4 TCP VIP', 'http://127.0.52.1:18081/');
-  run('HAProxy 2.6, L7 (mode http)', 'http://127.0.53.2:18082/');
-  run('acesim, L7 HTTP VIP (http-proxy-3)', 'http://127.0.52.2:18082/');
+  const targets: [string, string, ChildProcess?][] = [
+    ['direct to one backend', `http://${B1}:${BPORT}/`],
+    ['HAProxy 2.6, L4 (mode tcp)', 'http://127.0.53.1:18081/', haproxy],
+    ['acesim, L4 TCP VIP', 'http://127.0.52.1:18081/', acesim],
+    ['HAProxy 2.6, L7 (mode http)', 'http://127.0.53.2:18082/', haproxy],
+    ['acesim, L7 HTTP VIP (undici upstream)', 'http://127.0.52.2:18082/', acesim],
+  ];
+  const samples = new Map<string, WrkResult[]>(targets.map(([l]) => [l, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [label, url, proxy] of targets) {
+      console.log(`round ${round}/${ROUNDS}, wrk ${DURATION_S}s: ${label}`);
+      const before = proxy?.pid !== undefined ? cpuTicks(proxy.pid) : undefined;
+      const r = wrk(url);
+      if (before !== undefined) r.cpuUsPerReq = ((cpuTicks(proxy!.pid!) - before) * TICK_US) / r.requests;
+      samples.get(label)!.push(r);
+    }
+  }
   stopAll();
 
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  const rows: [string, WrkResult & { rpsMin: number; rpsMax: number }][] = targets.map(([label]) => {
+    const xs = samples.get(label)!;
+    const cpu = xs.map((x) => x.cpuUsPerReq).filter((x): x is number => x !== undefined);
+    return [
+      label,
+      {
+        rps: median(xs.map((x) => x.rps)),
+        rpsMin: Math.min(...xs.map((x) => x.rps)),
+        rpsMax: Math.max(...xs.map((x) => x.rps)),
+        p99Ms: median(xs.map((x) => x.p99Ms)),
+        errors: xs.reduce((n, x) => n + x.errors, 0),
+        requests: xs.reduce((n, x) => n + x.requests, 0),
+        ...(cpu.length > 0 ? { cpuUsPerReq: median(cpu) } : {}),
+      },
+    ];
+  });
   const get = (l: string) => rows.find((r) => r[0] === l)![1];
   const l4 = get('acesim, L4 TCP VIP').rps / get('HAProxy 2.6, L4 (mode tcp)').rps;
-  const l7 = get('acesim, L7 HTTP VIP (http-proxy-3)').rps / get('HAProxy 2.6, L7 (mode http)').rps;
-  const body = `wrk 4.1 (Debian), 2 threads, 50 keep-alive connections, ${DURATION_S} s per row, all on loopback on this
-2-core machine (wrk, the proxy, and the two Node.js backends share the cores). Both proxies balance round robin
-over the same two backends without health checks in the path; acesim runs \`acesim run\` with transparency none.
+  const l7 = get('acesim, L7 HTTP VIP (undici upstream)').rps / get('HAProxy 2.6, L7 (mode http)').rps;
+  const body = `wrk 4.1 (Debian), 2 threads, 50 keep-alive connections, ${DURATION_S} s per row, ${ROUNDS} interleaved rounds (each
+figure the median of the rounds), all on loopback on this 2-core machine (wrk, the proxy, and the two Node.js
+backends share the cores). Both proxies balance round robin over the same two backends without health checks
+in the path; acesim runs \`acesim run\` with transparency none. CPU per request is the proxy process's user +
+system time during a row divided by the requests it served.
 
-| target | requests/s | p99 latency | errors |
-|---|---|---|---|
-${rows.map(([l, r]) => `| ${l} | ${Math.round(r.rps).toLocaleString('en')} | ${r.p99Ms.toFixed(2)} ms | ${r.errors} |`).join('\n')}
+| target | requests/s (median) | range over the rounds | p99 latency (median) | errors | proxy CPU per request (median) |
+|---|---|---|---|---|---|
+${rows.map(([l, r]) => `| ${l} | ${Math.round(r.rps).toLocaleString('en')} | ${Math.round(r.rpsMin).toLocaleString('en')}–${Math.round(r.rpsMax).toLocaleString('en')} | ${r.p99Ms.toFixed(2)} ms | ${r.errors} | ${r.cpuUsPerReq !== undefined ? `${r.cpuUsPerReq.toFixed(0)} µs` : '—'} |`).join('\n')}
 
 | ratio | value | target | pass |
 |---|---|---|---|

@@ -1,21 +1,24 @@
 // L7 HTTP VIP listener: node:http parses each request on the VIP, the Balancer
 // selects per request (`match http url/header/cookie` classes; source sticky
-// still applies), and http-proxy-3 forwards it over a keep-alive Agent per
-// upstream, adding X-Forwarded-For/-Proto, RFC 7239 Forwarded and the policy's
-// `insert-http` headers. Invariants: Balancer.open/close exactly once per
+// still applies), and http-upstream.ts forwards it over keep-alive pools to
+// the reals, without hop-by-hop fields and with X-Forwarded-For/-Proto, RFC 7239
+// Forwarded and the policy's `insert-http` headers. Invariants: Balancer.open/close exactly once per
 // upstream attempt; a client always gets an answer (503 no server, 502 upstream
 // failure, 400 malformed or ambiguous, 405 CONNECT, 505 HTTP/2+, 408 headers
-// too slow) or a reset — never a crash.
+// too slow) or a reset — never a crash. A request body is kept while its
+// upstream connects (http-body-replay.ts) so a connect failure can resend it;
+// protocol switches (WebSocket) are selected here and served by http-upgrade.ts.
 // Timebase: injected Clock (connect timeout, header and idle deadlines, drain).
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createProxyServer, type ProxyServer } from 'http-proxy-3';
-import type { CancelTimer } from '../core/clock.js';
 import type { Decision, Flow, HttpRequestInfo, ServerDecision } from '../farm/types.js';
 import { admitTcp, resetSocket } from './tcp-admission.js';
 import { HttpClientDeadlines, type DeadlineKind } from './http-deadlines.js';
-import { refuseRequest } from './http-guard.js';
+import { refuseRequest, upgradeDisposition } from './http-guard.js';
+import { BodyReplay } from './http-body-replay.js';
+import { answerAndClose, CONNECT_FAILURES, UpgradeExchange, type UpgradeHost } from './http-upgrade.js';
+import { UpstreamPools, type UpstreamExchange } from './http-upstream.js';
 import type { InsertRules } from './http-policy.js';
 import { upstreamLocalAddress } from './transparency.js';
 import { DEFAULT_HTTP_HEADER_MS, newCounters, type ProxyDeps, type VipBinding, type VipListener } from './types.js';
@@ -32,6 +35,10 @@ export interface HttpCounters {
   badRequests: number;
   /** Connections closed because a request's headers did not arrive in time (408 when some had). */
   headerTimeouts: number;
+  /** Requests asking to switch protocols (`Connection: upgrade` + `Upgrade`), also counted in `requests`. */
+  upgrades: number;
+  /** Of those, switches the node accepted (101): connections that became tunnels. */
+  tunnels: number;
 }
 
 export interface HttpListenerOptions {
@@ -47,22 +54,64 @@ interface Req {
   decision: ServerDecision;
   /** Balancer.open was called for `decision` and close is still owed. */
   opened: boolean;
-  headers: Record<string, string>;
-  cancelConnectTimer: CancelTimer | undefined;
+  /** The request as it goes to a real: the client's fields without hop-by-hop ones, plus the VIP's. */
+  headers: Record<string, string | string[]>;
+  path: string;
+  /** The upstream attempt in flight, aborted when the client goes. */
+  exchange: UpstreamExchange | undefined;
+  /** The request's body while its upstream connects (absent: no body, always replayable). */
+  body: BodyReplay | undefined;
 }
-
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EINVAL']);
 
 function flatHeaders(h: http.IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
   return out;
 }
 
-/** A request without a body can be sent again to another real after a connect failure. */
-function replayable(req: http.IncomingMessage): boolean {
+function hasBody(req: http.IncomingMessage): boolean {
   const len = req.headers['content-length'];
-  return req.headers['transfer-encoding'] === undefined && (len === undefined || len.trim() === '0');
+  return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len.trim() !== '0');
+}
+
+/**
+ * Fields that concern one connection only (RFC 9110 §7.6.1), and Expect, which node:http has
+ * already answered (100 Continue): never forwarded. Upgrade reaches here only without
+ * `Connection: upgrade` (a real switch goes to onUpgrade); the node must not be offered one.
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'http2-settings', 'expect']);
+
+/** Response fields the VIP re-frames for its own client connection. */
+const RESPONSE_HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'trailer'];
+
+/**
+ * Fields a client lists in `Connection` are left alone (as HAProxy does): honouring the list would let
+ * `Connection: host` or `Connection: authorization` strip what the node relies on.
+ */
+function upstreamHeaders(h: http.IncomingHttpHeaders, add: Record<string, string>): Record<string, string | string[]> {
+  // Copied field by field rather than spread-then-delete: deleting keys turns the object into a slow dictionary.
+  const out: Record<string, string | string[]> = {};
+  for (const name in h) {
+    const v = h[name];
+    if (v !== undefined && !HOP_BY_HOP.has(name)) out[name] = v;
+  }
+  return Object.assign(out, add);
+}
+
+/** The origin-form target a node gets (http-guard.ts has checked an absolute form names the same host). */
+function originForm(url: string): string {
+  if (url.startsWith('/')) return url;
+  // `OPTIONS *` goes out as `/*`, as it did through http-proxy-3 (the upstream client takes only paths).
+  if (url === '*') return '/*';
+  try {
+    const u = new URL(url);
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return '/';
+  }
 }
 
 function forwardedNode(ip: string): string {
@@ -71,10 +120,9 @@ function forwardedNode(ip: string): string {
 
 export class HttpVipListener implements VipListener {
   readonly counters = newCounters();
-  readonly http: HttpCounters = { requests: 0, noServer: 0, badGateway: 0, badRequests: 0, headerTimeouts: 0 };
+  readonly http: HttpCounters = { requests: 0, noServer: 0, badGateway: 0, badRequests: 0, headerTimeouts: 0, upgrades: 0, tunnels: 0 };
   private readonly server: http.Server;
-  private readonly proxy: ProxyServer;
-  private readonly agents = new Map<string, http.Agent>();
+  private readonly upstream: UpstreamPools;
   private readonly flows = new WeakMap<Duplex, Flow>();
   /** Client connections and how many requests each has in flight. */
   private readonly sockets = new Map<Socket, number>();
@@ -82,7 +130,11 @@ export class HttpVipListener implements VipListener {
   private readonly active = new Set<Req>();
   /** Client connections whose next bytes did not parse while a request was in flight: the 400 they are owed. */
   private readonly refuseAfter = new WeakMap<Duplex, string>();
-  private readonly byReq = new WeakMap<http.IncomingMessage, Req>();
+  /** Client connections switching (or switched) protocols, and the exchange serving each. */
+  private readonly upgraded = new Map<Socket, UpgradeExchange>();
+  /** An upgrade that arrived pipelined behind requests still being answered: it starts once they are out. */
+  private readonly upgradeAfter = new WeakMap<Duplex, () => void>();
+  private readonly upgradeHost: UpgradeHost;
   private readonly inserts: InsertRules;
   private tcp: TcpServerHandle | undefined;
   private closing = false;
@@ -101,16 +153,20 @@ export class HttpVipListener implements VipListener {
     this.server.maxHeadersCount = 0;
     // Without a listener node:http just drops a CONNECT; the VIP is no forward proxy, so it says so.
     this.server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => this.refuseRaw(socket, 405, 'Method Not Allowed', 'CONNECT is not served by a VIP'));
-    this.proxy = createProxyServer({});
-    // Per-attempt errors go to the web() callback; this one only guards against stray emits.
-    this.proxy.on('error', () => {});
-    this.proxy.on('proxyReq', (preq, req, _res, _opts, socket) => {
-      // The client's connection stays HTTP/1 parsed by the VIP: a node must not switch protocols on it (h2c, WebSocket).
-      preq.removeHeader('upgrade');
-      if (/\bupgrade\b/i.test(String(preq.getHeader('connection') ?? ''))) preq.removeHeader('connection');
-      this.onUpstreamSocket(req, socket);
-    });
-    this.proxy.on('proxyRes', (proxyRes, req) => this.onUpstreamResponse(req, proxyRes));
+    // Every request with `Connection: upgrade` + `Upgrade` comes here, body or not: node:http has detached the socket.
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket as Socket, head));
+    const self = this.http;
+    this.upgradeHost = {
+      deps,
+      counters: this.counters,
+      vipClass: binding.vipClass,
+      tunnelOpened: () => void self.tunnels++,
+      badGateway: () => void self.badGateway++,
+      finished: (x) => {
+        for (const [s, e] of this.upgraded) if (e === x) this.upgraded.delete(s);
+      },
+    };
+    this.upstream = new UpstreamPools(deps.net, deps.clock, deps.timeouts.connectTimeoutMs);
   }
 
   async listen(): Promise<{ address: string; port: number }> {
@@ -174,6 +230,8 @@ export class HttpVipListener implements VipListener {
     this.counters.idleTimeouts++;
     if (kind === 'idle') {
       // The ACE's inactivity timeout: reset both ways (the upstream request is aborted with the response).
+      const x = this.upgraded.get(client);
+      if (x !== undefined) return x.reset();
       this.counters.resets++;
       resetSocket(client);
       return;
@@ -220,10 +278,15 @@ export class HttpVipListener implements VipListener {
       this.plain(res, 503, `503 Service Unavailable: VIP ${this.binding.vipClass} has no server for this request (${why})\n`);
       return;
     }
-    const r: Req = { req, res, flow, info, decision: { ...d }, opened: false, headers: this.forwardHeaders(flow, info), cancelConnectTimer: undefined };
+    const r: Req = {
+      req, res, flow, info, decision: { ...d }, opened: false,
+      headers: upstreamHeaders(req.headers, this.forwardHeaders(flow, info)),
+      path: originForm(info.url),
+      exchange: undefined,
+      body: hasBody(req) ? new BodyReplay(req) : undefined,
+    };
     res.once('close', () => this.finished(r, socket));
     this.active.add(r);
-    this.byReq.set(req, r);
     this.forward(r, false, true);
   }
 
@@ -245,77 +308,54 @@ export class HttpVipListener implements VipListener {
     return h;
   }
 
-  private agentFor(d: ServerDecision): http.Agent {
-    const key = `${d.address}:${d.port}`;
-    let a = this.agents.get(key);
-    if (a === undefined) {
-      // Keep as many idle upstream sockets as clients can have requests in flight, or every burst reconnects.
-      a = new http.Agent({ keepAlive: true, maxFreeSockets: 256 });
-      const net = this.deps.net;
-      // Upstream sockets through the NetPorts seam; the Agent pools them per (host, port, localAddress).
-      a.createConnection = (o) => {
-        const s = net.connectTcp({ host: String(o.host ?? d.address), port: Number(o.port ?? d.port), ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
-        s.allowHalfOpen = false;
-        return s;
-      };
-      this.agents.set(key, a);
-    }
-    return a;
-  }
-
   private forward(r: Req, retried: boolean, bindClient: boolean): void {
     const d = r.decision;
     const local = bindClient ? upstreamLocalAddress(this.deps.transparency, r.flow.clientIp) : undefined;
     r.opened = true;
     this.deps.balancer.open(d);
-    this.proxy.web(
-      r.req,
-      r.res,
-      { target: { host: d.address, port: d.port }, agent: this.agentFor(d), headers: r.headers, ...(local !== undefined ? { localAddress: local } : {}) },
-      (err) => this.upstreamError(r, err as NodeJS.ErrnoException, retried, local !== undefined),
+    const res = r.res;
+    let control: { pause(): void; resume(): void } | undefined;
+    r.exchange = this.upstream.dispatch(
+      { address: d.address, port: d.port, localAddress: local },
+      { method: r.req.method ?? 'GET', path: r.path, headers: r.headers, body: r.body?.attempt() ?? null },
+      {
+        onConnected: () => r.body?.connected(),
+        onResponseStart: (status, message, headers, c) => {
+          control = c;
+          if (res.headersSent || res.destroyed) {
+            // The client was already answered (a broken body, a failaction reset): nothing to relay.
+            r.exchange?.abort();
+            return;
+          }
+          for (const name of RESPONSE_HOP_BY_HOP) delete headers[name];
+          try {
+            res.writeHead(status, message, headers);
+          } catch {
+            // A field node:http will not write (undici's parser is not node's): the client cannot be given this answer.
+            r.exchange?.abort();
+            this.http.badGateway++;
+            this.release(r);
+            this.plain(res, 502, `502 Bad Gateway: rserver ${d.rserver} (${d.address}:${d.port}) sent a response header the VIP cannot relay\n`);
+            return;
+          }
+          res.on('drain', () => control?.resume());
+        },
+        onResponseData: (chunk) => {
+          if (!res.write(chunk)) control?.pause();
+        },
+        onResponseEnd: () => res.end(),
+        onError: (err) => this.upstreamError(r, err, retried, local !== undefined),
+      },
     );
   }
 
-  /** A fresh upstream socket gets the connect timeout (a pooled one is connected already). */
-  private onUpstreamSocket(req: http.IncomingMessage, socket: Socket): void {
-    const r = this.byReq.get(req);
-    if (r === undefined || !socket.connecting) return;
-    r.cancelConnectTimer?.();
-    const cancel = this.deps.clock.setTimer(this.deps.timeouts.connectTimeoutMs, () => {
-      r.cancelConnectTimer = undefined;
-      if (socket.connecting) socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
-    });
-    r.cancelConnectTimer = cancel;
-    socket.once('connect', () => {
-      cancel();
-      if (r.cancelConnectTimer === cancel) r.cancelConnectTimer = undefined;
-    });
-  }
-
-  /**
-   * http-proxy-3 pipes the response without watching it: a real that closes
-   * (FIN, e.g. its process died) half-way through a body would leave the client
-   * waiting for the rest until the idle timeout. Cut the client at once instead.
-   */
-  private onUpstreamResponse(req: http.IncomingMessage, proxyRes: http.IncomingMessage): void {
-    const r = this.byReq.get(req);
-    if (r === undefined) return;
-    proxyRes.once('close', () => {
-      if (proxyRes.complete || r.res.destroyed || r.res.writableEnded) return;
-      this.counters.resets++;
-      r.res.destroy();
-    });
-  }
-
   private release(r: Req): void {
-    r.cancelConnectTimer?.();
-    r.cancelConnectTimer = undefined;
     if (!r.opened) return;
     r.opened = false;
     this.deps.balancer.close(r.decision);
   }
 
-  private upstreamError(r: Req, err: NodeJS.ErrnoException, retried: boolean, bound: boolean): void {
+  private upstreamError(r: Req, err: Error & { code?: string }, retried: boolean, bound: boolean): void {
     const d = r.decision;
     this.release(r);
     const { res, req } = r;
@@ -327,7 +367,8 @@ export class HttpVipListener implements VipListener {
     }
     if (req.socket.destroyed || this.closing) return;
     const code = err.code ?? 'error';
-    const canReplay = replayable(req);
+    // No body, or a body the upstream never took (kept in full by BodyReplay): safe to send again.
+    const canReplay = r.body?.replayable ?? true;
     if (bound && (code === 'EADDRNOTAVAIL' || code === 'EINVAL') && canReplay) {
       this.counters.transparencyFallbacks++;
       if (!this.warnedFallback) {
@@ -337,9 +378,16 @@ export class HttpVipListener implements VipListener {
       this.forward(r, retried, false);
       return;
     }
-    if (code === 'ECONNRESET' && !retried && canReplay) {
+    if ((code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') && !retried && canReplay) {
       // Most often a pooled keep-alive socket the real had closed: try once more, same real.
       this.forward(r, true, bound);
+      return;
+    }
+    if (code === 'UND_ERR_INVALID_ARG') {
+      // A request node:http parsed but the upstream client will not write (e.g. a header value it finds invalid).
+      this.http.badRequests++;
+      res.shouldKeepAlive = false;
+      this.plain(res, 400, `400 Bad Request: ${err.message}\n`);
       return;
     }
     if (CONNECT_FAILURES.has(code)) {
@@ -363,6 +411,8 @@ export class HttpVipListener implements VipListener {
 
   private finished(r: Req | undefined, socket: Socket): void {
     if (r !== undefined) {
+      // The client is gone or answered: an upstream exchange still running has no one to answer.
+      r.exchange?.abort();
       this.release(r);
       this.active.delete(r);
     }
@@ -372,6 +422,12 @@ export class HttpVipListener implements VipListener {
     if (refusal !== undefined) {
       this.refuseAfter.delete(socket);
       this.refuseRaw(socket, 400, 'Bad Request', refusal);
+      return;
+    }
+    const upgrade = n <= 0 ? this.upgradeAfter.get(socket) : undefined;
+    if (upgrade !== undefined) {
+      this.upgradeAfter.delete(socket);
+      upgrade();
       return;
     }
     if (this.closing && n <= 0) socket.end();
@@ -391,6 +447,56 @@ export class HttpVipListener implements VipListener {
     }
   }
 
+  // ---------------------------------------------------------------- protocol switches
+
+  private onUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
+    this.http.requests++;
+    this.http.upgrades++;
+    const flow = this.flows.get(socket);
+    this.deadlines.get(socket)?.headersDone();
+    if (flow === undefined || this.closing) {
+      answerAndClose(socket, 503, 'Service Unavailable', `VIP ${this.binding.vipClass} is closing`);
+      return;
+    }
+    const refused = refuseRequest(req);
+    if (refused !== undefined) {
+      this.deps.logger.debug({ vip: this.binding.vipClass, client: flow.clientIp, reason: refused.reason }, 'upgrade request refused');
+      this.refuseRaw(socket, refused.status, refused.status === 505 ? 'HTTP Version Not Supported' : 'Bad Request', refused.reason);
+      return;
+    }
+    const start = (): void => this.startUpgrade(req, socket, head, flow);
+    // The answers to earlier pipelined requests go out first; node:http no longer reads this connection meanwhile.
+    if ((this.sockets.get(socket) ?? 0) > 0) this.upgradeAfter.set(socket, start);
+    else start();
+  }
+
+  private startUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer, flow: Flow): void {
+    if (socket.destroyed) return;
+    // Busy from now on: close() must not end it as an idle keep-alive connection.
+    this.sockets.set(socket, 1);
+    const disposition = upgradeDisposition(req);
+    const info: HttpRequestInfo = { url: req.url ?? '/', headers: flatHeaders(req.headers), ...(req.method !== undefined ? { method: req.method } : {}) };
+    const d = this.deps.balancer.select(this.binding.vipClass, flow, info);
+    if (d.kind !== 'server') {
+      this.http.noServer++;
+      this.counters.dropped++;
+      answerAndClose(socket, 503, 'Service Unavailable', `VIP ${this.binding.vipClass} has no server for this request (${d.kind === 'forward' ? 'forward (not proxied)' : d.reason})`);
+      return;
+    }
+    const headers: Record<string, string | string[]> = { ...(req.headers as Record<string, string | string[]>), ...this.forwardHeaders(flow, info) };
+    delete headers['trailer'];
+    if (disposition.kind === 'ignore') {
+      // RFC 9110 §7.8: served as if the Upgrade were not there; the VIP closes the connection after the answer.
+      this.deps.logger.debug({ vip: this.binding.vipClass, client: flow.clientIp, reason: disposition.reason }, 'upgrade ignored');
+      delete headers['upgrade'];
+      delete headers['http2-settings'];
+      headers['connection'] = 'close';
+    }
+    const x = new UpgradeExchange(this.upgradeHost, socket, head, flow, { ...d }, disposition, { method: req.method ?? 'GET', path: originForm(req.url ?? '/'), headers });
+    this.upgraded.set(socket, x);
+    x.start();
+  }
+
   // ---------------------------------------------------------------- failaction, shutdown
 
   onRealLeftService(farm: string, rserver: string): void {
@@ -403,6 +509,10 @@ export class HttpVipListener implements VipListener {
         r.res.destroy();
       }
     }
+    for (const x of [...this.upgraded.values()]) {
+      const d = x.decision;
+      if (d.farm === farm && d.rserver === rserver && this.deps.balancer.existingFlowAction(d, x.flow).kind !== 'keep') x.reset();
+    }
   }
 
   async close(drainMs: number): Promise<void> {
@@ -410,16 +520,14 @@ export class HttpVipListener implements VipListener {
     const closed = this.tcp?.close();
     // Idle keep-alive connections end now; busy ones after their response (finished()).
     for (const [s, n] of this.sockets) if (n <= 0) s.end();
+    for (const x of this.upgraded.values()) x.end();
     const deadline = this.deps.clock.monotonicNow() + drainMs;
     while (this.sockets.size > 0 && this.deps.clock.monotonicNow() < deadline) {
       await new Promise<void>((r) => this.deps.clock.setTimer(Math.min(50, Math.max(1, drainMs)), r));
     }
     for (const s of [...this.sockets.keys()]) resetSocket(s);
     for (const r of [...this.active]) this.release(r);
-    for (const a of this.agents.values()) a.destroy();
-    this.agents.clear();
     this.server.close();
-    this.proxy.close();
-    await closed;
+    await Promise.all([closed, this.upstream.destroy()]);
   }
 }

@@ -190,8 +190,10 @@ function lbAction(words: readonly string[], syntax: string, description: string,
     description,
     simulated,
     parse,
-    apply: (v: LbAction, c: LbPolicyClass) => {
+    apply: (v: LbAction, c: LbPolicyClass, cx: ApplyCx) => {
       c.actions.push(v);
+      // A proxy has no original destination to route to (docs/ace-compatibility.md).
+      if (v.kind === 'forward') cx.report('ACE_UNSIMULATED', '`forward` is kept, but acesim does not route to the original destination: TCP flows are reset, HTTP requests get 503, UDP datagrams are dropped', cx.pos.col, 'forward'.length);
     },
   });
 }
@@ -307,8 +309,10 @@ export const policyMultiClassMode: Mode = {
         a.end();
         return mode;
       },
-      apply: (m: 'always' | 'active' | 'primary-inservice', c: VipClass) => {
+      apply: (m: 'always' | 'active' | 'primary-inservice', c: VipClass, cx: ApplyCx) => {
         c.icmpReply = m;
+        // The host answers ping for the addresses it holds whatever the VIP's state (docs/ace-compatibility.md).
+        if (m !== 'always') cx.report('ACE_UNSIMULATED', `\`loadbalance vip icmp-reply ${m}\` is kept, but acesim does not tie ping replies to the VIP's state: the host answers for the address (or not) as for \`icmp-reply\``, cx.pos.col, cx.text.length);
       },
     }),
     kw({

@@ -1,0 +1,253 @@
+// One protocol-switch request (`Connection: upgrade` + `Upgrade`, WebSocket in
+// practice) at an L7 VIP, after the listener selected its real: an upstream
+// connection of its own (connect timeout, reassign once on connect failure,
+// transparency as for any request), the request sent with the VIP's forwarding
+// headers, then either a 101 from the node — the client gets it verbatim and
+// the two sockets become a raw tunnel (backpressure, half-close, resets
+// crossing, closed when either side closes) — or any other answer, relayed
+// with `Connection: close` and the connection ended: bytes after a refused
+// upgrade are never tunnelled (the "WebSocket smuggling" of proxies that
+// assume the switch happened). Requests the VIP ignores the Upgrade of
+// (http-guard.ts) take the second path with the Upgrade removed.
+// Invariants: Balancer.open/close exactly once per upstream attempt; the
+// client always gets an answer, a tunnel or a reset. Timebase: injected Clock
+// (connect timeout); idle time is the listener's HttpClientDeadlines, which
+// watches the client socket's byte counters and so sees tunnel traffic too.
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { CancelTimer } from '../core/clock.js';
+import type { Flow, ServerDecision } from '../farm/types.js';
+import type { UpgradeDisposition } from './http-guard.js';
+import { resetSocket } from './tcp-admission.js';
+import { upstreamLocalAddress } from './transparency.js';
+import type { ListenerCounters, ProxyDeps } from './types.js';
+
+/** Upstream errors that mean the real never took the connection. */
+export const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EINVAL']);
+
+/** Framing headers of a non-101 answer, replaced because the VIP closes the connection after it. */
+const REFRAMED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection']);
+
+/** What an exchange needs from its listener. */
+export interface UpgradeHost {
+  readonly deps: ProxyDeps;
+  readonly counters: ListenerCounters;
+  readonly vipClass: string;
+  /** A 101 was relayed: the connection is a tunnel now. */
+  tunnelOpened(): void;
+  /** The client got a 502 (the upstream failed before answering). */
+  badGateway(): void;
+  /** Both sockets are closed and the Balancer released. */
+  finished(x: UpgradeExchange): void;
+}
+
+/** The request as it goes to the node: method, origin-form path and headers (forwarding headers included). */
+export interface UpgradeRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[]>;
+}
+
+export class UpgradeExchange {
+  private opened = false;
+  private upstream: Socket | undefined;
+  private cancelConnect: CancelTimer | undefined;
+  private tunnel = false;
+  /** A non-101 answer is being relayed: a later upstream error can only cut it. */
+  private relaying = false;
+  /** That answer was relayed in full. */
+  private answered = false;
+  private clientClosed = false;
+  private upstreamClosed = true;
+  private done = false;
+
+  constructor(
+    private readonly host: UpgradeHost,
+    private readonly client: Socket,
+    /** Client bytes that arrived after the request head (node:http's `head`): the new protocol's. */
+    private readonly head: Buffer,
+    readonly flow: Flow,
+    /** A private copy: the Balancer may reuse its decision objects. */
+    public decision: ServerDecision,
+    private readonly disposition: UpgradeDisposition,
+    private readonly request: UpgradeRequest,
+  ) {}
+
+  start(): void {
+    this.client.once('close', () => {
+      this.clientClosed = true;
+      // Gone before the node's answer was through: abandon the attempt (reset); otherwise the node's side closes too.
+      if (this.tunnel || this.answered) this.upstream?.destroySoon();
+      else resetSocket(this.upstream);
+      this.maybeFinish();
+    });
+    this.attempt(false, true);
+  }
+
+  /** failaction purge/reassign: a tunnel cannot move to another real mid-stream. */
+  reset(): void {
+    if (this.done) return;
+    this.host.counters.resets++;
+    resetSocket(this.client);
+    resetSocket(this.upstream);
+  }
+
+  /** Graceful shutdown: FIN both ways on a tunnel (an exchange still connecting is reset by the listener's drain). */
+  end(): void {
+    if (!this.tunnel) return;
+    this.client.end();
+    this.upstream?.end();
+  }
+
+  private attempt(retried: boolean, bindClient: boolean): void {
+    const { deps } = this.host;
+    const d = this.decision;
+    const local = bindClient ? upstreamLocalAddress(deps.transparency, this.flow.clientIp) : undefined;
+    const up = deps.net.connectTcp({ host: d.address, port: d.port, ...(local !== undefined ? { localAddress: local } : {}) });
+    this.upstream = up;
+    this.upstreamClosed = false;
+    this.opened = true;
+    deps.balancer.open(d);
+    let connected = false;
+    this.cancelConnect = deps.clock.setTimer(deps.timeouts.connectTimeoutMs, () => {
+      this.cancelConnect = undefined;
+      if (!connected) up.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
+    });
+    up.once('connect', () => {
+      connected = true;
+      this.cancelConnect?.();
+      this.cancelConnect = undefined;
+    });
+    up.once('close', () => {
+      if (this.upstream !== up) return;
+      this.upstreamClosed = true;
+      if (this.tunnel) this.client.destroySoon();
+      this.maybeFinish();
+    });
+    // No `agent` (not even false, which makes node build an Agent that ignores createConnection): one socket, ours.
+    const preq = http.request({ method: this.request.method, path: this.request.path, headers: this.request.headers, createConnection: () => up });
+    preq.on('error', (err: NodeJS.ErrnoException) => this.failed(up, err, connected, retried, local !== undefined));
+    preq.on('upgrade', (res: http.IncomingMessage, sock: Socket, upHead: Buffer) => this.switched(res, sock, upHead));
+    preq.on('response', (res: http.IncomingMessage) => this.relay(res));
+    preq.end();
+  }
+
+  private failed(up: Socket, err: NodeJS.ErrnoException, connected: boolean, retried: boolean, bound: boolean): void {
+    if (this.upstream !== up || this.tunnel || this.done) return;
+    up.destroy();
+    this.release();
+    if (this.clientClosed || this.client.destroyed) return this.maybeFinish();
+    if (this.relaying) {
+      this.host.counters.resets++;
+      return resetSocket(this.client);
+    }
+    const { deps, counters, vipClass } = this.host;
+    const d = this.decision;
+    const code = err.code ?? 'error';
+    if (!connected && bound && (code === 'EADDRNOTAVAIL' || code === 'EINVAL')) {
+      counters.transparencyFallbacks++;
+      return this.attempt(retried, false);
+    }
+    if (!connected && CONNECT_FAILURES.has(code)) {
+      counters.connectFailures++;
+      deps.balancer.reportFailure(d);
+      deps.logger.debug({ vip: vipClass, rserver: d.rserver, address: `${d.address}:${d.port}`, code }, 'upgrade: upstream connect failed');
+      if (!retried) {
+        // Connect-failure reassign, once (§11.1), as for any request: nothing reached the node.
+        const n = deps.balancer.reselect(this.flow, d);
+        if (n.kind === 'server') {
+          counters.reassigned++;
+          this.decision = { ...n };
+          return this.attempt(true, bound);
+        }
+      }
+    }
+    this.host.badGateway();
+    answerAndClose(this.client, 502, 'Bad Gateway', `rserver ${d.rserver} (${d.address}:${d.port}) failed: ${code}`);
+  }
+
+  /** The node answered 101: relay it and tunnel. */
+  private switched(res: http.IncomingMessage, sock: Socket, upHead: Buffer): void {
+    if (this.disposition.kind !== 'tunnel' || this.clientClosed) {
+      // A switch the VIP did not ask for (it removed the Upgrade): nothing safe to do with the bytes that follow.
+      this.host.counters.resets++;
+      resetSocket(sock);
+      resetSocket(this.client);
+      return;
+    }
+    this.tunnel = true;
+    this.host.tunnelOpened();
+    const client = this.client;
+    let msg = `HTTP/1.1 101 ${res.statusMessage || 'Switching Protocols'}\r\n`;
+    for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) msg += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`;
+    client.write(`${msg}\r\n`);
+    if (upHead.length > 0) client.write(upHead);
+    if (this.head.length > 0) client.unshift(this.head);
+    // A reset on one side is a reset on the other (ECONNRESET arrives as 'error').
+    client.on('error', () => this.crossReset(sock));
+    sock.on('error', () => this.crossReset(client));
+    // pipe(): backpressure both ways; a FIN on one side ends the other (half-close).
+    client.pipe(sock);
+    sock.pipe(client);
+    client.resume();
+  }
+
+  private crossReset(other: Socket): void {
+    if (other.destroyed) return;
+    this.host.counters.resets++;
+    resetSocket(other);
+  }
+
+  /** Any answer but 101: relayed with `Connection: close`, then the connection ends. */
+  private relay(res: http.IncomingMessage): void {
+    const client = this.client;
+    if (this.clientClosed || client.destroyed) {
+      res.resume();
+      return;
+    }
+    this.relaying = true;
+    let msg = `HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ''}\r\n`;
+    for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+      if (!REFRAMED.has(res.rawHeaders[i]!.toLowerCase())) msg += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`;
+    }
+    // Without Content-Length the body runs to the close (RFC 9112 §6.3), which this connection is about to do.
+    client.write(`${msg}Connection: close\r\n\r\n`);
+    res.on('data', (c: Buffer) => {
+      if (!client.write(c)) res.pause();
+    });
+    client.on('drain', () => res.resume());
+    res.once('end', () => {
+      this.answered = true;
+      client.end(() => client.destroy());
+    });
+    res.once('close', () => {
+      if (!res.complete) {
+        this.host.counters.resets++;
+        resetSocket(client);
+      }
+    });
+  }
+
+  private release(): void {
+    this.cancelConnect?.();
+    this.cancelConnect = undefined;
+    if (!this.opened) return;
+    this.opened = false;
+    this.host.deps.balancer.close(this.decision);
+  }
+
+  private maybeFinish(): void {
+    if (this.done || !this.clientClosed) return;
+    if (!this.upstreamClosed && this.upstream !== undefined && !this.upstream.destroyed) return;
+    this.done = true;
+    this.release();
+    this.host.finished(this);
+  }
+}
+
+/** A plain-text answer written straight to a client socket node:http no longer serves, then closed. */
+export function answerAndClose(socket: Socket, status: number, text: string, reason: string): void {
+  if (socket.destroyed || socket.writableEnded) return;
+  const body = `${status} ${text}: ${reason}\n`;
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
+}
