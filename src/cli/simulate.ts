@@ -1,4 +1,4 @@
-// `acesim simulate [CONFIG] --scenario FILE [--runs N] [--seed S] [--format text|json] [--report DIR] [--traffic analytic|exact]`:
+// `acesim simulate [CONFIG] --scenario FILE [--runs N] [--seed S] [--format text|json] [--report DIR] [--traffic analytic|exact] [--threads N]`:
 // Monte Carlo over the fault's phase against the probe schedules, in virtual
 // time with the real engine; prints the distributions of detection, failover,
 // recovery and failback and the losses at the scenario's traffic rates.
@@ -30,6 +30,8 @@ export interface SimulateOptions {
   reportDir?: string;
   /** Runs per candidate in the lockstep search (scenarios with a controller); 0 skips it. */
   searchRuns?: number;
+  /** Worker threads for the runs (default: one per core from 1,000 runs on; 1: none). */
+  threads?: number;
 }
 
 export async function runSimulate(io: CliIo, opts: SimulateOptions): Promise<number> {
@@ -39,6 +41,10 @@ export async function runSimulate(io: CliIo, opts: SimulateOptions): Promise<num
   }
   if (!Number.isInteger(opts.runs) || opts.runs < 1 || opts.runs > 1_000_000) {
     io.err(`acesim simulate: --runs must be a whole number from 1 to 1000000, got ${opts.runs}`);
+    return EXIT_USAGE;
+  }
+  if (opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1 || opts.threads > 256)) {
+    io.err(`acesim simulate: --threads must be a whole number from 1 to 256, got ${opts.threads}`);
     return EXIT_USAGE;
   }
   let scText: string;
@@ -105,7 +111,7 @@ export async function runSimulate(io: CliIo, opts: SimulateOptions): Promise<num
     io.err(`acesim simulate: --search-runs must be a whole number from 0 to 10000, got ${opts.searchRuns}`);
     return EXIT_USAGE;
   }
-  const { report, runs, plan } = await simulateRuns(ctx, sc, opts.runs, opts.seed, { traffic: opts.traffic ?? 'analytic' });
+  const { report, runs, plan } = await simulateRuns(ctx, sc, opts.runs, opts.seed, { traffic: opts.traffic ?? 'analytic', ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
   const lockstep = await analyzeLockstep(ctx, sc, { runs: Math.min(opts.runs, 1000), seed: opts.seed, searchRuns });
   const lines = textReport(report, whatIf.applied);
   if (lockstep) lines.push(...lockstepText(lockstep));

@@ -162,13 +162,18 @@ export interface FaultMetrics extends FaultTimings {
   lostTraps: number;
 }
 
-/** Per client, the "client|kind" key of each kind, built once (a fresh concatenation per event cost half of computeMetrics). */
-type StreamKeys = Map<string, Partial<Record<RequestEvent['kind'], string>>>;
+/**
+ * One token per client and traffic kind, the key of the per-stream maps below: a Map
+ * keyed by objects looks up by identity, one keyed by "client|kind" strings built per
+ * event spent most of computeMetrics hashing and comparing them.
+ */
+type StreamKey = Readonly<Record<string, never>>;
+type StreamKeys = Map<string, Partial<Record<RequestEvent['kind'], StreamKey>>>;
 
-function streamKey(keys: StreamKeys, client: string, kind: RequestEvent['kind']): string {
+function streamKey(keys: StreamKeys, client: string, kind: RequestEvent['kind']): StreamKey {
   let k = keys.get(client);
   if (k === undefined) keys.set(client, (k = {}));
-  return (k[kind] ??= `${client}|${kind}`);
+  return (k[kind] ??= {});
 }
 
 const isFault = (e: RunEvent): e is FaultEvent => e.type === 'fault' && e.fault !== 'recover';
@@ -191,11 +196,11 @@ export function faultTimings(events: readonly RunEvent[], fault: FaultEvent, far
   const t: FaultTimings = { detectionMs: null, detectionByFarmMs: {}, failoverMs: null, recoveryMs: null, failbackMs: null };
   const keys: StreamKeys = new Map();
   const recover = recoverOf(events, fault);
-  const lastNode = new Map<string, string>();
-  const movedAt = new Map<string, number>();
-  let clientsOfNode: Set<string> | undefined;
+  const lastNode = new Map<StreamKey, string>();
+  const movedAt = new Map<StreamKey, number>();
+  let clientsOfNode: Set<StreamKey> | undefined;
   // Per client and traffic kind: each kind has its own VIP and sticky group.
-  const ofNode = (): Set<string> => new Set([...lastNode].filter(([, n]) => n === fault.node).map(([k]) => k));
+  const ofNode = (): Set<StreamKey> => new Set([...lastNode].filter(([, n]) => n === fault.node).map(([k]) => k));
   for (const e of events) {
     if (e.type !== 'request' || !e.ok || e.node === undefined) continue;
     const key = streamKey(keys, e.client, e.kind);
@@ -239,7 +244,7 @@ export function lossCauses(events: readonly RunEvent[]): Record<string, number> 
  */
 export function computeMetrics(events: readonly RunEvent[], farmsOf: (address: string) => readonly string[]): RunMetrics {
   const m: RunMetrics = { detectionMs: null, detectionByFarmMs: {}, failoverMs: null, recoveryMs: null, failbackMs: null, requests: 0, lostRequests: 0, traps: 0, lostTraps: 0, stickyMoves: 0, sourceMismatches: 0 };
-  const lastNode = new Map<string, string>();
+  const lastNode = new Map<StreamKey, string>();
   const keys: StreamKeys = new Map();
   for (const e of events) {
     if (e.type !== 'request') continue;

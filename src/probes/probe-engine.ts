@@ -109,7 +109,7 @@ export class ProbeEngine {
       e.timer = undefined;
       e.abort?.abort();
       e.abort = undefined;
-      e.state = { ...e.state, inFlight: false, nextDueMs: undefined };
+      e.state = Object.assign({}, e.state, { inFlight: false, nextDueMs: undefined }); // not a spread: see probe-state.ts
     }
     this.logger?.info({ instances: this.entries.size }, 'probe engine stopped');
   }

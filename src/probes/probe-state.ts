@@ -95,29 +95,49 @@ export function disabledProbeState(): ProbeInstanceState {
  * result too (§4.5 "an in-flight probe is not duplicated").
  */
 export function step(state: ProbeInstanceState, input: ProbeInput, config: StepConfig): StepOutput {
+  // State copies use Object.assign, not `{ ...state }`: on Node 20 an object spread takes
+  // microseconds (no fast clone path), half of a simulated run's probe work.
   const { key } = config;
   switch (input.kind) {
     case 'start': {
       // First probe immediately at attach/inservice (plus an optional spread chosen by the scheduler).
       const at = input.nowMs + Math.max(0, Math.floor(input.delayMs ?? 0));
-      const s: ProbeInstanceState = { ...initialProbeState(), counters: state.counters, nextDueMs: at };
+      const s: ProbeInstanceState = Object.assign(initialProbeState(), { counters: state.counters, nextDueMs: at });
       const events: ProbeEvent[] = [];
       if (state.health !== 'INIT') events.push({ type: 'probe.state', key, from: state.health, to: 'INIT', cause: state.lastCause ?? 'OK' });
       return { state: s, events, effects: [{ kind: 'schedule', atMs: at }] };
     }
     case 'due': {
       if (state.health === 'DISABLED' || state.inFlight) return { state, events: [], effects: [] };
-      return {
-        state: { ...state, inFlight: true, lastStartMs: input.nowMs, lastProbeMs: input.nowMs, nextDueMs: undefined },
-        events: [],
-        effects: [{ kind: 'launch' }],
-      };
+      // After its first result a state holds every key, in onResult's order: written out, as
+      // there; the first attempt copies (it adds lastStartMs and lastProbeMs to start's keys).
+      const now = input.nowMs;
+      const s: ProbeInstanceState =
+        'lastCause' in state
+          ? {
+              health: state.health,
+              consecFail: state.consecFail,
+              consecPass: state.consecPass,
+              inFlight: true,
+              counters: state.counters,
+              nextDueMs: undefined,
+              lastStartMs: now,
+              lastProbeMs: now,
+              lastCause: state.lastCause,
+              lastStatus: state.lastStatus,
+              lastDetail: state.lastDetail,
+              latencyMs: state.latencyMs,
+              lastFailMs: state.lastFailMs,
+              lastActiveMs: state.lastActiveMs,
+            }
+          : Object.assign({}, state, { inFlight: true, lastStartMs: now, lastProbeMs: now, nextDueMs: undefined });
+      return { state: s, events: [], effects: [{ kind: 'launch' }] };
     }
     case 'disable': {
       const events: ProbeEvent[] = [];
       if (state.health !== 'DISABLED') events.push({ type: 'probe.state', key, from: state.health, to: 'DISABLED', cause: state.lastCause ?? 'OK' });
       return {
-        state: { ...state, health: 'DISABLED', inFlight: false, nextDueMs: undefined, consecFail: 0, consecPass: 0 },
+        state: Object.assign({}, state, { health: 'DISABLED' as const, inFlight: false, nextDueMs: undefined, consecFail: 0, consecPass: 0 }),
         events,
         effects: [{ kind: 'cancel' }],
       };
@@ -140,7 +160,8 @@ function onResult(
   const before = state.health;
   let { consecFail, consecPass } = state;
   let health = before;
-  const counters = { ...state.counters, probes: state.counters.probes + 1 };
+  const c = state.counters;
+  const counters: ProbeCounters = { probes: c.probes + 1, passed: c.passed, failed: c.failed, passedStates: c.passedStates, failedStates: c.failedStates };
   let lastFailMs = state.lastFailMs;
   let lastActiveMs = state.lastActiveMs;
 
@@ -178,14 +199,18 @@ function onResult(
   const lastStart = state.lastStartMs ?? nowMs;
   const nextDueMs = Math.max(lastStart + delayMs, nowMs);
 
+  // Written out, not copied: a state reaching here went start → due, so it holds exactly the
+  // keys below up to lastProbeMs, in this order, and the result adds the rest; a copy gave
+  // the same object at several times the cost (this runs once per probe attempt).
   const next: ProbeInstanceState = {
-    ...state,
     health,
     consecFail,
     consecPass,
     inFlight: false,
-    nextDueMs,
     counters,
+    nextDueMs,
+    lastStartMs: state.lastStartMs,
+    lastProbeMs: state.lastProbeMs,
     lastCause: result.cause,
     lastStatus: result.status ?? state.lastStatus,
     lastDetail: result.detail,

@@ -25,6 +25,8 @@ export const CLIENT_TIMEOUT_MS = 30_000;
 
 export class SimNetwork implements Prober {
   private readonly conditions = new Map<string, NodeCondition>();
+  /** Addresses whose probe attempts never answer again (see silence). */
+  private readonly silenced = new Set<string>();
 
   constructor(
     private readonly clock: Clock,
@@ -75,13 +77,25 @@ export class SimNetwork implements Prober {
     return { afterMs, result: ok ? { ok: true, cause: 'OK', latencyMs: afterMs, status } : { ok: false, cause: 'L7_BAD_STATUS', latencyMs: afterMs, status } };
   }
 
+  /**
+   * From now on no probe attempt to this address answers, the ones under way
+   * included: to the engine and everything after it, as if it had been stopped.
+   * The simulator does this once a node's probes can no longer change state.
+   */
+  silence(address: string): void {
+    this.silenced.add(address);
+  }
+
   probe(inst: ProbeInstance, signal?: AbortSignal): Promise<ProbeResult> {
+    // A fresh promise each time: reactions on one shared pending promise would pile up.
+    if (this.silenced.has(inst.key.address)) return new Promise<ProbeResult>(() => {});
     const { afterMs, result } = this.attempt(inst);
     return new Promise((resolve) => {
       // No abort listener: in virtual time nothing is held open, and the engine drops the
       // result of an attempt it aborted (generation check). Listener bookkeeping was a
       // tenth of a simulated run.
       this.clock.setTimer(afterMs, () => {
+        if (this.silenced.has(inst.key.address)) return;
         resolve(signal?.aborted ? ABORTED : result);
         this.onResolve();
       });

@@ -68,6 +68,12 @@ export interface SimPlan {
   predicted: { detectionMs?: Window; recoveryMs?: Window };
   /** Kinds whose requests the analytic mode may count in closed form (the others are always sent one by one). */
   analyticKinds: TrafficKind[];
+  /**
+   * Sticky table size for a run: every entry is one flow's key in one group and a stream
+   * has one flow, so the table never fills (and never evicts) at groups × streams. The
+   * box's 4,000,000 would only cost a larger first allocation per run.
+   */
+  stickyCapacity: number;
 }
 
 const KINDS: readonly [TrafficKind, keyof Scenario['traffic']][] = [
@@ -141,6 +147,7 @@ export function compilePlan(ctx: ContextModel, sc: Scenario): SimPlan {
     phaseRangeMs: phaseRangeMs(ctx, sc),
     predicted,
     analyticKinds: [...groups.keys()],
+    stickyCapacity: Math.max(1, ctx.stickyGroups.length * streams.length),
   };
 }
 

@@ -4,7 +4,10 @@
 // probe schedules; Monte Carlo over many runs gives the distributions. The
 // plan (probe instances, client streams) is compiled once per simulation;
 // each run gets fresh engines on a fresh clock (cheaper than resetting them).
+// Run i draws its randomness at its own offset of the seed's one sequence, so
+// a simulation gives the same numbers on one thread or on several (run-pool.ts).
 // Timebase: virtual milliseconds (config time); randomness from a seeded Rng.
+import { availableParallelism } from 'node:os';
 import type { ContextModel } from '../config/model.js';
 import { EventBus } from '../core/event-bus.js';
 import { SeededRng, type Rng } from '../core/rng.js';
@@ -14,8 +17,9 @@ import { computeMetrics, type RunEvent, type RunMetrics, type Window } from '../
 import type { Scenario, TimelineEvent } from '../lab/scenario.js';
 import { DEFAULT_PROBE_OPTIONS } from '../probes/options.js';
 import { ProbeEngine } from '../probes/probe-engine.js';
-import type { ProbeEvent, ProbeInstance } from '../probes/types.js';
+import type { ProbeEvent, ProbeHealth, ProbeInstance } from '../probes/types.js';
 import { SimNetwork, type NodeCondition } from './sim-network.js';
+import { runInWorkers } from './run-pool.js';
 import { compilePlan, type SimPlan } from './sim-plan.js';
 import { Traffic, type Segment, type TrafficMode } from './traffic.js';
 
@@ -77,14 +81,14 @@ export async function runOnce(plan: SimPlan, opts: SimRunOptions): Promise<SimRu
   const net = new SimNetwork(clock, DEFAULT_PROBE_OPTIONS, 1, () => void (resolved = true));
   const probeBus = new EventBus<ProbeEvent>(clock);
   const farmBus = new EventBus<BalancerEvent>(clock);
-  const balancer = new Balancer({ context: ctx, clock, bus: farmBus });
+  const balancer = new Balancer({ context: ctx, clock, bus: farmBus, stickyCapacity: plan.stickyCapacity });
   balancer.attachProbes(probeBus);
   const events: RunEvent[] = [];
   const end = sc.durationMs + opts.phaseMs;
 
   // Clients: a random offset each, drawn in plan order (client, then kind).
   const offsets = plan.streams.map((s) => Math.floor(opts.rng.next() * s.stepMs));
-  const traffic = new Traffic(plan.streams, balancer, net, plan.nodeOfAddress, sc.reassign, opts.traffic ?? 'analytic', events, offsets, end);
+  const traffic = new Traffic(plan.streams, balancer, net, plan.nodeOfAddress, sc.reassign, opts.traffic ?? 'analytic', events, offsets, end, opts.keepEvents === true);
   farmBus.subscribe((e) => {
     if (e.type === 'real.state') {
       events.push({ type: 'real', atMs: e.atMs, farm: e.farm, address: e.address, to: e.to });
@@ -100,8 +104,9 @@ export async function runOnce(plan: SimPlan, opts: SimRunOptions): Promise<SimRu
       net.set(address, conditionOf(ev));
       const now = clock.monotonicNow();
       events.push({ type: 'fault', atMs: now, node: ev.node, address, fault: ev.fault });
-      // Metrics follow each client across the fault (failover is per client, over all its kinds).
-      traffic.wakeAll(now);
+      // Only requests to this node can come out differently now; whatever the balancer makes
+      // of it (a real or farm state change) wakes the streams it concerns through its events.
+      traffic.wakeAddress(address, now);
     });
     if (ev.fault === 'flap' && ev.ms) {
       const half = ev.ms;
@@ -128,19 +133,23 @@ export async function runOnce(plan: SimPlan, opts: SimRunOptions): Promise<SimRu
   }
   opts.attach?.({ clock, net, traffic, plan, phaseMs: opts.phaseMs, endMs: end });
 
-  // One engine per node, stopped once its future holds no event (see quiesce).
+  // One engine per node, silenced once its future holds no event (see quiet).
   const engines = plan.instancesByAddress.map(([address, insts]) => {
     const engine = new ProbeEngine({ clock, prober: net, bus: probeBus });
     const own = sc.timeline.filter((e) => plan.addressOf.get(e.node) === address);
     // A flap keeps toggling until the node's next event or the end: count it as lasting to the end.
     const lastEventMs = own.some((e) => e.fault === 'flap') ? end : Math.max(-1, ...own.map((e) => e.atMs + opts.phaseMs));
-    return { address, insts, engine, lastEventMs, running: true };
+    return { address, insts, engine, lastEventMs, running: true, settled: undefined as ProbeHealth[] | undefined };
   });
+  const engineOf = new Map(engines.map((g) => [g.address, g]));
   probeBus.on('probe.result', (e) => {
-    const g = engines.find((x) => x.address === e.key.address);
-    if (g && g.running && clock.monotonicNow() > g.lastEventMs && quiet(g.insts, g.engine, net)) {
+    const g = engineOf.get(e.key.address);
+    if (!g || !g.running || clock.monotonicNow() <= g.lastEventMs) return;
+    // The node's condition is final from here on: what each instance's attempts now get, once.
+    g.settled ??= g.insts.map((i) => (net.attempt(i).result.ok ? 'PASSED' : 'FAILED'));
+    if (quiet(g.insts, g.settled, g.engine)) {
       g.running = false;
-      stopQuietly(g.engine);
+      net.silence(g.address);
     }
   });
   for (const g of engines) g.engine.start(g.insts);
@@ -183,30 +192,16 @@ export async function runOnce(plan: SimPlan, opts: SimRunOptions): Promise<SimRu
  * Once a node's conditions stop changing, every attempt of its probes repeats
  * its last result: an instance whose health already matches that result (PASSED
  * for passing, FAILED for failing) will never publish a state change again, so
- * its engine can stop without changing anything the run observes.
+ * its engine can stop without changing anything the run observes. It is silenced
+ * rather than stopped (SimNetwork.silence): engine.stop() aborts every attempt, and
+ * each abort builds a DOMException, a twentieth of a run for nothing.
  */
-function quiet(insts: readonly ProbeInstance[], engine: ProbeEngine, net: SimNetwork): boolean {
-  for (const i of insts) {
-    const h = engine.health(i.id);
-    if (h === 'DISABLED') continue;
-    if (h !== (net.attempt(i).result.ok ? 'PASSED' : 'FAILED')) return false;
+function quiet(insts: readonly ProbeInstance[], settled: readonly ProbeHealth[], engine: ProbeEngine): boolean {
+  for (let k = 0; k < insts.length; k++) {
+    const h = engine.health(insts[k]!.id);
+    if (h !== 'DISABLED' && h !== settled[k]) return false;
   }
   return true;
-}
-
-/**
- * engine.stop() aborts each attempt's controller, and every abort builds a
- * DOMException with a stack trace: a twentieth of a run for nothing, since no
- * attempt is really open here. The trace is switched off for that moment only.
- */
-function stopQuietly(engine: ProbeEngine): void {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    engine.stop();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
 }
 
 /** One run of a scenario (compiles the plan; use runOnce to reuse one). */
@@ -250,7 +245,14 @@ export interface SimulationReport {
 
 export interface SimulateOptions {
   traffic?: TrafficMode;
+  /** Runs completed so far (with worker threads: after each finished batch). */
   onProgress?: (done: number) => void;
+  /**
+   * Threads to spread the runs over (1: this thread only). Default: every core from
+   * AUTO_THREADS_MIN_RUNS runs on. Runs with attach, onRun or keepEvents stay on this
+   * thread (callbacks and events do not cross threads). The numbers never depend on it.
+   */
+  threads?: number;
   /** Extra actors per run (see SimRunOptions.attach). */
   attach?: SimRunOptions['attach'];
   keepEvents?: boolean;
@@ -258,13 +260,43 @@ export interface SimulateOptions {
   onRun?: (run: SimRun, index: number) => void;
 }
 
+/**
+ * The inputs of run `index` of a simulation with this seed: one sequence of random
+ * numbers, of which every run draws 1 + streams (its phase, then each stream's
+ * offset in runOnce), so run i starts at draw i × (1 + streams) and needs no run before it.
+ */
+export function runInputs(plan: SimPlan, seed: number, index: number): { phaseMs: number; rng: Rng } {
+  const rng = SeededRng.after(seed, index * (1 + plan.streams.length));
+  return { phaseMs: Math.floor(rng.next() * plan.phaseRangeMs), rng };
+}
+
+/** Runs from..to-1 of a simulation on this thread (a worker's batch, or all of them). */
+export async function runRange(plan: SimPlan, seed: number, from: number, to: number, traffic: TrafficMode | undefined): Promise<SimRun[]> {
+  const out: SimRun[] = [];
+  for (let i = from; i < to; i++) {
+    const opts: SimRunOptions = runInputs(plan, seed, i);
+    if (traffic) opts.traffic = traffic;
+    out.push(await runOnce(plan, opts));
+  }
+  return out;
+}
+
+/** From this many runs on, a simulation uses every core by default (below, starting the threads costs more than it saves). */
+export const AUTO_THREADS_MIN_RUNS = 1000;
+
 /** Monte Carlo over the fault's phase: the report and every run (for histograms and reports). */
-export async function simulateRuns(ctx: ContextModel, sc: Scenario, runs: number, seed: number, o: SimulateOptions = {}): Promise<{ report: SimulationReport; runs: SimRun[]; plan: SimPlan }> {
+export async function simulateRuns(ctx: ContextModel, sc: Scenario, runs: number, seed: number, o: SimulateOptions = {}): Promise<{ report: SimulationReport; runs: SimRun[]; plan: SimPlan; threads: number }> {
   const plan = compilePlan(ctx, sc);
-  const rng = new SeededRng(seed);
+  const inProcessOnly = o.attach !== undefined || o.onRun !== undefined || o.keepEvents === true;
+  const threads = inProcessOnly ? 1 : Math.max(1, Math.floor(o.threads ?? (runs >= AUTO_THREADS_MIN_RUNS ? availableParallelism() : 1)));
+  if (threads > 1) {
+    const results = await runInWorkers({ ctx, sc, seed, runs, threads, ...(o.traffic ? { traffic: o.traffic } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+    // A thread that could not start or failed leaves the runs to this one: the numbers are the same.
+    if (results) return { report: summarize(plan, results, seed, o.traffic ?? 'analytic'), runs: results, plan, threads };
+  }
   const results: SimRun[] = [];
   for (let i = 0; i < runs; i++) {
-    const opts: SimRunOptions = { phaseMs: Math.floor(rng.next() * plan.phaseRangeMs), rng };
+    const opts: SimRunOptions = runInputs(plan, seed, i);
     if (o.traffic) opts.traffic = o.traffic;
     if (o.attach) opts.attach = o.attach;
     if (o.keepEvents || o.onRun) opts.keepEvents = true;
@@ -277,7 +309,7 @@ export async function simulateRuns(ctx: ContextModel, sc: Scenario, runs: number
     results.push(run);
     o.onProgress?.(i + 1);
   }
-  return { report: summarize(plan, results, seed, o.traffic ?? 'analytic'), runs: results, plan };
+  return { report: summarize(plan, results, seed, o.traffic ?? 'analytic'), runs: results, plan, threads: 1 };
 }
 
 export async function simulate(ctx: ContextModel, sc: Scenario, runs: number, seed: number, o: SimulateOptions = {}): Promise<SimulationReport> {

@@ -1,11 +1,12 @@
 // Client traffic of a simulated run: one stream per (client, kind) sending at
 // a fixed period. `exact` sends every request through the balancer; `analytic`
 // sends a request only where its outcome can differ from the previous one:
-// once a stream's request was a sticky hit without a retry, every following
-// request repeats it (same real, same outcome) until something it depends on
-// changes — its node's network condition, a state change in its farm, a
-// timeline fault — or its sticky entry needs a refresh. The skipped requests
-// are counted in closed form and kept as segments. Requests at time T run
+// once a stream's request was a sticky hit without a retry (or succeeded after
+// learning the stream's entry), every following request repeats it (same real,
+// same outcome) until something it depends on changes — its node's network
+// condition, a state change in its farm or real, the controller — or its
+// sticky entry needs a refresh. The skipped requests are counted in closed
+// form (and kept as segments when asked). Requests at time T run
 // after every engine event at T, in both modes, so the two agree exactly.
 // Timebase: virtual ms of the run's clock.
 import type { Balancer } from '../farm/balancer.js';
@@ -90,6 +91,8 @@ export class Traffic {
     /** First request time of each stream (same order as specs), and the run's end. */
     offsets: readonly number[],
     private readonly endMs: number,
+    /** Record the segments (reports, lockstep); a Monte Carlo run needs only the totals. */
+    private readonly keepSegments = true,
   ) {
     this.events = events;
     specs.forEach((s, i) => {
@@ -199,7 +202,7 @@ export class Traffic {
       sk.requests += count;
       if (!st.ok) sk.lostRequests += count;
     }
-    this.segments.push({ client: spec.client, kind: spec.kind, node: st.node, ok: st.ok, fromMs: this.timeOf(s, st.next), stepMs: spec.stepMs, count });
+    if (this.keepSegments) this.segments.push({ client: spec.client, kind: spec.kind, node: st.node, ok: st.ok, fromMs: this.timeOf(s, st.next), stepMs: spec.stepMs, count });
     st.next = k;
   }
 
@@ -244,7 +247,13 @@ export class Traffic {
     }
     this.events.push(e);
     const st = this.state[s]!;
-    if (this.mode === 'analytic' && d.kind === 'server' && d.stickyHit && !retried && d.stickyGroup === spec.stickyGroup) {
+    // A successful miss that learned the stream's entry is as good as a hit: the next
+    // request finds that entry (it outlives one period) and goes to the same real, and
+    // nothing else changes until a wake. So is a retry that succeeded on a new real (the
+    // reselect re-pointed the entry; the failure it reported was this request's). Saves
+    // each stream its second request, and a failed-over one its second after the move.
+    const learned = ok && spec.stickyTimeoutMs !== undefined && spec.stepMs < spec.stickyTimeoutMs;
+    if (this.mode === 'analytic' && d.kind === 'server' && ((d.stickyHit && !retried) || learned) && d.stickyGroup === spec.stickyGroup) {
       st.stable = true;
       st.ok = ok;
       st.node = ok ? node : this.nodeOfAddress.get(d.address);

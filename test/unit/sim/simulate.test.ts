@@ -65,6 +65,19 @@ t.test('acesim simulate prints the distribution', async (t) => {
   t.match(j.metrics.detectionMs, { n: 5, min: Number, p50: Number, p90: Number, p99: Number, max: Number });
   const bad = { ...o, stdout: '', stderr: '' };
   t.equal(await main(['simulate', '--runs', '5'], bad), 2);
+  const fresh = () => {
+    const x = { stdout: '', stderr: '', out: (s: string) => void (x.stdout += s + '\n'), err: (s: string) => void (x.stderr += s + '\n'), readFile: (p: string) => readFile(p, 'utf8') };
+    return x;
+  };
+  for (const n of ['0', '1.5', 'two']) {
+    const e = fresh();
+    t.equal(await main(['simulate', '--scenario', resolve(ROOT, 'examples/scenarios/node-crash.yaml'), '--runs', '5', '--threads', n], e), 2, `--threads ${n}`);
+    t.match(e.stderr, /--threads must be a whole number/);
+    t.notMatch(e.stderr, /\n\s+at /, 'no stack trace');
+  }
+  const one = fresh();
+  t.equal(await main(['simulate', '--scenario', resolve(ROOT, 'examples/scenarios/node-crash.yaml'), '--runs', '5', '--format', 'json', '--threads', '1'], one), 0);
+  t.same(JSON.parse(one.stdout).metrics, j.metrics, '--threads 1 changes nothing but where the runs go');
 });
 
 t.test('--set what-ifs change the model copy and the answer; bad ones are refused clearly', async (t) => {

@@ -1,6 +1,7 @@
 // The analytic traffic model counts exactly what sending every request would:
 // the same metrics (counts, losses, sticky moves, timings) as the exact path,
-// for several faults, seeds, reassign on/off and a short sticky timeout.
+// for several faults, seeds, reassign on/off and a short sticky timeout (also
+// shorter than a stream's period).
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -40,6 +41,18 @@ t.test('analytic and exact traffic give the same metrics', async (t) => {
   }
 });
 
+t.test('two faults on two nodes: a fault wakes the streams on its node, and still the same', async (t) => {
+  // Streams resting on the other node keep resting (their next request would hit the same real
+  // on an unchanged node); the second fault, on that other node, must still find every one of them.
+  const plan = compilePlan(ctx, scenario(readFileSync(resolve(ROOT, 'examples/scenarios/two-faults.yaml'), 'utf8')));
+  for (const seed of [1, 2]) {
+    const phaseMs = 7_919 * seed;
+    const exact = await runOnce(plan, { phaseMs, rng: new SeededRng(seed), traffic: 'exact' });
+    const analytic = await runOnce(plan, { phaseMs, rng: new SeededRng(seed), traffic: 'analytic' });
+    t.same(analytic.metrics, exact.metrics, `seed ${seed}`);
+  }
+});
+
 t.test('a sticky timeout shorter than the run: entries refreshed, still the same', async (t) => {
   const w = applyWhatIfs(ctx, ['sticky.L7-CLASS-TMS-WEB-80-STICKY.timeout=1', 'sticky.L7-CLASS-TMS-WEB-443-STICKY.timeout=1', 'sticky.L7-CLASS-TMS-WEB-162-STICKY.timeout=1']);
   t.ok(w.ok);
@@ -49,6 +62,17 @@ t.test('a sticky timeout shorter than the run: entries refreshed, still the same
     const exact = await runOnce(plan, { phaseMs: 4_321 * seed, rng: new SeededRng(seed), traffic: 'exact' });
     const analytic = await runOnce(plan, { phaseMs: 4_321 * seed, rng: new SeededRng(seed), traffic: 'analytic' });
     t.same(analytic.metrics, exact.metrics, `seed ${seed}`);
+  }
+  // A stream whose period outlives its entry (traps every 100 s, timeout 60 s) misses every time and
+  // must be sent every time; at 50 s its learned entry carries it to the next request.
+  for (const rate of ['0.01', '0.02']) {
+    const p = compilePlan(w.context, scenario(text.replace('traps: { perClientPerSecond: 0.05 }', `traps: { perClientPerSecond: ${rate} }`)));
+    t.equal(p.streams.find((x) => x.kind === 'trap')?.stepMs, 1000 / Number(rate));
+    for (const seed of [6, 7]) {
+      const exact = await runOnce(p, { phaseMs: 3_217 * seed, rng: new SeededRng(seed), traffic: 'exact' });
+      const analytic = await runOnce(p, { phaseMs: 3_217 * seed, rng: new SeededRng(seed), traffic: 'analytic' });
+      t.same(analytic.metrics, exact.metrics, `traps at ${rate}/s, seed ${seed}`);
+    }
   }
 });
 
