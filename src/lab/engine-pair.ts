@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Clock, CancelTimer } from '../core/clock.js';
@@ -171,14 +172,7 @@ export class PairEngine implements LabVipEngine {
     m.proc = proc;
     m.state = 'none';
     for (const s of [proc.stdout!, proc.stderr!]) {
-      let buf = '';
-      s.setEncoding('utf8');
-      s.on('data', (d: string) => {
-        buf += d;
-        const lines = buf.split('\n');
-        buf = lines.pop() ?? '';
-        for (const l of lines) this.onLine(role, l);
-      });
+      createInterface({ input: s, crlfDelay: Infinity }).on('line', (l) => this.onLine(role, l));
     }
   }
 

@@ -14,6 +14,7 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { AddressMapping } from '../config/address-map.js';
 import { mapAddress } from '../config/address-map.js';
@@ -52,14 +53,7 @@ class NsProcess {
     this.proc.on('error', () => {});
     this.proc.stdin!.on('error', () => {});
     for (const [s, k] of [[this.proc.stdout!, 'out'], [this.proc.stderr!, 'err']] as const) {
-      let buf = '';
-      s.setEncoding('utf8');
-      s.on('data', (d: string) => {
-        buf += d;
-        const lines = buf.split('\n');
-        buf = lines.pop() ?? '';
-        for (const l of lines) onLine(l, k);
-      });
+      createInterface({ input: s, crlfDelay: Infinity }).on('line', (l) => onLine(l, k));
     }
   }
 

@@ -12,7 +12,7 @@
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { RealClock } from '../core/real-clock.js';
-import { ClientFleet, type Endpoint } from './clients.js';
+import { ClientFleet, type FleetOptions } from './clients.js';
 import { SimNode, type NodeFault } from './sim-node.js';
 
 export interface NodeJob {
@@ -26,17 +26,8 @@ export interface NodeJob {
   credentials: { username: string; password: string }[];
 }
 
-export interface ClientsJob {
-  role: 'clients';
-  clients: string[];
-  http?: Endpoint;
-  https?: Endpoint;
-  trap?: Endpoint;
-  httpPerClientPerS: number;
-  httpsPerClientPerS: number;
-  trapsPerClientPerS: number;
-  timeoutMs: number;
-}
+/** A client fleet's options as JSON: everything but the clock and the callbacks, which stay in the worker. */
+export type ClientsJob = { role: 'clients' } & Omit<FleetOptions, 'clock' | 'onRequest' | 'onTrapSent'>;
 
 export type WorkerJob = NodeJob | ClientsJob;
 
