@@ -10,7 +10,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import type { Clock, CancelTimer } from '../core/clock.js';
 import { sleep } from '../core/real-clock.js';
 import type { LabVipEngine } from './engine-haproxy.js';
 import { FtRelay } from './ft-relay.js';
+import { JsonLinesTail } from './netns-event-file.js';
 
 export type PairRole = 'primary' | 'secondary';
 export type BalancerFaultKind = 'kill-active' | 'kill-standby' | 'restart' | 'cut-ft-link' | 'restore-ft-link' | 'cut-query-link' | 'restore-query-link' | 'switchover';
@@ -57,8 +57,8 @@ interface Member {
   role: PairRole;
   proc?: ChildProcess;
   events: string;
-  offset: number;
-  partial: string;
+  /** The member's `--events` file, read as it grows. */
+  tail: JsonLinesTail;
   state: string;
 }
 
@@ -82,7 +82,10 @@ export class PairEngine implements LabVipEngine {
   private stopped = false;
 
   constructor(private readonly o: PairEngineOptions) {
-    const m = (role: PairRole): Member => ({ role, events: join(this.dir, `${role}.jsonl`), offset: 0, partial: '', state: 'none' });
+    const m = (role: PairRole): Member => {
+      const events = join(this.dir, `${role}.jsonl`);
+      return { role, events, tail: new JsonLinesTail(events), state: 'none' };
+    };
     this.members = { primary: m('primary'), secondary: m('secondary') };
     writeFileSync(join(this.dir, 'token'), this.token, { mode: 0o600 });
   }
@@ -192,27 +195,7 @@ export class PairEngine implements LabVipEngine {
   }
 
   private async readEvents(): Promise<void> {
-    for (const m of Object.values(this.members)) {
-      let fh;
-      try {
-        fh = await open(m.events, 'r');
-      } catch {
-        continue; // not created yet
-      }
-      try {
-        const buf = Buffer.alloc(64 * 1024);
-        for (;;) {
-          const { bytesRead } = await fh.read(buf, 0, buf.length, m.offset);
-          if (bytesRead === 0) break;
-          m.offset += bytesRead;
-          const lines = (m.partial + buf.subarray(0, bytesRead).toString('utf8')).split('\n');
-          m.partial = lines.pop() ?? '';
-          for (const l of lines) this.onEventLine(m, l);
-        }
-      } finally {
-        await fh.close();
-      }
-    }
+    for (const m of Object.values(this.members)) await m.tail.read((l) => this.onEventLine(m, l));
   }
 
   private onEventLine(m: Member, line: string): void {

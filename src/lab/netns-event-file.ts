@@ -1,12 +1,15 @@
 // Reads a growing JSON-lines file (an `acesim run --events` log) from where the
 // last read stopped: whole lines only, a partial last line kept for the next
 // read. A file that does not exist yet reads as empty. One reader per file.
-// (engine-pair.ts tails its members' files the same way and could use this.)
+// Used for the balancer's events in --netns runs and for the pair lab's members.
 import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 
 export class JsonLinesTail {
   private offset = 0;
   private partial = '';
+  /** A UTF-8 character split across two reads is kept whole. */
+  private readonly decoder = new StringDecoder('utf8');
 
   constructor(readonly path: string) {}
 
@@ -24,7 +27,7 @@ export class JsonLinesTail {
         const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
         if (bytesRead === 0) break;
         this.offset += bytesRead;
-        const lines = (this.partial + buf.subarray(0, bytesRead).toString('utf8')).split('\n');
+        const lines = (this.partial + this.decoder.write(buf.subarray(0, bytesRead))).split('\n');
         this.partial = lines.pop() ?? '';
         for (const l of lines) onLine(l);
       }

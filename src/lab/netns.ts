@@ -17,7 +17,7 @@
 // create() removes what it made when a step fails; destroy() kills the
 // processes left in the namespaces (by pid) and deletes them, and is
 // idempotent; sweepStale() removes namespaces of pids that no longer run.
-import { runCommand, type CommandRunner } from '../proxy/transparent-routing.js';
+import { pidAlive, runCommand, type CommandRunner } from '../proxy/transparent-routing.js';
 
 export const NETNS_PREFIX = 'acesim-';
 
@@ -227,15 +227,6 @@ export interface NetnsOps {
   kill?: (pid: number) => void;
 }
 
-function defaultAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Namespaces on this host whose names are acesim's (`acesim-<pid>-…`), with the pid. */
 export async function listAcesimNamespaces(run: CommandRunner = runCommand): Promise<{ name: string; pid: number }[]> {
   const r = await run('ip', ['netns', 'list']);
@@ -266,7 +257,7 @@ export async function deleteNamespaces(names: readonly string[], ops: NetnsOps =
 
 /** Removes the namespaces of acesim labs whose process is gone (a SIGKILLed lab); returns their names. */
 export async function sweepStale(ops: NetnsOps = {}): Promise<string[]> {
-  const alive = ops.isAlive ?? defaultAlive;
+  const alive = ops.isAlive ?? pidAlive;
   const stale = (await listAcesimNamespaces(ops.run)).filter((n) => n.pid !== process.pid && !alive(n.pid)).map((n) => n.name);
   if (stale.length > 0) await deleteNamespaces(stale, ops);
   return stale;

@@ -71,7 +71,8 @@ export function tablePids(listing: string): number[] {
 const RULE_ARGS = ['-4', 'rule', '%', 'fwmark', `0x${TPROXY_MARK.toString(16)}`, 'lookup', String(TPROXY_TABLE), 'pref', String(TPROXY_RULE_PREF)];
 const rule = (verb: 'add' | 'del'): string[] => RULE_ARGS.map((a) => (a === '%' ? verb : a));
 
-function alive(pid: number): boolean {
+/** Whether a process runs (EPERM: it does, but is another user's). The stale sweeps here and in src/lab/netns.ts use it. */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -94,7 +95,7 @@ function failure(what: string, r: CommandResult): string {
 }
 
 /** Installs the rules for process `pid`; { ok: false, message } when not permitted or the tools are missing (nothing is left behind). */
-export async function installTransparentRouting(pid: number, run: CommandRunner = runCommand, isAlive: (pid: number) => boolean = alive): Promise<{ ok: true; handle: RoutingHandle } | { ok: false; message: string }> {
+export async function installTransparentRouting(pid: number, run: CommandRunner = runCommand, isAlive: (pid: number) => boolean = pidAlive): Promise<{ ok: true; handle: RoutingHandle } | { ok: false; message: string }> {
   const listed = await run('nft', ['list', 'tables']);
   if (listed.code !== 0) return { ok: false, message: failure('nft list tables', listed) };
   // Tables of acesim processes that died without cleaning up (SIGKILL).
