@@ -279,7 +279,7 @@ export class HttpVipListener implements VipListener {
       return;
     }
     const r: Req = {
-      req, res, flow, info, decision: { ...d }, opened: false,
+      req, res, flow, info, decision: d, opened: false,
       headers: upstreamHeaders(req.headers, this.forwardHeaders(flow, info)),
       path: originForm(info.url),
       exchange: undefined,
@@ -399,7 +399,7 @@ export class HttpVipListener implements VipListener {
         const n = this.deps.balancer.reselect(r.flow, d);
         if (n.kind === 'server') {
           this.counters.reassigned++;
-          r.decision = { ...n };
+          r.decision = n;
           this.forward(r, true, bound);
           return;
         }
@@ -492,7 +492,7 @@ export class HttpVipListener implements VipListener {
       delete headers['http2-settings'];
       headers['connection'] = 'close';
     }
-    const x = new UpgradeExchange(this.upgradeHost, socket, head, flow, { ...d }, disposition, { method: req.method ?? 'GET', path: originForm(req.url ?? '/'), headers });
+    const x = new UpgradeExchange(this.upgradeHost, socket, head, flow, d, disposition, { method: req.method ?? 'GET', path: originForm(req.url ?? '/'), headers });
     this.upgraded.set(socket, x);
     x.start();
   }

@@ -157,7 +157,7 @@ export class UpgradeExchange {
         const n = deps.balancer.reselect(this.flow, d);
         if (n.kind === 'server') {
           counters.reassigned++;
-          this.decision = { ...n };
+          this.decision = n;
           return this.attempt(true, bound);
         }
       }

@@ -61,7 +61,7 @@ export class TcpVipListener implements VipListener {
       resetSocket(client);
       return;
     }
-    const c: Conn = { client, upstream: undefined, flow, decision: { ...d }, opened: false, counted: false, clientClosed: false, upstreamClosed: false, finished: false, idle: undefined };
+    const c: Conn = { client, upstream: undefined, flow, decision: d, opened: false, counted: false, clientClosed: false, upstreamClosed: false, finished: false, idle: undefined };
     this.conns.add(c);
     this.counters.active++;
     this.count(c);

@@ -171,7 +171,7 @@ export class UdpVipListener implements VipListener {
     }
     this.counters.flows++;
     this.counters.active++;
-    const decision = { ...d };
+    const decision = d;
     this.deps.balancer.open(decision);
     const f: UdpFlow = {
       key,

@@ -8,11 +8,11 @@ import type { Balancer } from '../farm/balancer.js';
 import type { Decision, ExistingFlowAction, Flow, HttpRequestInfo, ServerDecision } from '../farm/types.js';
 import type { BalancerPort } from '../proxy/types.js';
 
-// The owner rides on the decision under a symbol key: the proxies keep a spread
-// copy (`{ ...d }`), which copies symbol-keyed properties too, whereas a WeakMap
-// keyed by the original object lost every flow at once (its closes went to the
-// newest balancer). The decision holds its balancer exactly as long as the flow
-// holds the decision: a replaced balancer lives as long as its last flow.
+// The owner rides on the decision under a symbol key (a spread copy keeps it,
+// which a WeakMap keyed by the object would not; proxies once kept copies and
+// every pre-reload flow lost its owner). The decision holds its balancer exactly
+// as long as the flow holds the decision: a replaced balancer lives as long as
+// its last flow.
 const OWNER: unique symbol = Symbol('acesim.balancer');
 type Owned = Decision & { [OWNER]?: Balancer };
 
