@@ -17,6 +17,7 @@
 // create() removes what it made when a step fails; destroy() kills the
 // processes left in the namespaces (by pid) and deletes them, and is
 // idempotent; sweepStale() removes namespaces of pids that no longer run.
+import { formatIpv4, lengthToMask, maskLength, parseIpv4 } from '../config/ip.js';
 import { pidAlive, runCommand, type CommandRunner } from '../proxy/transparent-routing.js';
 
 export const NETNS_PREFIX = 'acesim-';
@@ -78,17 +79,14 @@ export interface NetnsInput {
   pair?: { ft: { primary: string; secondary: string; prefixLen: number }; peer200?: string; alias200: string; query?: { vlan: number; primary: string; secondary: string; prefixLen: number } };
 }
 
-const ipNum = (a: string): number => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-const ipStr = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-const isIpv4 = (a: string): boolean => /^\d{1,3}(\.\d{1,3}){3}$/.test(a) && a.split('.').every((o) => Number(o) <= 255);
-const netOf = (a: string, len: number): number => (len === 0 ? 0 : (ipNum(a) & (~0 << (32 - len))) >>> 0);
+// The project's IPv4 helpers (config/ip.ts); an address that does not parse reads as NaN here, as in arithmetic.
+const ipNum = (a: string): number => parseIpv4(a) ?? NaN;
+const ipStr = formatIpv4;
+const isIpv4 = (a: string): boolean => parseIpv4(a) !== undefined;
+const netOf = (a: string, len: number): number => (ipNum(a) & lengthToMask(len)) >>> 0;
 
 /** Netmask (255.255.255.0) → prefix length, undefined when not contiguous. */
-export function prefixLength(mask: string): number | undefined {
-  if (!isIpv4(mask)) return undefined;
-  const bits = ipNum(mask).toString(2).padStart(32, '0');
-  return /^1*0*$/.test(bits) ? bits.indexOf('0') === -1 ? 32 : bits.indexOf('0') : undefined;
-}
+export const prefixLength = maskLength;
 
 /** A namespace-safe name part: node names become part of namespace names. */
 const nsPart = (s: string): string => s.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 20);

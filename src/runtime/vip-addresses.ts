@@ -5,6 +5,7 @@
 // pure over the model; VipAddressOwner drives an injected HostAddressPort
 // (host-addresses.ts does it with `ip` and `arping`), so the FT member's
 // logic stays testable without root. No timers here.
+import { lengthToMask, maskLength, parseIpv4 } from '../config/ip.js';
 import type { ContextModel } from '../config/model.js';
 import { planVipListeners } from './vip-plan.js';
 
@@ -33,14 +34,11 @@ export interface HostAddressPort {
   announce(a: HostAddress, count: number): Promise<PortResult>;
 }
 
-const ipNum = (a: string): number => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-const maskLen = (mask: string): number => {
-  const bits = ipNum(mask).toString(2).padStart(32, '0');
-  const z = bits.indexOf('0');
-  return z === -1 ? 32 : z;
-};
+const ipNum = (a: string): number => parseIpv4(a) ?? NaN;
+/** The length of a contiguous mask; a non-contiguous one counts its leading ones. */
+const maskLen = (mask: string): number => maskLength(mask) ?? Math.clz32(~ipNum(mask));
 const inNet = (a: string, net: string, len: number): boolean => {
-  const m = len === 0 ? 0 : (~0 << (32 - len)) >>> 0;
+  const m = lengthToMask(len);
   return ((ipNum(a) & m) >>> 0) === ((ipNum(net) & m) >>> 0);
 };
 
