@@ -3,7 +3,7 @@
 // (credentials, community) travel as tagged strings and are Secrets again on arrival,
 // never printed on either side; and the batching of those messages on the Clock.
 import type { Clock } from '../../core/clock.js';
-import { Secret } from '../../core/secret.js';
+import { packSecrets, unpackSecrets } from '../../core/secret.js';
 import type { ProbeInstance, ProbeResult } from '../types.js';
 import type { Probe } from '../../config/model.js';
 
@@ -25,8 +25,6 @@ export interface FromWorker {
   result: ProbeResult;
   startedWallMs: number;
 }
-
-const SECRET_TAG = '__acesimSecret';
 
 /**
  * Collects messages and posts them as one array on the next Clock tick (≤ 1 ms later
@@ -55,42 +53,20 @@ export class Outbox<T> {
 
 /** A structured-clone-safe copy of a value (Secret → { __acesimSecret: text }). */
 export function packValue(v: unknown): unknown {
-  return pack(v);
+  return packSecrets(v);
 }
 
 /** The inverse of packValue, on the worker side. */
 export function unpackValue<T>(packed: unknown): T {
-  return unpack(packed) as T;
+  return unpackSecrets(packed) as T;
 }
 
 /** An instance without its probe (sent apart, once per probe). */
 export function packInstance(inst: ProbeInstance): unknown {
-  return pack({ ...inst, probe: undefined });
+  return packSecrets({ ...inst, probe: undefined });
 }
 
 export function unpackInstance(packed: unknown, probe: Probe): ProbeInstance {
-  return { ...(unpack(packed) as ProbeInstance), probe };
+  return { ...(unpackSecrets(packed) as ProbeInstance), probe };
 }
 
-function pack(v: unknown): unknown {
-  if (v instanceof Secret) return { [SECRET_TAG]: v.reveal() };
-  if (Array.isArray(v)) return v.map(pack);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = pack(x);
-    return out;
-  }
-  return v;
-}
-
-function unpack(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(unpack);
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if (typeof o[SECRET_TAG] === 'string' && Object.keys(o).length === 1) return new Secret(o[SECRET_TAG]);
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(o)) out[k] = unpack(x);
-    return out;
-  }
-  return v;
-}
