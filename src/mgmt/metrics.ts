@@ -145,6 +145,35 @@ export function createMetrics(runtime: () => MgmtRuntime): Metrics {
     },
   });
 
+  // L7 listeners only. Two families rather than one with an outcome label: the events overlap (a tunnel is an
+  // upgrade, a header timeout is no request), so a sum over outcomes would mean nothing.
+  new Counter({
+    name: 'acesim_vip_http_requests_total',
+    help: 'HTTP requests parsed per L7 VIP listener (protocol switches included).',
+    labelNames: vipLabels,
+    registers: reg,
+    collect() {
+      this.reset();
+      for (const l of rt().counters()) if (l.http) this.inc({ vip: l.info.vip, protocol: l.info.protocol, address: l.info.address, port: String(l.info.port) }, l.http.requests);
+    },
+  });
+  new Counter({
+    name: 'acesim_vip_http_events_total',
+    help: 'Per L7 VIP listener: no-server (503), bad-gateway (502), refused (400/405/505), header-timeouts (408 or closed), upgrades (switch requests), tunnels (switches the node accepted).',
+    labelNames: [...vipLabels, 'event'],
+    registers: reg,
+    collect() {
+      this.reset();
+      for (const l of rt().counters()) {
+        const h = l.http;
+        if (!h) continue;
+        const base = { vip: l.info.vip, protocol: l.info.protocol, address: l.info.address, port: String(l.info.port) };
+        const ev: [string, number][] = [['no-server', h.noServer], ['bad-gateway', h.badGateway], ['refused', h.badRequests], ['header-timeouts', h.headerTimeouts], ['upgrades', h.upgrades], ['tunnels', h.tunnels]];
+        for (const [event, v] of ev) this.inc({ ...base, event }, v);
+      }
+    },
+  });
+
   new Gauge({
     name: 'acesim_ft_group_state',
     help: 'FT group state: 1 for the current FSM_FT_STATE, 0 for the others (absent without FT).',

@@ -10,9 +10,9 @@ import type { Balancer, BalancerEvent, FarmSnapshot, RserverSnapshot, VipState }
 import type { FtGroupStatus, FtPeerStatus, FtStats, FtStatusSource, FtTrackStatus } from '../ha/types.js';
 import type { ProbeEngine, ProbeSnapshot } from '../probes/probe-engine.js';
 import type { ProbeEvent } from '../probes/types.js';
-import type { ListenerCounters } from '../proxy/types.js';
+import { newHttpCounters, type HttpCounters, type ListenerCounters } from '../proxy/types.js';
 import type { StickyCounters, StickyEntrySnapshot } from '../sticky/sticky-store.js';
-import type { ListenerInfo } from '../runtime/balancer-runtime.js';
+import type { ListenerCountersView, ListenerInfo } from '../runtime/balancer-runtime.js';
 
 /** What mgmt needs of a running balancer (BalancerRuntime satisfies it; `ft` once the pair is wired). */
 export interface MgmtRuntime {
@@ -21,7 +21,7 @@ export interface MgmtRuntime {
   readonly probes: Pick<ProbeEngine, 'snapshot'>;
   readonly probeBus: Pick<EventBus<ProbeEvent>, 'subscribe'>;
   readonly farmBus: Pick<EventBus<BalancerEvent>, 'subscribe'>;
-  counters(): { info: ListenerInfo; counters: Readonly<ListenerCounters> }[];
+  counters(): ListenerCountersView[];
   readonly ft?: FtStatusSource | undefined;
 }
 
@@ -59,6 +59,8 @@ export interface VipView {
   state: VipState | 'UNKNOWN';
   /** Summed over the VIP's listeners. */
   counters: ListenerCounters;
+  /** HTTP-level counters summed over the VIP's L7 listeners; absent when none is L7. */
+  http?: HttpCounters;
   listeners: ListenerInfo[];
 }
 
@@ -80,8 +82,8 @@ export interface StatsView {
 
 const zero = (): ListenerCounters => ({ flows: 0, active: 0, aclDenied: 0, limitDenied: 0, dropped: 0, connectFailures: 0, reassigned: 0, resets: 0, idleTimeouts: 0, transparencyFallbacks: 0, datagramsIn: 0, datagramsOut: 0, repliesOut: 0, datagramsDropped: 0, snmpMalformed: 0 });
 
-function add(into: ListenerCounters, c: Readonly<ListenerCounters>): void {
-  for (const k of Object.keys(into) as (keyof ListenerCounters)[]) into[k] += c[k];
+function add<C extends object>(into: C, c: Readonly<C>): void {
+  for (const k of Object.keys(into) as (keyof C)[]) (into[k] as number) += c[k] as number;
 }
 
 export function farms(rt: MgmtRuntime, name?: string): FarmView[] {
@@ -139,6 +141,8 @@ export function vips(rt: MgmtRuntime, policy?: string): VipView[] {
       const mine = live.filter((l) => l.info.vip === v.classMap && l.info.address === v.address);
       const counters = zero();
       for (const l of mine) add(counters, l.counters);
+      let http: HttpCounters | undefined;
+      for (const l of mine) if (l.http) add((http ??= newHttpCounters()), l.http);
       return {
         policy: v.policy,
         vip: v.classMap,
@@ -150,6 +154,7 @@ export function vips(rt: MgmtRuntime, policy?: string): VipView[] {
         stickyGroups: v.stickyGroups,
         state: rt.balancer.vipState(v.classMap) ?? 'UNKNOWN',
         counters,
+        ...(http ? { http } : {}),
         listeners: mine.map((l) => ({ ...l.info })),
       };
     });

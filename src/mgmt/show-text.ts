@@ -118,6 +118,15 @@ export function renderServicePolicy(list: readonly VipView[], detail = false): s
       out.push(`        VIP State: ${v.state === 'UP' ? 'INSERVICE' : v.state === 'OUTOFSERVICE' ? 'OUTOFSERVICE' : 'DOWN'}`);
       out.push(`        ${two('curr conns', c.active, 'hit count', c.flows)}`);
       out.push(`        dropped conns    : ${c.dropped + c.aclDenied + c.limitDenied}`);
+      if (v.http) {
+        // L7 VIPs only: what the VIP answered itself, which the connection counters above cannot tell.
+        const h = v.http;
+        out.push('        HTTP:');
+        out.push(`          ${two('requests', h.requests, '4xx refused', h.badRequests)}`);
+        out.push(`          ${two('503 no server', h.noServer, '502 bad gateway', h.badGateway)}`);
+        out.push(`          ${two('header timeouts', h.headerTimeouts, 'upgrades', h.upgrades)}`);
+        out.push(`          ${pad('tunnels', 17)}: ${h.tunnels}`);
+      }
       if (detail) {
         out.push(`        ${two('client pkt count', c.datagramsIn, 'server pkt count', c.datagramsOut)}`);
         out.push(`        ${two('conn failures', c.connectFailures, 'reassigned', c.reassigned)}`);

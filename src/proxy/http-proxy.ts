@@ -7,7 +7,8 @@
 // failure, 400 malformed or ambiguous, 405 CONNECT, 505 HTTP/2+, 408 headers
 // too slow) or a reset — never a crash. A request body is kept while its
 // upstream connects (http-body-replay.ts) so a connect failure can resend it;
-// protocol switches (WebSocket) are selected here and served by http-upgrade.ts.
+// protocol switches (WebSocket) are selected here and served by http-upgrade.ts,
+// as is `OPTIONS *`, which the pools cannot send in asterisk form.
 // Timebase: injected Clock (connect timeout, header and idle deadlines, drain).
 import http from 'node:http';
 import type { Socket } from 'node:net';
@@ -17,29 +18,12 @@ import { admitTcp, resetSocket } from './tcp-admission.js';
 import { HttpClientDeadlines, type DeadlineKind } from './http-deadlines.js';
 import { refuseRequest, upgradeDisposition } from './http-guard.js';
 import { BodyReplay } from './http-body-replay.js';
-import { answerAndClose, CONNECT_FAILURES, UpgradeExchange, type UpgradeHost } from './http-upgrade.js';
+import { answerAndClose, CONNECT_FAILURES, responseSink, UpgradeExchange, type UpgradeHost } from './http-upgrade.js';
 import { UpstreamPools, type UpstreamExchange } from './http-upstream.js';
 import type { InsertRules } from './http-policy.js';
 import { upstreamLocalAddress } from './transparency.js';
-import { DEFAULT_HTTP_HEADER_MS, newCounters, type ProxyDeps, type VipBinding, type VipListener } from './types.js';
+import { DEFAULT_HTTP_HEADER_MS, newCounters, newHttpCounters, type HttpCounters, type ProxyDeps, type VipBinding, type VipListener } from './types.js';
 import type { TcpServerHandle } from './net-ports.js';
-
-/** HTTP-level counters of an L7 listener (the connection-level ones are in `counters`). */
-export interface HttpCounters {
-  requests: number;
-  /** 503: the policy gave no server (no-server, drop, out of service). */
-  noServer: number;
-  /** 502: the upstream failed (after the one reselect). */
-  badGateway: number;
-  /** 400/405/505: node:http could not parse the request, or http-guard.ts refused it. */
-  badRequests: number;
-  /** Connections closed because a request's headers did not arrive in time (408 when some had). */
-  headerTimeouts: number;
-  /** Requests asking to switch protocols (`Connection: upgrade` + `Upgrade`), also counted in `requests`. */
-  upgrades: number;
-  /** Of those, switches the node accepted (101): connections that became tunnels. */
-  tunnels: number;
-}
 
 export interface HttpListenerOptions {
   /** `insert-http` headers of the VIP's policy; default none. */
@@ -104,8 +88,8 @@ function upstreamHeaders(h: http.IncomingHttpHeaders, add: Record<string, string
 /** The origin-form target a node gets (http-guard.ts has checked an absolute form names the same host). */
 function originForm(url: string): string {
   if (url.startsWith('/')) return url;
-  // `OPTIONS *` goes out as `/*`, as it did through http-proxy-3 (the upstream client takes only paths).
-  if (url === '*') return '/*';
+  // Asterisk-form stays as it is (`/*` would name a resource): only raw exchanges get it, the pools take paths only.
+  if (url === '*') return '*';
   try {
     const u = new URL(url);
     return `${u.pathname}${u.search}`;
@@ -114,13 +98,16 @@ function originForm(url: string): string {
   }
 }
 
+/** RFC 9112 §3.2.4: the asterisk-form target is OPTIONS's only. */
+const ASTERISK_MISUSED = { status: 400, reason: 'the asterisk-form target (*) is for OPTIONS only' } as const;
+
 function forwardedNode(ip: string): string {
   return ip.includes(':') ? `"[${ip}]"` : ip;
 }
 
 export class HttpVipListener implements VipListener {
   readonly counters = newCounters();
-  readonly http: HttpCounters = { requests: 0, noServer: 0, badGateway: 0, badRequests: 0, headerTimeouts: 0, upgrades: 0, tunnels: 0 };
+  readonly http: HttpCounters = newHttpCounters();
   private readonly server: http.Server;
   private readonly upstream: UpstreamPools;
   private readonly flows = new WeakMap<Duplex, Flow>();
@@ -130,7 +117,7 @@ export class HttpVipListener implements VipListener {
   private readonly active = new Set<Req>();
   /** Client connections whose next bytes did not parse while a request was in flight: the 400 they are owed. */
   private readonly refuseAfter = new WeakMap<Duplex, string>();
-  /** Client connections switching (or switched) protocols, and the exchange serving each. */
+  /** Client connections switching (or switched) protocols, or sending an `OPTIONS *`, and the exchange serving each. */
   private readonly upgraded = new Map<Socket, UpgradeExchange>();
   /** An upgrade that arrived pipelined behind requests still being answered: it starts once they are out. */
   private readonly upgradeAfter = new WeakMap<Duplex, () => void>();
@@ -267,6 +254,7 @@ export class HttpVipListener implements VipListener {
       this.plain(res, refused.status, `${refused.status} ${refused.status === 505 ? 'HTTP Version Not Supported' : 'Bad Request'}: ${refused.reason}\n`);
       return;
     }
+    if (req.url === '*') return this.asteriskForm(req, res, socket, flow);
     const info: HttpRequestInfo = { url: req.url ?? '/', headers: flatHeaders(req.headers), ...(req.method !== undefined ? { method: req.method } : {}) };
     const d: Decision = this.deps.balancer.select(this.binding.vipClass, flow, info);
     if (d.kind !== 'server') {
@@ -288,6 +276,33 @@ export class HttpVipListener implements VipListener {
     res.once('close', () => this.finished(r, socket));
     this.active.add(r);
     this.forward(r, false, true);
+  }
+
+  /**
+   * `OPTIONS *` (a server-wide OPTIONS, RFC 9110 §9.3.7), which the pools cannot send: an exchange of its own
+   * (http-upgrade.ts) sends it as it is and relays the node's answer; the connection closes after it.
+   */
+  private asteriskForm(req: http.IncomingMessage, res: http.ServerResponse, socket: Socket, flow: Flow): void {
+    res.once('close', () => this.finished(undefined, socket));
+    if (req.method !== 'OPTIONS') {
+      this.http.badRequests++;
+      res.shouldKeepAlive = false;
+      this.plain(res, ASTERISK_MISUSED.status, `400 Bad Request: ${ASTERISK_MISUSED.reason}\n`);
+      return;
+    }
+    const info: HttpRequestInfo = { url: '*', headers: flatHeaders(req.headers), method: 'OPTIONS' };
+    const d = this.deps.balancer.select(this.binding.vipClass, flow, info);
+    if (d.kind !== 'server') {
+      this.http.noServer++;
+      this.counters.dropped++;
+      this.plain(res, 503, `503 Service Unavailable: VIP ${this.binding.vipClass} has no server for this request (${d.kind === 'forward' ? 'forward (not proxied)' : d.reason})\n`);
+      return;
+    }
+    const request = { method: 'OPTIONS', path: '*', headers: upstreamHeaders(req.headers, this.forwardHeaders(flow, info)), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
+    const x = new UpgradeExchange(this.upgradeHost, socket, Buffer.alloc(0), flow, d, { kind: 'ignore', reason: 'asterisk-form' }, request, responseSink(res));
+    // Registered like a switch so failaction purge and the idle deadline reach it.
+    this.upgraded.set(socket, x);
+    x.start();
   }
 
   private forwardHeaders(flow: Flow, info: HttpRequestInfo): Record<string, string> {
@@ -458,7 +473,7 @@ export class HttpVipListener implements VipListener {
       answerAndClose(socket, 503, 'Service Unavailable', `VIP ${this.binding.vipClass} is closing`);
       return;
     }
-    const refused = refuseRequest(req);
+    const refused = refuseRequest(req) ?? (req.url === '*' && req.method !== 'OPTIONS' ? ASTERISK_MISUSED : undefined);
     if (refused !== undefined) {
       this.deps.logger.debug({ vip: this.binding.vipClass, client: flow.clientIp, reason: refused.reason }, 'upgrade request refused');
       this.refuseRaw(socket, refused.status, refused.status === 505 ? 'HTTP Version Not Supported' : 'Bad Request', refused.reason);

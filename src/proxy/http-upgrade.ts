@@ -8,13 +8,17 @@
 // with `Connection: close` and the connection ended: bytes after a refused
 // upgrade are never tunnelled (the "WebSocket smuggling" of proxies that
 // assume the switch happened). Requests the VIP ignores the Upgrade of
-// (http-guard.ts) take the second path with the Upgrade removed.
+// (http-guard.ts) take the second path with the Upgrade removed, and so does
+// an `OPTIONS *` (asterisk-form, which the upstream pools cannot send): its
+// answer goes through node:http's response (`responseSink`) instead of raw
+// bytes, since node:http still serves that connection.
 // Invariants: Balancer.open/close exactly once per upstream attempt; the
 // client always gets an answer, a tunnel or a reset. Timebase: injected Clock
 // (connect timeout); idle time is the listener's HttpClientDeadlines, which
 // watches the client socket's byte counters and so sees tunnel traffic too.
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import type { BodyReplay } from './http-body-replay.js';
 import type { CancelTimer } from '../core/clock.js';
 import type { Flow, ServerDecision } from '../farm/types.js';
 import type { UpgradeDisposition } from './http-guard.js';
@@ -41,11 +45,66 @@ export interface UpgradeHost {
   finished(x: UpgradeExchange): void;
 }
 
-/** The request as it goes to the node: method, origin-form path and headers (forwarding headers included). */
+/** The request as it goes to the node: method, origin-form path (or `*`) and headers (forwarding headers included). */
 export interface UpgradeRequest {
   method: string;
   path: string;
   headers: Record<string, string | string[]>;
+  /** The request's body (a plain request only: an upgrade with one is refused by http-guard.ts). */
+  body?: BodyReplay;
+}
+
+/** Where an answer other than 101 goes; every answer closes the client connection after it. */
+export interface AnswerSink {
+  /** The node's status line and fields (framing fields removed); false when they cannot be written to the client. */
+  head(status: number, message: string, rawHeaders: readonly string[]): boolean;
+  write(chunk: Buffer): boolean;
+  onDrain(fn: () => void): void;
+  end(): void;
+  /** The VIP's own plain-text answer (502). */
+  refuse(status: number, text: string, reason: string): void;
+}
+
+/** Raw bytes on a client socket node:http has let go of (a protocol switch request). */
+function socketSink(socket: Socket): AnswerSink {
+  return {
+    head: (status, message, raw) => {
+      let msg = `HTTP/1.1 ${status} ${message}\r\n`;
+      for (let i = 0; i + 1 < raw.length; i += 2) msg += `${raw[i]}: ${raw[i + 1]}\r\n`;
+      // Without Content-Length the body runs to the close (RFC 9112 §6.3), which this connection is about to do.
+      socket.write(`${msg}Connection: close\r\n\r\n`);
+      return true;
+    },
+    write: (c) => socket.write(c),
+    onDrain: (fn) => void socket.on('drain', fn),
+    end: () => void socket.end(() => socket.destroy()),
+    refuse: (status, text, reason) => answerAndClose(socket, status, text, reason),
+  };
+}
+
+/** node:http's response to a request it still serves: it keeps pipelined answers in order and closes after this one. */
+export function responseSink(res: http.ServerResponse): AnswerSink {
+  res.shouldKeepAlive = false;
+  return {
+    head: (status, message, raw) => {
+      try {
+        res.writeHead(status, message, raw as string[]);
+        return true;
+      } catch {
+        // A field node:http will not write (its parser on the upstream side accepted it).
+        return false;
+      }
+    },
+    write: (c) => res.write(c),
+    onDrain: (fn) => void res.on('drain', fn),
+    end: () => void res.end(),
+    refuse: (status, text, reason) => {
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      const body = `${status} ${text}: ${reason}\n`;
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    },
+  };
 }
 
 export class UpgradeExchange {
@@ -71,6 +130,7 @@ export class UpgradeExchange {
     public decision: ServerDecision,
     private readonly disposition: UpgradeDisposition,
     private readonly request: UpgradeRequest,
+    private readonly sink: AnswerSink = socketSink(client),
   ) {}
 
   start(): void {
@@ -115,6 +175,7 @@ export class UpgradeExchange {
     });
     up.once('connect', () => {
       connected = true;
+      this.request.body?.connected();
       this.cancelConnect?.();
       this.cancelConnect = undefined;
     });
@@ -129,7 +190,9 @@ export class UpgradeExchange {
     preq.on('error', (err: NodeJS.ErrnoException) => this.failed(up, err, connected, retried, local !== undefined));
     preq.on('upgrade', (res: http.IncomingMessage, sock: Socket, upHead: Buffer) => this.switched(res, sock, upHead));
     preq.on('response', (res: http.IncomingMessage) => this.relay(res));
-    preq.end();
+    const body = this.request.body?.attempt();
+    if (body !== undefined) body.pipe(preq);
+    else preq.end();
   }
 
   private failed(up: Socket, err: NodeJS.ErrnoException, connected: boolean, retried: boolean, bound: boolean): void {
@@ -148,7 +211,8 @@ export class UpgradeExchange {
       counters.transparencyFallbacks++;
       return this.attempt(retried, false);
     }
-    if (!connected && CONNECT_FAILURES.has(code)) {
+    // A body streams once connected: only a connect failure leaves it whole for another real.
+    if (!connected && CONNECT_FAILURES.has(code) && (this.request.body?.replayable ?? true)) {
       counters.connectFailures++;
       deps.balancer.reportFailure(d);
       deps.logger.debug({ vip: vipClass, rserver: d.rserver, address: `${d.address}:${d.port}`, code }, 'upgrade: upstream connect failed');
@@ -163,7 +227,7 @@ export class UpgradeExchange {
       }
     }
     this.host.badGateway();
-    answerAndClose(this.client, 502, 'Bad Gateway', `rserver ${d.rserver} (${d.address}:${d.port}) failed: ${code}`);
+    this.sink.refuse(502, 'Bad Gateway', `rserver ${d.rserver} (${d.address}:${d.port}) failed: ${code}`);
   }
 
   /** The node answered 101: relay it and tunnel. */
@@ -205,20 +269,25 @@ export class UpgradeExchange {
       res.resume();
       return;
     }
-    this.relaying = true;
-    let msg = `HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ''}\r\n`;
+    const raw: string[] = [];
     for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
-      if (!REFRAMED.has(res.rawHeaders[i]!.toLowerCase())) msg += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`;
+      if (!REFRAMED.has(res.rawHeaders[i]!.toLowerCase())) raw.push(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
     }
-    // Without Content-Length the body runs to the close (RFC 9112 §6.3), which this connection is about to do.
-    client.write(`${msg}Connection: close\r\n\r\n`);
+    const sink = this.sink;
+    if (!sink.head(res.statusCode ?? 502, res.statusMessage ?? '', raw)) {
+      res.destroy();
+      this.host.badGateway();
+      sink.refuse(502, 'Bad Gateway', `rserver ${this.decision.rserver} (${this.decision.address}:${this.decision.port}) sent a response header the VIP cannot relay`);
+      return;
+    }
+    this.relaying = true;
     res.on('data', (c: Buffer) => {
-      if (!client.write(c)) res.pause();
+      if (!sink.write(c)) res.pause();
     });
-    client.on('drain', () => res.resume());
+    sink.onDrain(() => res.resume());
     res.once('end', () => {
       this.answered = true;
-      client.end(() => client.destroy());
+      sink.end();
     });
     res.once('close', () => {
       if (!res.complete) {

@@ -98,10 +98,33 @@ export function newCounters(): ListenerCounters {
   return { flows: 0, active: 0, aclDenied: 0, limitDenied: 0, dropped: 0, connectFailures: 0, reassigned: 0, resets: 0, idleTimeouts: 0, transparencyFallbacks: 0, datagramsIn: 0, datagramsOut: 0, repliesOut: 0, datagramsDropped: 0, snmpMalformed: 0 };
 }
 
+/** HTTP-level counters of an L7 listener (the connection-level ones are in `ListenerCounters`). */
+export interface HttpCounters {
+  requests: number;
+  /** 503: the policy gave no server (no-server, drop, out of service). */
+  noServer: number;
+  /** 502: the upstream failed (after the one reselect). */
+  badGateway: number;
+  /** 400/405/505: node:http could not parse the request, or http-guard.ts refused it. */
+  badRequests: number;
+  /** Connections closed because a request's headers did not arrive in time (408 when some had). */
+  headerTimeouts: number;
+  /** Requests asking to switch protocols (`Connection: upgrade` + `Upgrade`), also counted in `requests`. */
+  upgrades: number;
+  /** Of those, switches the node accepted (101): connections that became tunnels. */
+  tunnels: number;
+}
+
+export function newHttpCounters(): HttpCounters {
+  return { requests: 0, noServer: 0, badGateway: 0, badRequests: 0, headerTimeouts: 0, upgrades: 0, tunnels: 0 };
+}
+
 /** A VIP listener as the runtime drives it. */
 export interface VipListener {
   readonly binding: VipBinding;
   readonly counters: ListenerCounters;
+  /** L7 HTTP listeners only. */
+  readonly http?: HttpCounters;
   /** Binds the socket; resolves the bound address and port, rejects with the socket error. */
   listen(): Promise<{ address: string; port: number }>;
   /** A real left service and the farm has a failaction: apply it to this listener's flows. */

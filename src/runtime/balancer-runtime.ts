@@ -28,6 +28,7 @@ import {
   DEFAULT_TCP_IDLE_MS,
   DEFAULT_UDP_IDLE_MS,
   NULL_LOGGER,
+  type HttpCounters,
   type ListenerCounters,
   type ProxyDeps,
   type ProxyLogger,
@@ -82,6 +83,13 @@ export interface ListenerInfo {
   l7?: boolean;
   address: string;
   port: number;
+}
+
+/** One listener's live counters; `http` for L7 listeners only. */
+export interface ListenerCountersView {
+  info: ListenerInfo;
+  counters: Readonly<ListenerCounters>;
+  http?: Readonly<HttpCounters>;
 }
 
 export interface StartResult {
@@ -414,8 +422,8 @@ export class BalancerRuntime {
   }
 
   /** Per-listener counters (for show commands, tests and the lab). */
-  counters(): { info: ListenerInfo; counters: Readonly<ListenerCounters> }[] {
-    return this.listeners.map((l) => ({ info: l.info, counters: l.listener.counters }));
+  counters(): ListenerCountersView[] {
+    return this.listeners.map((l) => (l.listener.http ? { info: l.info, counters: l.listener.counters, http: l.listener.http } : { info: l.info, counters: l.listener.counters }));
   }
 
   /** Closes listeners, drains connections (bounded by drainMs), stops probes and timers. Idempotent. */
