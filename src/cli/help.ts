@@ -46,7 +46,7 @@ const COMMANDS: Record<string, string> = {
   warning on stderr at its line in the ACE file; probe credentials become "\${ACESIM_PROBE_<NAME>_AUTH}"
   environment references, never clear text. --out FILE writes the file. See docs/export.md.`,
   probe: `acesim probe FILE (--once | --watch) [--probe NAME] [--rserver NAME] [--format text|json]
-             [--duration S] [--map …] [--port-offset N]
+             [--duration S] [--map …] [--port-offset N] [--probe-threads N|auto]
 
   Plans every probe instance (probe × farm member × port, with the ACE's port precedence)
   and probes the real servers. --once runs one attempt per instance and prints its verdict
@@ -54,15 +54,19 @@ const COMMANDS: Record<string, string> = {
   in-service instance passes, 1 otherwise. --watch runs the probe state machines in real
   time, prints ACE syslog lines (%ACE-3-2510xx per failed attempt, %ACE-4-4420xx per state
   change; SNMP traps go to the config's snmp-server hosts), and on Ctrl-C (or after
-  --duration) prints \`show probe NAME detail\` for each probe.
+  --duration) prints \`show probe NAME detail\` for each probe. --probe-threads N runs the attempts'
+  socket work on N worker threads (0: on the engine's thread); auto (default) uses one per core
+  from 1,000 instances on, the main thread below that.
   JSON: { "instances": [ { "probe", "farm", "rserver", "address", "port", "state", "cause", "latencyMs", "lastStatus" } ] }.`,
   run: `acesim run FILE [--map FROM/LEN=TO/LEN]… [--port-offset N] [--transparency bind-client|none|proxy-protocol|transparent]
            [--log-level L] [--context NAME] [--l7] [--snmp-trap-address all|VIP[,VIP…]]
            [--idle-timeout S] [--http-header-timeout S]
            [--mgmt ADDR:PORT|none] [--mgmt-token-file FILE]
            [--ft-member primary|secondary] [--ft-port N] [--ft-peer-via ADDR] [--events FILE] [--time-scale F]
-           [--vip-mode listen|address] [--vip-interface IF]
+           [--vip-mode listen|address] [--vip-interface IF] [--probe-threads N|auto]
 
+  --probe-threads: as for \`acesim probe\` (auto: worker threads from 1,000 probe instances on, so the
+  VIPs keep the main thread at ACE scale).
   FT pair (docs/ft.md): --ft-member runs this process as one member of the config's \`ft group\`
   (the secondary swaps own/peer addresses, priorities and track sides); only the ACTIVE member binds
   the VIPs and probes. Heartbeats (UDP) and replication (TCP) use --ft-port on the FT addresses.

@@ -67,7 +67,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runExport(io, positionals[0] === undefined ? o : { ...o, file: positionals[0] });
       }
       case 'run': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, transparency: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, context: { type: 'string' }, l7: { type: 'boolean', default: false }, 'idle-timeout': { type: 'string' }, 'http-header-timeout': { type: 'string' }, 'snmp-trap-address': { type: 'string' }, 'ft-member': { type: 'string' }, 'ft-port': { type: 'string' }, 'ft-peer-via': { type: 'string' }, 'vip-mode': { type: 'string' }, 'vip-interface': { type: 'string' }, events: { type: 'string' }, 'time-scale': { type: 'string' }, ...MGMT_OPTIONS } });
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...MAP_OPTIONS, transparency: { type: 'string' }, 'log-level': { type: 'string', default: 'info' }, context: { type: 'string' }, l7: { type: 'boolean', default: false }, 'idle-timeout': { type: 'string' }, 'http-header-timeout': { type: 'string' }, 'snmp-trap-address': { type: 'string' }, 'ft-member': { type: 'string' }, 'ft-port': { type: 'string' }, 'ft-peer-via': { type: 'string' }, 'vip-mode': { type: 'string' }, 'vip-interface': { type: 'string' }, events: { type: 'string' }, 'time-scale': { type: 'string' }, 'probe-threads': { type: 'string' }, ...MGMT_OPTIONS } });
         if (positionals.length !== 1) return usage(io, 'run takes one config file');
         const mgmtOpts = {
           env: process.env,
@@ -87,6 +87,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           ...(values['vip-interface'] !== undefined ? { vipInterface: values['vip-interface'] } : {}),
           ...(values.events !== undefined ? { events: values.events } : {}),
           ...(values['time-scale'] !== undefined ? { timeScale: values['time-scale'] } : {}),
+          ...(values['probe-threads'] !== undefined ? { probeThreads: values['probe-threads'] } : {}),
         };
         const ac = new AbortController();
         const stop = (): void => ac.abort();
@@ -117,7 +118,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { ...MAP_OPTIONS, once: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, probe: { type: 'string' }, rserver: { type: 'string' }, format: { type: 'string', default: 'text' }, duration: { type: 'string' } },
+          options: { ...MAP_OPTIONS, once: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, probe: { type: 'string' }, rserver: { type: 'string' }, format: { type: 'string', default: 'text' }, duration: { type: 'string' }, 'probe-threads': { type: 'string' } },
         });
         if (values.once === values.watch) return usage(io, 'probe needs exactly one of --once or --watch');
         if (values.format !== 'text' && values.format !== 'json') return usage(io, `--format must be text or json, got "${values.format}"`);
@@ -129,7 +130,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         try {
-          return await runProbe(io, { file: positionals[0]!, mode: values.once ? 'once' : 'watch', format: values.format, maps: values.map, portOffset: Number(values['port-offset']), ...(values.probe ? { probe: values.probe } : {}), ...(values.rserver ? { rserver: values.rserver } : {}), ...(durationS !== undefined ? { durationS } : {}) }, ac.signal);
+          return await runProbe(io, { file: positionals[0]!, mode: values.once ? 'once' : 'watch', format: values.format, maps: values.map, portOffset: Number(values['port-offset']), ...(values.probe ? { probe: values.probe } : {}), ...(values.rserver ? { rserver: values.rserver } : {}), ...(durationS !== undefined ? { durationS } : {}), ...(values['probe-threads'] !== undefined ? { probeThreads: values['probe-threads'] } : {}) }, ac.signal);
         } finally {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);

@@ -1,5 +1,6 @@
 // `acesim probe CONFIG (--once | --watch) [--probe NAME] [--rserver NAME]
-// [--format text|json] [--map …] [--port-offset N] [--duration S]`: runs the
+// [--format text|json] [--map …] [--port-offset N] [--duration S]
+// [--probe-threads N|auto]`: runs the
 // config's probes against the real servers, exactly as the ACE would, and
 // shows why each passes or fails. --once: one round, exit 0 when every
 // enabled instance passes, 1 otherwise. --watch: the engine on the real clock
@@ -15,11 +16,12 @@ import { DEFAULT_PROBE_OPTIONS } from '../probes/options.js';
 import { memberFailOnAll } from '../probes/instances.js';
 import { ProbeEngine } from '../probes/probe-engine.js';
 import { renderShowProbeDetail, runProbesOnce, snapshotToJson } from '../probes/probe-report.js';
-import { NodeProber } from '../probes/probers/node-prober.js';
 import { DISCONNECT_ERR } from '../probes/notify.js';
-import type { ProbeEvent, ProbeInstance } from '../probes/types.js';
+import type { ProbeEvent, ProbeInstance, Prober } from '../probes/types.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { loadConfigFile, parseMaps, type MapOptions } from './load-config.js';
+import { availableParallelism } from 'node:os';
+import { chooseProber, parseProbeThreads, probeThreadsFor } from './probe-threads.js';
 
 export interface ProbeCommandOptions extends MapOptions {
   file?: string;
@@ -29,6 +31,8 @@ export interface ProbeCommandOptions extends MapOptions {
   format: 'text' | 'json';
   /** --watch only: stop after this many seconds (default: until signalled). */
   durationS?: number;
+  /** `--probe-threads N|auto` (probe-threads.ts); default auto. */
+  probeThreads?: string;
 }
 
 export function selectInstances(model: Model, opts: { probe?: string; rserver?: string }): ProbeInstance[] {
@@ -64,8 +68,21 @@ export async function runProbe(io: CliIo, opts: ProbeCommandOptions, signal?: Ab
     io.err(`acesim probe: no probe instances${opts.probe ? ` for probe ${opts.probe}` : ''}${opts.rserver ? ` on rserver ${opts.rserver}` : ''} (probes run where a serverfarm or rserver uses them)`);
     return EXIT_USAGE;
   }
+  const threads = parseProbeThreads(opts.probeThreads);
+  if (!threads.ok) {
+    io.err(`acesim probe: ${threads.message}`);
+    return EXIT_USAGE;
+  }
   const clock = new RealClock();
-  const prober = new NodeProber({ clock });
+  const choice = chooseProber(clock, probeThreadsFor(threads.value, instances.length, availableParallelism()));
+  try {
+    return await probeWith(io, opts, model, instances, clock, choice.prober, signal, choice.threads);
+  } finally {
+    await choice.close();
+  }
+}
+
+async function probeWith(io: CliIo, opts: ProbeCommandOptions, model: Model, instances: ProbeInstance[], clock: RealClock, prober: Prober, signal: AbortSignal | undefined, threads: number): Promise<number> {
 
   if (opts.mode === 'once') {
     const verdicts = await runProbesOnce(instances, prober, clock);
@@ -127,7 +144,7 @@ export async function runProbe(io: CliIo, opts: ProbeCommandOptions, signal?: Ab
     if (opts.format === 'json') io.out(JSON.stringify({ event: 'probe.state', probe: e.key.probe, farm: e.key.farm ?? null, rserver: e.key.rserver, address: e.key.address, port: e.key.port, from: e.from, to: e.to, cause: e.cause }));
   });
   engine.start(instances);
-  io.err(`acesim probe: watching ${instances.length} probe instance${instances.length === 1 ? '' : 's'}; Ctrl-C to stop`);
+  io.err(`acesim probe: watching ${instances.length} probe instance${instances.length === 1 ? '' : 's'}${threads > 0 ? ` on ${threads} prober thread${threads === 1 ? '' : 's'}` : ''}; Ctrl-C to stop`);
   await new Promise<void>((resolve) => {
     const done = () => resolve();
     if (signal?.aborted) return done();

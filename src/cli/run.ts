@@ -13,6 +13,9 @@ import { DEFAULT_FT_PORT, FT_ROLES, FtMember, planFtMember, type FtRole } from '
 import { ipHostAddresses } from '../runtime/host-addresses.js';
 import { planHostAddresses, VIP_MODES, VipAddressOwner, type HostAddressPort } from '../runtime/vip-addresses.js';
 import { openEventLog, type EventLog } from './event-log.js';
+import { availableParallelism } from 'node:os';
+import { planProbeInstances } from '../probes/instances.js';
+import { chooseProber, parseProbeThreads, probeThreadsFor, type ProberChoice, type ProbeThreadsSetting } from './probe-threads.js';
 import { scaleModel } from '../lab/time-scale.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { loadConfigFile, parseMaps, type MapOptions } from './load-config.js';
@@ -48,6 +51,8 @@ export interface RunOptions extends MapOptions, SurfaceOptions {
   ftPort?: string;
   /** `--ft-peer-via ADDR`: reach the peer through this address (the lab's FT-link relay). */
   ftPeerVia?: string;
+  /** `--probe-threads N|auto`: prober worker threads (probe-threads.ts); default auto. */
+  probeThreads?: string;
   /** `--time-scale F`: divide every configured timing by F (the lab runs pairs this way). */
   timeScale?: string;
   /** `--events FILE`: clock-stamped JSON lines of FT, farm and probe events (the lab reads them). */
@@ -108,6 +113,11 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
     io.err(`acesim run: ${badTimeout}`);
     return EXIT_USAGE;
   }
+  const probeThreads = parseProbeThreads(opts.probeThreads);
+  if (!probeThreads.ok) {
+    io.err(`acesim run: ${probeThreads.message}`);
+    return EXIT_USAGE;
+  }
   const level = opts.logLevel ?? 'info';
   if (!(LEVELS as readonly string[]).includes(level)) {
     io.err(`acesim run: --log-level must be one of ${LEVELS.join(', ')}, got "${level}"`);
@@ -154,7 +164,7 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
     io.out(`acesim run: transparent: installed ${transparent.routing.installed.join('; ')} (removed on exit)`);
   }
   try {
-    return await runWith(io, opts, signal, { file: opts.file, text: loaded.text, timeScale, model, snmp, surface, m, ftRole, ftPort, level, ...(transparent ? { net: transparent.net } : {}) });
+    return await runWith(io, opts, signal, { file: opts.file, text: loaded.text, timeScale, model, snmp, surface, m, ftRole, ftPort, level, probeThreads: probeThreads.value, ...(transparent ? { net: transparent.net } : {}) });
   } finally {
     await transparent?.routing.remove();
   }
@@ -184,16 +194,29 @@ function cliTimeouts(opts: RunOptions): { tcpIdleMs?: number; httpHeaderMs?: num
   return out;
 }
 
-type Prepared = { file: string; text: string; timeScale: number; model: ReturnType<typeof scaleModel>; snmp: SnmpPlanOptions; surface: Extract<Awaited<ReturnType<typeof resolveSurface>>, { ok: true }>; m: Extract<ReturnType<typeof parseMaps>, { maps: unknown }>; ftRole: FtRole | undefined; ftPort: number; level: string; net?: NetPorts };
+type Prepared = { file: string; text: string; timeScale: number; model: ReturnType<typeof scaleModel>; snmp: SnmpPlanOptions; surface: Extract<Awaited<ReturnType<typeof resolveSurface>>, { ok: true }>; m: Extract<ReturnType<typeof parseMaps>, { maps: unknown }>; ftRole: FtRole | undefined; ftPort: number; level: string; probeThreads: ProbeThreadsSetting; net?: NetPorts };
 
 async function runWith(io: CliIo, opts: RunOptions, signal: AbortSignal, p: Prepared): Promise<number> {
-  const { model, snmp, surface, m, ftRole, ftPort, level } = p;
+  const { model, level } = p;
   // Logs (JSON, pino; human lines on a TTY) go to stderr; operator lines to stdout.
   const logger = createLogger({ level: level as LogLevel, base: { cmd: 'run' }, write: (s: string) => io.err(s), ...(opts.prettyLogs ? { pretty: true } : {}) });
   const clock = new RealClock();
+  // Probe attempts on worker threads at scale, so the VIPs keep this thread (the count is decided once, at start).
+  const ctx = pickContext(model.contexts, opts.context);
+  const prober = opts.runtime?.prober === undefined ? chooseProber(clock, probeThreadsFor(p.probeThreads, ctx ? planProbeInstances(ctx).length : 0, availableParallelism()), opts.runtime?.probeOptions) : undefined;
+  try {
+    return await serve(io, opts, signal, p, clock, logger, prober);
+  } finally {
+    await prober?.close();
+  }
+}
+
+async function serve(io: CliIo, opts: RunOptions, signal: AbortSignal, p: Prepared, clock: RealClock, logger: ReturnType<typeof createLogger>, prober: ProberChoice | undefined): Promise<number> {
+  const { model, snmp, surface, m, ftRole, ftPort } = p;
   const created = createRuntime({
     ...(p.net ? { net: p.net } : {}),
     ...(opts.runtime ?? {}),
+    ...(prober ? { prober: prober.prober } : {}),
     model,
     clock,
     logger,
@@ -276,7 +299,8 @@ async function runWith(io: CliIo, opts: RunOptions, signal: AbortSignal, p: Prep
     await events?.close();
     return EXIT_USAGE;
   }
-  if (!ft) io.out(`acesim run: ${started.listeners.length} listener(s) up, transparency ${started.transparency}; Ctrl-C stops`);
+  const probeLine = prober !== undefined && prober.threads > 0 ? `, probes on ${prober.threads} worker thread${prober.threads === 1 ? '' : 's'}` : '';
+  if (!ft) io.out(`acesim run: ${started.listeners.length} listener(s) up, transparency ${started.transparency}${probeLine}; Ctrl-C stops`);
   const member = ft;
   const ops = await startSurface(io, surface, { runtime: rt, model, clock, maps: m.maps, portOffset: opts.portOffset, ft: ft?.controller, timeScale: p.timeScale, ...(member ? { onReloaded: (md, text) => member.configReloaded(md, text) } : {}) });
   // A standby applies the config its active pushes through the same checked reload (ft auto-sync).

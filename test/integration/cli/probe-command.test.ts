@@ -90,4 +90,26 @@ t.test('probe --once and --watch', async (t) => {
 
   const bad = io();
   t.equal(await main(['probe', file], bad), 2, 'needs --once or --watch');
+
+  // --probe-threads: the same attempts on worker threads give the same verdicts (credentials travel as Secrets).
+  const before = seen.length;
+  const pooled = io();
+  t.equal(await main(['probe', file, '--once', '--format', 'json', '--probe-threads', '2'], pooled), 1, 'exit 1 on worker threads too');
+  const pj = JSON.parse(pooled.stdout);
+  const pooledBy = Object.fromEntries(pj.instances.map((i: { probe: string }) => [i.probe, i]));
+  t.match(pooledBy['TMS-MON'], { state: 'PASSED', lastStatus: 200, cause: 'OK' });
+  t.match(pooledBy['DEAD'], { state: 'FAILED', cause: 'L4_REFUSED' });
+  t.match(seen[before], /^GET \/tms Basic /, 'the worker sent the credentials');
+  t.notMatch(pooled.stdout + pooled.stderr, /my_password/);
+
+  const pooledWatch = io();
+  t.equal(await main(['probe', file, '--watch', '--duration', '3', '--probe-threads', '1'], pooledWatch), 1, 'the dead server ends FAILED on a worker too');
+  t.match(pooledWatch.stderr, /watching 2 probe instances on 1 prober thread;/);
+  t.match(pooledWatch.stdout, /%ACE-3-2510\d\d: Health probe failed for server 127\.0\.0\.2/);
+
+  for (const v of ['many', '1.5', '17']) {
+    const e = io();
+    t.equal(await main(['probe', file, '--once', '--probe-threads', v], e), 2, `--probe-threads ${v} is a usage error`);
+    t.match(e.stderr, /--probe-threads must be auto or a whole number from 0 to 16/);
+  }
 });

@@ -79,3 +79,29 @@ t.test('run: a non-loopback API without a token is refused before anything start
   t.equal(await runRun(io2, { file, maps: [], portOffset: 0, mgmt: 'nonsense', env: {} }, new AbortController().signal), 2);
   t.match(io2.errs.join(''), /ADDRESS:PORT/);
 });
+
+t.test('run --probe-threads: probes on a worker thread, verdicts as on the main thread', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'acesim-run-threads-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'run.conf');
+  // Nothing listens on the nodes' addresses: the worker's attempts are refused and the probe fails them.
+  writeFileSync(file, cfg());
+  const io = capture();
+  const ac = new AbortController();
+  const done = runRun(io, { file, maps: [], portOffset: 0, logLevel: 'info', mgmt: 'none', env: {}, probeThreads: '1', runtime: { drainMs: 100 } }, ac.signal);
+  t.teardown(() => ac.abort());
+  await until(() => io.outs.some((l) => l.includes('listener(s) up')), 'the listeners');
+  t.match(io.outs.join('\n'), /listener\(s\) up, transparency \S+, probes on 1 worker thread;/);
+  // The worker boots (and, under tap, compiles its TypeScript) before its first attempt: allow it time.
+  const failed = (): boolean => io.errs.some((l) => l.includes('"msg":"probe state change"') && l.includes('FAILED'));
+  for (let i = 0; i < 150 && !failed(); i++) await new Promise((r) => setTimeout(r, 100));
+  t.ok(failed(), 'a probe verdict from the worker reached the engine');
+  ac.abort();
+  t.equal(await done, 0);
+  const all = [...io.outs, ...io.errs].join('\n');
+  for (const s of SECRETS) t.notOk(all.includes(s), `${s} not in the output`);
+
+  const bad = capture();
+  t.equal(await runRun(bad, { file, maps: [], portOffset: 0, mgmt: 'none', env: {}, probeThreads: 'lots' }, new AbortController().signal), 2);
+  t.match(bad.errs.join(''), /--probe-threads must be auto or a whole number/);
+});
