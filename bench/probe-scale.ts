@@ -17,14 +17,15 @@ import { defaultProbe } from '../src/config/defaults.js';
 import { ProbeEngine } from '../src/probes/probe-engine.js';
 import { NodeProber } from '../src/probes/probers/node-prober.js';
 import { WorkerProberPool } from '../src/probes/probers/worker-pool.js';
+import { probeThreadsFor } from '../src/cli/probe-threads.js';
 import { instanceId } from '../src/probes/types.js';
 import type { ProbeEvent, ProbeInstance, ProbeInstanceKey, Prober } from '../src/probes/types.js';
 import { percentile, writeSection } from './lib/report.js';
 
 const DURATION_S = Number(process.argv[2] ?? 60);
 const INSTANCES = Number(process.argv[3] ?? 16_000);
-/** Prober worker threads: one core is left to the engine thread (and the servers). */
-const THREADS = Number(process.argv[4] ?? Math.max(1, availableParallelism() - 1));
+/** Prober worker threads: what `acesim probe --probe-threads auto` picks for this many instances on this machine. */
+const THREADS = Number(process.argv[4] ?? Math.max(1, probeThreadsFor('auto', INSTANCES, availableParallelism())));
 /** Development aid: run only the phase named here ('single' or 'pool'); the default runs all and writes the section. */
 const ONLY = process.argv[5];
 const INTERVAL_MS = 2_000;

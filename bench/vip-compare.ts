@@ -20,6 +20,7 @@ import { writeSection } from './lib/report.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DURATION_S = Number(process.argv[2] ?? 5);
 const ROUNDS = Number(process.argv[3] ?? 3);
+const WARMUP_S = 3;
 const children: ChildProcess[] = [];
 
 function have(cmd: string): boolean {
@@ -86,8 +87,8 @@ function parseDuration(s: string): number {
   return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
 }
 
-function wrk(url: string): WrkResult {
-  const r = spawnSync('wrk', ['-t2', '-c50', `-d${DURATION_S}s`, '--latency', url], { encoding: 'utf8' });
+function wrk(url: string, seconds = DURATION_S): WrkResult {
+  const r = spawnSync('wrk', ['-t2', '-c50', `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
   const out = r.stdout ?? '';
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p99 = /\s99%\s+(\S+)/.exec(out)?.[1];
@@ -110,40 +111,17 @@ async function main(): Promise<void> {
   start(process.execPath, [backendJs]);
 
   // HAProxy: the same farm, L4 (mode tcp) and L7 (mode http), round robin, health checks off.
-  const hcfg = join(dir, 'haproxy.cfg');
-  writeFileSync(
-    hcfg,
-    [
-      'global',
-      '  maxconn 4096',
-      'defaults',
-      '  timeout connect 5s',
-      '  timeout client 30s',
-      '  timeout server 30s',
-      'frontend l4',
-      '  mode tcp',
-      '  bind 127.0.53.1:18081',
-      '  default_backend farm_tcp',
-      'backend farm_tcp',
-      '  mode tcp',
-      '  balance roundrobin',
-      `  server s1 ${B1}:${BPORT}`,
-      `  server s2 ${B2}:${BPORT}`,
-      'frontend l7',
-      '  mode http',
-      '  bind 127.0.53.2:18082',
-      '  option http-keep-alive',
-      '  option forwardfor',
-      '  default_backend farm_http',
-      'backend farm_http',
-      '  mode http',
-      '  balance roundrobin',
-      `  server s1 ${B1}:${BPORT}`,
-      `  server s2 ${B2}:${BPORT}`,
-      '',
-    ].join('\n'),
-  );
-  const haproxy = start('haproxy', ['-f', hcfg, '-db']);
+  const farm = (mode: 'tcp' | 'http'): string[] => [`backend farm_${mode}`, `  mode ${mode}`, '  balance roundrobin', `  server s1 ${B1}:${BPORT}`, `  server s2 ${B2}:${BPORT}`];
+  const l7Frontend = (bind: string): string[] => ['frontend l7', '  mode http', `  bind ${bind}`, '  option http-keep-alive', '  option forwardfor', '  default_backend farm_http', ...farm('http')];
+  const haproxyWith = (name: string, global: string[], sections: string[]): ChildProcess => {
+    const cfg = join(dir, name);
+    writeFileSync(cfg, ['global', '  maxconn 4096', ...global, 'defaults', '  timeout connect 5s', '  timeout client 30s', '  timeout server 30s', ...sections, ''].join('\n'));
+    return start('haproxy', ['-f', cfg, '-db']);
+  };
+  const haproxy = haproxyWith('haproxy.cfg', [], ['frontend l4', '  mode tcp', '  bind 127.0.53.1:18081', '  default_backend farm_tcp', ...farm('tcp'), ...l7Frontend('127.0.53.2:18082')]);
+  // Context, not the target: the same L7 frontend on one HAProxy thread, as acesim's L7 VIP runs on one thread
+  // (HAProxy's default, above, takes one thread per core).
+  const haproxy1 = haproxyWith('haproxy-1thread.cfg', ['  nbthread 1'], l7Frontend('127.0.53.3:18083'));
 
   // acesim: two VIPs on the same farm; the L7 one through an http load-balance policy.
   const conf = join(dir, 'bench.conf');
@@ -196,6 +174,7 @@ async function main(): Promise<void> {
   await waitPort(B2, BPORT);
   await waitPort('127.0.53.1', 18081);
   await waitPort('127.0.53.2', 18082);
+  await waitPort('127.0.53.3', 18083);
   await waitPort('127.0.52.1', 18081);
   await waitPort('127.0.52.2', 18082);
 
@@ -205,7 +184,14 @@ async function main(): Promise<void> {
     ['acesim, L4 TCP VIP', 'http://127.0.52.1:18081/', acesim],
     ['HAProxy 2.6, L7 (mode http)', 'http://127.0.53.2:18082/', haproxy],
     ['acesim, L7 HTTP VIP (undici upstream)', 'http://127.0.52.2:18082/', acesim],
+    ['HAProxy 2.6, L7, nbthread 1 (context)', 'http://127.0.53.3:18083/', haproxy1],
   ];
+  // One unmeasured run per target first: acesim's hot paths are JIT-compiled in its first seconds, and a
+  // long-running balancer is measured in its steady state (HAProxy, compiled ahead of time, is unaffected).
+  for (const [label, url] of targets) {
+    console.log(`warm-up, wrk ${WARMUP_S}s: ${label}`);
+    wrk(url, WARMUP_S);
+  }
   const samples = new Map<string, WrkResult[]>(targets.map(([l]) => [l, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [label, url, proxy] of targets) {
@@ -241,8 +227,9 @@ async function main(): Promise<void> {
   const get = (l: string) => rows.find((r) => r[0] === l)![1];
   const l4 = get('acesim, L4 TCP VIP').rps / get('HAProxy 2.6, L4 (mode tcp)').rps;
   const l7 = get('acesim, L7 HTTP VIP (undici upstream)').rps / get('HAProxy 2.6, L7 (mode http)').rps;
+  const l7one = get('acesim, L7 HTTP VIP (undici upstream)').rps / get('HAProxy 2.6, L7, nbthread 1 (context)').rps;
   const body = `wrk 4.1 (Debian), 2 threads, 50 keep-alive connections, ${DURATION_S} s per row, ${ROUNDS} interleaved rounds (each
-figure the median of the rounds), all on loopback on this 2-core machine (wrk, the proxy, and the two Node.js
+figure the median of the rounds) after one unmeasured ${WARMUP_S} s run per row, all on loopback on this 2-core machine (wrk, the proxy, and the two Node.js
 backends share the cores). Both proxies balance round robin over the same two backends without health checks
 in the path; acesim runs \`acesim run\` with transparency none. CPU per request is the proxy process's user +
 system time during a row divided by the requests it served.
@@ -255,6 +242,7 @@ ${rows.map(([l, r]) => `| ${l} | ${Math.round(r.rps).toLocaleString('en')} | ${M
 |---|---|---|---|
 | acesim L4 / HAProxy L4 | ${l4.toFixed(2)} | ≥ 0.9 | ${l4 >= 0.9 ? 'PASS' : 'FAIL'} |
 | acesim L7 / HAProxy L7 | ${l7.toFixed(2)} | ≥ 0.5 | ${l7 >= 0.5 ? 'PASS' : 'FAIL'} |
+| acesim L7 / HAProxy L7 on one thread (context: both on one thread) | ${l7one.toFixed(2)} | — | — |
 
 UDP (datagrams/s, loss at 20k/s): see the UDP VIP section (bench/udp-vip.ts).
 Load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`;
