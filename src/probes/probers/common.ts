@@ -63,13 +63,14 @@ export class Deadline {
   private abortedFlag = false;
   private reason: Error | undefined;
   private callbacks: ((reason: Error) => void)[] | undefined;
-  private readonly onOuterAbort = (): void => this.abort(new Error('probe aborted'), false);
+  /** The outer signal aborted (watchOuter's one listener calls this). */
+  readonly onOuterAbort = (): void => this.abort(new Error('probe aborted'), false);
 
   constructor(clock: Clock, ms: number, private readonly outer?: AbortSignal) {
     this.cancel = clock.setTimer(ms, () => this.abort(new Error('deadline'), true));
     if (outer) {
       if (outer.aborted) this.onOuterAbort();
-      else outer.addEventListener('abort', this.onOuterAbort, { once: true });
+      else watchOuter(outer, this);
     }
   }
 
@@ -127,8 +128,33 @@ export class Deadline {
     this.cancel?.();
     this.cancel = undefined;
     this.callbacks = undefined;
-    this.outer?.removeEventListener('abort', this.onOuterAbort);
+    if (this.outer) outerWatchers.get(this.outer)?.delete(this);
   }
+}
+
+/**
+ * Deadlines waiting on each outer signal. A signal (one per instance, reused
+ * attempt after attempt) gets one 'abort' listener for its life, and a Deadline
+ * joins or leaves a Set: an EventTarget listener added and removed per phase was a
+ * visible share of a prober worker's CPU at 8,000 attempts/s.
+ */
+const outerWatchers = new WeakMap<AbortSignal, Set<Deadline>>();
+
+function watchOuter(signal: AbortSignal, d: Deadline): void {
+  let set = outerWatchers.get(signal);
+  if (set === undefined) {
+    const waiting = (set = new Set<Deadline>());
+    outerWatchers.set(signal, waiting);
+    signal.addEventListener(
+      'abort',
+      () => {
+        outerWatchers.delete(signal);
+        for (const x of [...waiting]) x.onOuterAbort();
+      },
+      { once: true },
+    );
+  }
+  set.add(d);
 }
 
 export type OpenOutcome = { ok: true; socket: net.Socket } | { ok: false; result: ProbeResult };

@@ -61,6 +61,9 @@ export function requestHead(plan: HttpRequestPlan): string | WireError {
   return `${head}\r\n`;
 }
 
+/** Request heads by plan: a plan (HttpProber keeps one per instance) always lays out the same bytes. */
+const heads = new WeakMap<HttpRequestPlan, string | WireError>();
+
 /**
  * Sends the request and resolves with the response. Rejects with a WireError
  * (`PEER_CLOSED`, `BAD_RESPONSE`, `HPE_*`, `INVALID_REQUEST`), the socket's own error, or the
@@ -68,7 +71,8 @@ export function requestHead(plan: HttpRequestPlan): string | WireError {
  * status is known an unread body that fails or times out does not fail the exchange.
  */
 export function wireExchange(socket: net.Socket, plan: HttpRequestPlan, deadline: Deadline): Promise<HttpReply> {
-  const head = requestHead(plan);
+  let head = heads.get(plan);
+  if (head === undefined) heads.set(plan, (head = requestHead(plan)));
   if (head instanceof WireError) return Promise.reject(head);
   return new Promise<HttpReply>((resolve, reject) => {
     const parser = new HTTPParser(HTTPParser.RESPONSE);

@@ -26,6 +26,8 @@ export type HttpClientKind = 'wire' | 'undici';
 export class HttpProber {
   /** `hash` with no value: MD5 learned from the first response, per instance. */
   private readonly learnedHashes = new Map<string, string>();
+  /** The request each instance sends, built once: an instance (and its probe) never changes; a reload makes new ones. */
+  private readonly plans = new WeakMap<ProbeInstance, HttpRequestPlan>();
 
   constructor(
     private readonly ctx: ProberContext,
@@ -53,7 +55,8 @@ export class HttpProber {
         if ('cause' in secured) return secured;
         socket = secured;
       }
-      const plan = requestPlan(inst);
+      let plan = this.plans.get(inst);
+      if (plan === undefined) this.plans.set(inst, (plan = requestPlan(inst)));
       let reply: HttpReply;
       if (!https && this.client === 'wire') {
         reply = await wireExchange(socket, plan, deadline);
