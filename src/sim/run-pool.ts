@@ -19,6 +19,8 @@ export interface PoolJob {
   threads: number;
   traffic?: TrafficMode;
   onProgress?: (done: number) => void;
+  /** Test hook: the worker script (default sim-worker), so the tests can make a worker fail. */
+  workerUrl?: URL;
 }
 
 /** What sim-worker.ts receives once. */
@@ -74,7 +76,7 @@ export async function runInWorkers(job: PoolJob): Promise<SimRun[] | undefined> 
         else if (--active === 0) resolve();
       };
       for (let t = 0; t < Math.min(job.threads, batches.length); t++) {
-        const w = new Worker(WORKER_URL, { workerData: setup });
+        const w = new Worker(job.workerUrl ?? WORKER_URL, { workerData: setup });
         workers.push(w);
         active++;
         w.on('message', (m: BatchResult) => {

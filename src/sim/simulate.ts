@@ -258,6 +258,8 @@ export interface SimulateOptions {
   keepEvents?: boolean;
   /** Sees every run with its events and segments (dropped afterwards unless keepEvents). */
   onRun?: (run: SimRun, index: number) => void;
+  /** Test hook: the worker threads' script (run-pool.ts). */
+  poolWorkerUrl?: URL;
 }
 
 /**
@@ -290,10 +292,15 @@ export async function simulateRuns(ctx: ContextModel, sc: Scenario, runs: number
   const inProcessOnly = o.attach !== undefined || o.onRun !== undefined || o.keepEvents === true;
   const threads = inProcessOnly ? 1 : Math.max(1, Math.floor(o.threads ?? (runs >= AUTO_THREADS_MIN_RUNS ? availableParallelism() : 1)));
   if (threads > 1) {
-    const results = await runInWorkers({ ctx, sc, seed, runs, threads, ...(o.traffic ? { traffic: o.traffic } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+    const results = await runInWorkers({ ctx, sc, seed, runs, threads, ...(o.traffic ? { traffic: o.traffic } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.poolWorkerUrl ? { workerUrl: o.poolWorkerUrl } : {}) });
     // A thread that could not start or failed leaves the runs to this one: the numbers are the same.
     if (results) return { report: summarize(plan, results, seed, o.traffic ?? 'analytic'), runs: results, plan, threads };
   }
+  return simulateHere(plan, runs, seed, o);
+}
+
+/** Every run on this thread, in order (also the fallback when the worker threads fail). */
+async function simulateHere(plan: SimPlan, runs: number, seed: number, o: SimulateOptions): Promise<{ report: SimulationReport; runs: SimRun[]; plan: SimPlan; threads: number }> {
   const results: SimRun[] = [];
   for (let i = 0; i < runs; i++) {
     const opts: SimRunOptions = runInputs(plan, seed, i);

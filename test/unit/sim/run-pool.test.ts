@@ -75,3 +75,20 @@ t.test('what crosses to a worker: Secrets tagged and restored, shared objects st
   t.same(back.a, shared);
   t.ok('u' in back && back.n === null);
 });
+
+t.test('a worker that fails leaves the runs to this thread: same numbers, no thread left behind', async (t) => {
+  const sc = scenario('node-crash.yaml');
+  const runs = 130;
+  const one = await simulateRuns(ctx, sc, runs, 9, { threads: 1 });
+  for (const [what, script] of [
+    ['exits before answering', 'sim-worker-exits.ts'],
+    ['throws after its first batch', 'sim-worker-fails.ts'],
+  ] as const) {
+    const workerUrl = new URL(`../../fakes/${script}`, import.meta.url);
+    // (A worker thread left running would keep this test process from ending.)
+    const fell = await simulateRuns(ctx, sc, runs, 9, { threads: 2, poolWorkerUrl: workerUrl });
+    t.equal(fell.threads, 1, `${what}: the pool gave up and this thread ran them`);
+    t.same(strip(fell.runs), strip(one.runs), `${what}: every run, in order`);
+    t.same(fell.report, one.report);
+  }
+});
