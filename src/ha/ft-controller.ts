@@ -91,9 +91,14 @@ export class FtController implements FtStatusSource {
   private stopped = false;
   private querying = false;
   private queryTimer: CancelTimer | undefined;
-  private readonly counters: FtStats = { heartbeatsSent: 0, heartbeatsReceived: 0, heartbeatsMissed: 0, unidirectionalHeartbeats: 0, heartbeatTimeoutMismatches: 0, peerUpEvents: 0, peerDownEvents: 0 };
+  private readonly counters: Omit<FtStats, 'rejectedMessages' | 'lastRejection'> = { heartbeatsSent: 0, heartbeatsReceived: 0, heartbeatsMissed: 0, unidirectionalHeartbeats: 0, heartbeatTimeoutMismatches: 0, peerUpEvents: 0, peerDownEvents: 0 };
   /** Datagrams or lines that were not valid FT messages, or came from a stranger. */
   malformed = 0;
+  /** The latest rejection, for `show ft stats` (what and from where, never the bytes). */
+  lastRejection: string | undefined;
+  /** Rejections not yet reported in an operator line, and when the last line went out. */
+  private unreported = 0;
+  private reportedAtMs: number | undefined;
   private replicatedSent = 0;
   private replicatedReceived = 0;
   private readonly lowerAddress: boolean;
@@ -185,7 +190,7 @@ export class FtController implements FtStatusSource {
     const h = decodeHeartbeat(buf);
     // The sender's own claim must be the configured peer; the datagram's source must be it or the relay.
     if (!h || h.from !== this.peerIdentity || (from !== this.peerIdentity && from !== this.o.peer.address)) {
-      this.malformed++;
+      this.reject(!h ? 'heartbeat that does not decode' : h.from !== this.peerIdentity ? `heartbeat claiming to be ${h.from}, not the peer` : 'heartbeat from an address that is neither the peer nor its relay', from);
       return;
     }
     const now = this.clock.monotonicNow();
@@ -359,7 +364,7 @@ export class FtController implements FtStatusSource {
   private onInboundStream(s: FtStream, from: string): void {
     const stranger = from !== this.peerIdentity && from !== this.o.peer.address;
     if (this.stopped || stranger || this.stream) {
-      this.malformed += stranger ? 1 : 0;
+      if (stranger) this.reject('replication connection from a stranger', from);
       s.close();
       return;
     }
@@ -375,13 +380,13 @@ export class FtController implements FtStatusSource {
       if (this.stream !== s) return;
       const lines = split.push(chunk);
       if (lines === undefined) {
-        this.malformed++;
+        this.reject('replication line over the length limit (channel dropped)', this.o.peer.address);
         this.dropStream();
         return;
       }
       for (const l of lines) {
         const m = decodeReplication(l);
-        if (!m) this.malformed++;
+        if (!m) this.reject('replication message that does not decode', this.o.peer.address);
         else this.onReplication(m);
         if (this.stream !== s) return;
       }
@@ -590,7 +595,7 @@ export class FtController implements FtStatusSource {
     if (!st || this.anyActive()) return; // an active member owns its table
     const id = st.groupId(m.group);
     if (id === undefined || !st.groupSpec(id).replicate) {
-      this.malformed++;
+      this.reject(`sticky entry for group ${m.group}, which ${id === undefined ? 'this config does not have' : 'does not replicate'}`, this.o.peer.address);
       return;
     }
     const real = st.internReal({ farm: m.farm, rserver: m.rserver, port: m.port });
@@ -660,7 +665,7 @@ export class FtController implements FtStatusSource {
   }
 
   stats(): FtStats {
-    return { ...this.counters };
+    return { ...this.counters, rejectedMessages: this.malformed, ...(this.lastRejection !== undefined ? { lastRejection: this.lastRejection } : {}) };
   }
 
   /** A reload or config sync changed this member's own side of the group (priority, preempt). */
@@ -680,4 +685,23 @@ export class FtController implements FtStatusSource {
   private line(s: string): void {
     this.o.onLine?.(s);
   }
+
+  /**
+   * Counts a message refused on the FT VLAN and says why: the first at once, then at most one
+   * operator line per REJECTION_LINE_MS with how many more came (junk on the VLAN cannot flood the log).
+   */
+  private reject(why: string, from: string): void {
+    this.malformed++;
+    this.lastRejection = `${why} (from ${from})`;
+    this.unreported++;
+    const now = this.clock.monotonicNow();
+    if (this.reportedAtMs !== undefined && now - this.reportedAtMs < REJECTION_LINE_MS) return;
+    const more = this.unreported - 1;
+    this.line(`ft: rejected a ${this.lastRejection}${more > 0 ? `; ${more} more rejected since the last report` : ''}`);
+    this.unreported = 0;
+    this.reportedAtMs = now;
+  }
 }
+
+/** At most one operator line per this many ms about rejected FT messages. */
+const REJECTION_LINE_MS = 10_000;

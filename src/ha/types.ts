@@ -71,6 +71,10 @@ export interface FtStats {
   heartbeatTimeoutMismatches: number;
   peerUpEvents: number;
   peerDownEvents: number;
+  /** Heartbeats, replication lines and connections refused on the FT VLAN (undecodable, or from a stranger). */
+  rejectedMessages: number;
+  /** What the latest refused message was and where it came from. */
+  lastRejection?: string;
 }
 
 /** What an FT-enabled runtime exposes to the operator surface. */

@@ -200,6 +200,16 @@ export function createMetrics(runtime: () => MgmtRuntime): Metrics {
     },
   });
   new Counter({
+    name: 'acesim_ft_rejected_messages_total',
+    help: 'Messages refused on the FT VLAN: heartbeats or replication lines that do not decode, or that come from a stranger.',
+    registers: reg,
+    collect() {
+      this.reset();
+      const s = rt().ft?.stats();
+      if (s) this.inc(s.rejectedMessages);
+    },
+  });
+  new Counter({
     name: 'acesim_ft_peer_events_total',
     help: 'FT peer up/down events.',
     labelNames: ['event'],

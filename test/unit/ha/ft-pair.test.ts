@@ -21,8 +21,10 @@ function member(clock: VirtualClock, link: MemoryFtLink, me: typeof A, peer: typ
   const events: (FtEvent & { atMs: number })[] = [];
   bus.subscribe((e) => events.push(e as FtEvent & { atMs: number }));
   const serving: { at: number; serving: boolean }[] = [];
+  const lines: string[] = [];
   const ctl = new FtController({
     clock,
+    onLine: (l) => void lines.push(l),
     transport: link.transportFor(),
     me,
     peer,
@@ -51,7 +53,7 @@ function member(clock: VirtualClock, link: MemoryFtLink, me: typeof A, peer: typ
     },
     bus,
   });
-  return { ctl, store, g, real1, events, serving };
+  return { ctl, store, g, real1, events, serving, lines };
 }
 
 /** Starts both members; they stop with the test. */
@@ -225,7 +227,16 @@ t.test('garbage on the FT VLAN is counted, never fatal', async (t) => {
   inbox(Buffer.from(JSON.stringify({ v: 1, from: '127.9.9.9', seq: 1, intervalMs: 300, count: 10, hearing: true, groups: [] })), '127.9.9.9');
   await clock.runUntilAsync(3_000);
   t.equal(a.ctl.malformed, 5);
+  t.equal(a.ctl.stats().rejectedMessages, 5);
+  t.equal(a.ctl.stats().lastRejection, 'heartbeat claiming to be 127.9.9.9, not the peer (from 127.9.9.9)');
   t.equal(a.ctl.state(1), 'FSM_FT_STATE_ACTIVE');
+  // One operator line for the burst (the first), then a summary at most every 10 s.
+  const rejected = () => a.lines.filter((l) => l.startsWith('ft: rejected'));
+  t.same(rejected(), ['ft: rejected a heartbeat that does not decode (from 127.1.1.2)']);
+  await clock.runUntilAsync(clock.monotonicNow() + 10_000);
+  inbox(Buffer.from('still junk'), '127.1.1.2');
+  t.equal(rejected().length, 2);
+  t.equal(rejected()[1], 'ft: rejected a heartbeat that does not decode (from 127.1.1.2); 4 more rejected since the last report');
 });
 
 t.test('query interface: an FT-link cut with the peer alive on the query VLAN makes no second active; losing both does', async (t) => {

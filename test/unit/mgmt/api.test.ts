@@ -79,6 +79,7 @@ t.test('show ft group: a fake FT source, and the answer without FT', async (t) =
   const m = bodyOf(await api.handle(get('/metrics')));
   t.match(m, /acesim_ft_group_state\{group="1",state="FSM_FT_STATE_ACTIVE"\} 1/);
   t.match(m, /acesim_ft_heartbeats_total\{kind="missed"\} 10/);
+  t.match(m, /acesim_ft_rejected_messages_total 2/, "messages refused on the FT VLAN");
 });
 
 t.test('token rules: reads open on loopback, writes always need the token', async (t) => {

@@ -63,7 +63,7 @@ export function fakeFt(): FtStatusSource & { switched: number[] } {
     ],
     peer: () => ({ id: 1, state: 'FSM_PEER_STATE_COMPATIBLE', myAddress: '127.0.9.1', peerAddress: '127.0.9.2', heartbeatIntervalMs: 100, heartbeatCount: 10, queryInterface: 'vlan 200' }),
     tracks: () => [{ name: 'GW', kind: 'host', target: '127.0.9.254', up: false, priority: 10 }],
-    stats: () => ({ heartbeatsSent: 1000, heartbeatsReceived: 990, heartbeatsMissed: 10, unidirectionalHeartbeats: 0, heartbeatTimeoutMismatches: 0, peerUpEvents: 1, peerDownEvents: 0 }),
+    stats: () => ({ heartbeatsSent: 1000, heartbeatsReceived: 990, heartbeatsMissed: 10, unidirectionalHeartbeats: 0, heartbeatTimeoutMismatches: 0, peerUpEvents: 1, peerDownEvents: 0, rejectedMessages: 2, lastRejection: 'heartbeat claiming to be 10.9.9.9, not the peer (from 10.9.9.9)' }),
     switchover: (g) => {
       switched.push(g ?? 1);
       return { ok: true, message: `FT group ${g ?? 1}: switchover requested` };
