@@ -6,7 +6,7 @@ import type { ContextModel, SourcePos } from '../src/config/model.js';
 import { VirtualClock } from '../src/core/virtual-clock.js';
 import { Balancer } from '../src/farm/balancer.js';
 import type { Flow } from '../src/farm/types.js';
-import { parseIpv4 } from '../src/sticky/ip.js';
+import { parseIpv4 } from '../src/core/ipv4.js';
 import { loadavg } from 'node:os';
 import { writeSection } from './lib/report.js';
 

@@ -1,20 +1,13 @@
 // IPv4 address and mask helpers shared by the parser, validation, the
 // address map and the engine's config-facing code. Pure; never throws.
+import { parseIpv4 as parseOrMinusOne } from '../core/ipv4.js';
 
+export { formatIpv4 } from '../core/ipv4.js';
+
+/** Dotted-quad text to an unsigned 32-bit number; undefined when it is not one. */
 export function parseIpv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  let v = 0;
-  for (let i = 1; i <= 4; i++) {
-    const o = Number(m[i]);
-    if (o > 255) return undefined;
-    v = v * 256 + o;
-  }
-  return v >>> 0;
-}
-
-export function formatIpv4(v: number): string {
-  return [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
+  const v = parseOrMinusOne(s);
+  return v < 0 ? undefined : v;
 }
 
 /** A contiguous netmask such as 255.255.255.0; undefined if not a mask. */

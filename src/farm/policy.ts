@@ -3,7 +3,8 @@
 // acesim does not simulate (access-list, protocol, unsimulated) never match.
 // Invariant: matchers are pure functions of the flow and request.
 import type { ClassMap, ClassMatch, PortSpec, VipProtocol } from '../config/model.js';
-import { parseIpv4, parseMask } from '../sticky/ip.js';
+import { parseMask } from '../sticky/ip.js';
+import { parseIpv4 } from '../core/ipv4.js';
 import type { Flow, HttpRequestInfo } from './types.js';
 
 export type Matcher = (flow: Flow, src: number, dst: number, req: HttpRequestInfo | undefined) => boolean;

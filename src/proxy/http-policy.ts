@@ -6,7 +6,7 @@
 import type { ClassMap, ContextModel, LbPolicyClass } from '../config/model.js';
 import { compileClassMap, type Matcher } from '../farm/policy.js';
 import type { Flow, HttpRequestInfo } from '../farm/types.js';
-import { parseIpv4 } from '../sticky/ip.js';
+import { parseIpv4 } from '../core/ipv4.js';
 
 export interface HeaderInsert {
   header: string;

@@ -7,7 +7,7 @@
 // inform's Response echoes its varbinds, so the node's answer to an inform the
 // relay extended loses that varbind again on the way back (senders such as
 // net-snmp reject a Response whose varbinds differ from their inform). No time.
-import { parseIpv4 } from '../sticky/ip.js';
+import { parseIpv4 } from '../core/ipv4.js';
 import { encodeOidValue, lengthOctets, writeHeader } from './snmp-ber.js';
 import { decodeSnmp, TAG, type CommunityLayout, type VarbindRef } from './snmp-message.js';
 

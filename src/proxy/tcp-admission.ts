@@ -5,7 +5,7 @@
 // connection is reset and counted here.
 import type { Socket } from 'node:net';
 import type { Flow } from '../farm/types.js';
-import { parseIpv4 } from '../sticky/ip.js';
+import { parseIpv4 } from '../core/ipv4.js';
 import { plainIpv4 } from './transparency.js';
 import type { ListenerCounters, ProxyDeps, VipBinding } from './types.js';
 

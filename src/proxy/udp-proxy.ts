@@ -9,7 +9,7 @@
 // Timebase: injected Clock (idle).
 import type dgram from 'node:dgram';
 import type { Flow, ServerDecision } from '../farm/types.js';
-import { parseIpv4 } from '../sticky/ip.js';
+import { parseIpv4 } from '../core/ipv4.js';
 import { IdleTimer } from './idle-timer.js';
 import { relaySnmp, relaySnmpReply, type SnmpRelayOptions } from './snmp-relay.js';
 import { upstreamLocalAddress } from './transparency.js';

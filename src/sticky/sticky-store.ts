@@ -11,7 +11,7 @@
 // touches no list neighbours. True expiry = last use + group timeout.
 import type { CancelTimer, Clock } from '../core/clock.js';
 import type { EventSink, StickyEvent, StickyRemoveReason } from './events.js';
-import { formatIpv4 } from './ip.js';
+import { formatIpv4 } from '../core/ipv4.js';
 
 export const STICKY_CAPACITY_DEFAULT = 4_000_000;
 /** Expiry sweeps are batched to this granularity so a busy table does not arm a timer per second-fraction. */

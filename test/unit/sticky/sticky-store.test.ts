@@ -3,7 +3,8 @@ import { VirtualClock } from '../../../src/core/virtual-clock.js';
 import { EventBus } from '../../../src/core/event-bus.js';
 import { StickyStore, type StickyGroupSpec } from '../../../src/sticky/sticky-store.js';
 import type { StickyEvent } from '../../../src/sticky/events.js';
-import { formatIpv4, parseIpv4, parseMask } from '../../../src/sticky/ip.js';
+import { parseMask } from '../../../src/sticky/ip.js';
+import { formatIpv4, parseIpv4 } from '../../../src/core/ipv4.js';
 
 const MIN = 60_000;
 

@@ -1,7 +1,7 @@
 // parseIpv4 (the hot-path parser) against a plain reference implementation.
 import t from 'tap';
 import fc from 'fast-check';
-import { formatIpv4, parseIpv4 } from '../../../src/sticky/ip.js';
+import { formatIpv4, parseIpv4 } from '../../../src/core/ipv4.js';
 
 /** Reference: split on dots, four groups of 1–3 decimal digits, each ≤ 255. */
 function reference(text: string): number {
