@@ -31,6 +31,7 @@ export function dashboardHtml(): string {
   #timeline { list-style: none; margin: 0; padding: 0; max-height: 520px; overflow: auto; font: 12px/1.5 ui-monospace, monospace; }
   #timeline li { border-bottom: 1px solid #f0f0f0; padding: 2px 0; }
   #timeline .t { color: #8a94a0; margin-right: 6px; }
+  .http.bad { color: #d62828; }
   .farm { margin-bottom: 10px; }
   .farm h3 { font-size: 13px; margin: 6px 0; }
 </style>
@@ -40,7 +41,7 @@ export function dashboardHtml(): string {
 <main>
   <div>
     <section><h2>Virtual servers</h2>
-      <table id="vips"><thead><tr><th>VIP</th><th>address</th><th>protocol / port</th><th>state</th><th>flows</th><th>active</th><th>dropped</th></tr></thead><tbody></tbody></table>
+      <table id="vips"><thead><tr><th>VIP</th><th>address</th><th>protocol / port</th><th>state</th><th>flows</th><th>active</th><th>dropped</th><th>HTTP</th></tr></thead><tbody></tbody></table>
     </section>
     <section style="margin-top:14px"><h2>Real servers</h2><div id="farms"></div></section>
   </div>
@@ -63,13 +64,22 @@ export function dashboardHtml(): string {
   const lastTotals = new Map();
   let lastAt = 0;
 
+  // L7 VIPs only: requests, the 5xx the VIP answered itself (503 no server + 502 bad gateway), and refused (4xx).
+  function httpCell(h) {
+    if (!h) return td('–', 'http');
+    const fivexx = h.noServer + h.badGateway;
+    const c = td(h.requests + ' req · ' + fivexx + ' 5xx · ' + h.badRequests + ' refused', fivexx > 0 ? 'http bad' : 'http');
+    c.title = '503 no server ' + h.noServer + ', 502 bad gateway ' + h.badGateway + ', header timeouts ' + h.headerTimeouts + ', upgrades ' + h.upgrades + ', tunnels ' + h.tunnels;
+    return c;
+  }
+
   function renderState(s) {
     offset = s.wallOffsetMs;
     $('#ctx').textContent = 'context ' + s.context;
     $('#clock').textContent = hhmmss(s.atMs) + ' UTC';
     const vb = $('#vips tbody'); vb.replaceChildren();
     for (const v of s.vips) {
-      const tr = row([td(v.vip), td(v.address), td(v.protocol + ' ' + v.ports), td(v.state === 'UP' ? 'INSERVICE' : v.state, 'state ' + (v.state === 'UP' ? 'INSERVICE' : v.state)), td(v.counters.flows), td(v.counters.active), td(v.counters.dropped + v.counters.aclDenied)]);
+      const tr = row([td(v.vip), td(v.address), td(v.protocol + ' ' + v.ports), td(v.state === 'UP' ? 'INSERVICE' : v.state, 'state ' + (v.state === 'UP' ? 'INSERVICE' : v.state)), td(v.counters.flows), td(v.counters.active), td(v.counters.dropped + v.counters.aclDenied), httpCell(v.http)]);
       tr.dataset.vip = v.vip; vb.appendChild(tr);
     }
     const dt = lastAt ? (s.atMs - lastAt) / 1000 : 0;

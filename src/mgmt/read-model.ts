@@ -76,6 +76,8 @@ export interface StatsView {
   vips: number;
   listeners: number;
   totals: ListenerCounters;
+  /** HTTP-level counters summed over every L7 listener; absent when no VIP is L7. */
+  http?: HttpCounters;
   sticky: StickyCounters & { entries: number; capacity: number };
   probes: { instances: number; probes: number; passed: number; failed: number };
 }
@@ -171,12 +173,15 @@ export function stats(rt: MgmtRuntime): StatsView {
   const live = rt.counters();
   const totals = zero();
   for (const l of live) add(totals, l.counters);
+  let http: HttpCounters | undefined;
+  for (const l of live) if (l.http) add((http ??= newHttpCounters()), l.http);
   const snap = rt.probes.snapshot();
   const store = rt.balancer.store;
   return {
     vips: new Set(live.map((l) => l.info.vip)).size,
     listeners: live.length,
     totals,
+    ...(http ? { http } : {}),
     sticky: { ...rt.balancer.stickyCounters(), entries: store.size, capacity: store.capacity },
     probes: {
       instances: snap.instances.length,

@@ -176,7 +176,7 @@ export function renderFtGroups(v: FtView): string {
   }
   if (v.stats) {
     const st = v.stats;
-    block([['HB Tx packets', st.heartbeatsSent], ['HB Rx packets', st.heartbeatsReceived], ['HB Missed', st.heartbeatsMissed], ['Rx Unidirectional HB', st.unidirectionalHeartbeats], ['Peer up events', st.peerUpEvents], ['Peer down events', st.peerDownEvents]]);
+    block([['HB Tx packets', st.heartbeatsSent], ['HB Rx packets', st.heartbeatsReceived], ['HB Missed', st.heartbeatsMissed], ['Rx Unidirectional HB', st.unidirectionalHeartbeats], ['Peer up events', st.peerUpEvents], ['Peer down events', st.peerDownEvents], ['Rx rejected messages', st.rejectedMessages], ...(st.lastRejection !== undefined ? [['Last rejected', st.lastRejection] as [string, string]] : [])]);
   }
   return out.join('\n').trimEnd();
 }
@@ -200,6 +200,21 @@ export function renderStats(s: StatsView): string {
     row('Total idle timeouts', t.idleTimeouts),
     row('Total datagrams in', t.datagramsIn),
     row('Total datagrams out', t.datagramsOut),
+    // L7 VIPs only, as in `show service-policy`: the answers the VIPs gave themselves.
+    ...(s.http
+      ? [
+          '+------------------------------------------+',
+          '+------- HTTP statistics ------------------+',
+          '+------------------------------------------+',
+          row('Total HTTP requests', s.http.requests),
+          row('Total 4xx refused', s.http.badRequests),
+          row('Total 503 no server', s.http.noServer),
+          row('Total 502 bad gateway', s.http.badGateway),
+          row('Total header timeouts', s.http.headerTimeouts),
+          row('Total upgrades', s.http.upgrades),
+          row('Total tunnels', s.http.tunnels),
+        ]
+      : []),
     '+------------------------------------------+',
     '+------- Sticky statistics ----------------+',
     '+------------------------------------------+',

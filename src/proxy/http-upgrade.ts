@@ -186,7 +186,15 @@ export class UpgradeExchange {
       this.maybeFinish();
     });
     // No `agent` (not even false, which makes node build an Agent that ignores createConnection): one socket, ours.
-    const preq = http.request({ method: this.request.method, path: this.request.path, headers: this.request.headers, createConnection: () => up });
+    let preq: http.ClientRequest;
+    try {
+      preq = http.request({ method: this.request.method, path: this.request.path, headers: this.request.headers, createConnection: () => up });
+    } catch (err) {
+      // node's server parser already refused every client field and target this client would, and the listener
+      // drops `insert-http` names that are no token: what is left is an insert value beyond Latin-1 (`€`), which
+      // no real can be sent. Thrown here, it would be an uncaught exception in node:http's request handler.
+      return this.unsendable(up, err as Error);
+    }
     preq.on('error', (err: NodeJS.ErrnoException) => this.failed(up, err, connected, retried, local !== undefined));
     preq.on('upgrade', (res: http.IncomingMessage, sock: Socket, upHead: Buffer) => this.switched(res, sock, upHead));
     preq.on('response', (res: http.IncomingMessage) => this.relay(res));
@@ -228,6 +236,16 @@ export class UpgradeExchange {
     }
     this.host.badGateway();
     this.sink.refuse(502, 'Bad Gateway', `rserver ${d.rserver} (${d.address}:${d.port}) failed: ${code}`);
+  }
+
+  /** The request cannot be written (a field node's client refuses): 502, counted, the upstream socket dropped. */
+  private unsendable(up: Socket, err: Error): void {
+    up.destroy();
+    this.release();
+    const d = this.decision;
+    this.host.deps.logger.warn({ vip: this.host.vipClass, rserver: d.rserver, error: err.message }, 'request not sent: a header field the HTTP client refuses');
+    this.host.badGateway();
+    this.sink.refuse(502, 'Bad Gateway', `the request cannot be sent to rserver ${d.rserver}: ${err.message}`);
   }
 
   /** The node answered 101: relay it and tunnel. */

@@ -71,6 +71,8 @@ t.test('show ft group: a fake FT source, and the answer without FT', async (t) =
   t.match(text, /My Net Priority {14}: 140/);
   t.match(text, /Last State Change time {7}: Mon Jan 10 09:00:01 2011/);
   t.match(text, /HB Missed {20}: 10/);
+  t.match(text, /Rx rejected messages {9}: 2/);
+  t.match(text, /Last rejected {16}: heartbeat claiming to be 10\.9\.9\.9, not the peer \(from 10\.9\.9\.9\)/);
   t.equal((await api.handle(get('/api/show/ft-group/x'))).status, 400);
   const ok = await api.handle(post('/api/ft/switchover', { group: 1 }));
   t.equal(ok.status, 200);

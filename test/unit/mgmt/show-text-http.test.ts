@@ -1,9 +1,14 @@
 // `show service-policy` for an L7 VIP: the HTTP block under the VIP's
-// connection counters, with and without `detail`; none for an L4 VIP.
+// connection counters, with and without `detail`; none for an L4 VIP. `show
+// stats`: an HTTP block summing the L7 listeners, none without one.
 import t from 'tap';
-import { renderServicePolicy } from '../../../src/mgmt/show-text.js';
-import type { VipView } from '../../../src/mgmt/read-model.js';
+import { compileConfig } from '../../../src/config/compile.js';
+import { VirtualClock } from '../../../src/core/virtual-clock.js';
+import { renderServicePolicy, renderStats } from '../../../src/mgmt/show-text.js';
+import { stats, type StatsView, type VipView } from '../../../src/mgmt/read-model.js';
 import { newCounters, newHttpCounters } from '../../../src/proxy/types.js';
+import { createRuntime, type BalancerRuntime, type ListenerCountersView } from '../../../src/runtime/balancer-runtime.js';
+import { configText } from './fixtures.js';
 
 const vip = (name: string, http: VipView['http']): VipView => ({
   policy: 'VIPS',
@@ -38,4 +43,53 @@ t.test('an L7 VIP has an HTTP block, an L4 VIP none', async (t) => {
     );
     t.notMatch(l4 ?? '', /HTTP:/, 'nothing for the L4 VIP');
   }
+});
+
+t.test('show stats: an HTTP block when some VIP is L7, none otherwise', async (t) => {
+  const base: StatsView = {
+    vips: 2,
+    listeners: 2,
+    totals: { ...newCounters(), flows: 9 },
+    sticky: { hits: 0, misses: 0, inserts: 0, evictions: 0, expirations: 0, purged: 0, insertFailures: 0, entries: 0, capacity: 1000 },
+    probes: { instances: 0, probes: 0, passed: 0, failed: 0 },
+  };
+  const http = { ...newHttpCounters(), requests: 17, noServer: 2, badGateway: 3, badRequests: 4, headerTimeouts: 5, upgrades: 6, tunnels: 1 };
+  const text = renderStats({ ...base, http });
+  t.match(
+    text,
+    [
+      '+------- HTTP statistics ------------------+',
+      '+------------------------------------------+',
+      'Total HTTP requests                   : 17',
+      'Total 4xx refused                     : 4',
+      'Total 503 no server                   : 2',
+      'Total 502 bad gateway                 : 3',
+      'Total header timeouts                 : 5',
+      'Total upgrades                        : 6',
+      'Total tunnels                         : 1',
+      '+------------------------------------------+',
+      '+------- Sticky statistics ----------------+',
+    ].join('\n'),
+  );
+  t.ok(text.indexOf('Total datagrams out') < text.indexOf('HTTP statistics'), 'after the load-balance totals');
+  t.notMatch(renderStats(base), /HTTP/, 'no block without an L7 VIP');
+});
+
+t.test('stats(): http only when a listener is L7, summed over them', async (t) => {
+  const c = compileConfig(configText({ vip: '127.0.192.90', port: 39590, n1: '127.0.192.91', n2: '127.0.192.92' }), 'unit.conf');
+  const created = createRuntime({ model: c.model, clock: new VirtualClock() });
+  if (!created.ok) throw new Error(created.message);
+  const rt = created.runtime;
+  t.equal(stats(rt).http, undefined, 'an L4-only config: no http object');
+  const info = (vip: string, port: number): ListenerCountersView['info'] => ({ vip, protocol: 'tcp', l7: vip !== 'L4', address: '127.0.192.90', port });
+  const a = { ...newHttpCounters(), requests: 3, noServer: 1, tunnels: 2 };
+  const b = { ...newHttpCounters(), requests: 4, badGateway: 5, badRequests: 6 };
+  const view = Object.assign(Object.create(rt) as BalancerRuntime, {
+    counters: (): ListenerCountersView[] => [
+      { info: info('A', 80), counters: newCounters(), http: a },
+      { info: info('B', 81), counters: newCounters(), http: b },
+      { info: info('L4', 82), counters: newCounters() },
+    ],
+  });
+  t.same(stats(view).http, { ...newHttpCounters(), requests: 7, noServer: 1, badGateway: 5, badRequests: 6, tunnels: 2 });
 });
