@@ -39,6 +39,9 @@ export interface LineTokens {
   unterminatedAt?: number;
 }
 
+/** What TokenBuffer.wordOf gives for a token that is no keyword word (NUL: no keyword table holds it). */
+export const NOT_A_WORD = '\u0000';
+
 function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 12 || c === 11;
 }
@@ -233,9 +236,12 @@ export class TokenBuffer {
     return this.quotedAt[i]! > 0;
   }
 
-  /** Token i lower-cased: the vocabulary's own string when it is a known word, else a new string. */
-  lowerOf(i: number, vocabulary: Vocabulary): string {
-    return vocabulary.find(this.text, this.from[i]!, this.to[i]!) ?? this.textOf(i).toLowerCase();
+  /**
+   * Token i as a keyword word: the vocabulary's own string when it is one, else NOT_A_WORD (no string made:
+   * a token outside the vocabulary can match no keyword; error paths lower-case the real text themselves).
+   */
+  wordOf(i: number, vocabulary: Vocabulary): string {
+    return vocabulary.find(this.text, this.from[i]!, this.to[i]!) ?? NOT_A_WORD;
   }
 
   /** Token i's first character code. */

@@ -9,7 +9,7 @@ import { emptyContext, emptyModel } from './defaults.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import { DIAGNOSTIC_CODES } from './diagnostics.js';
 import { didYouMean } from './did-you-mean.js';
-import { MODES, keywordWords, matchKeywords, modesKnowing, type Keyword, type ModeName } from './keywords/index.js';
+import { MODES, keywordCandidates, keywordMatches, keywordWords, matchKeywords, modesKnowing, type Keyword, type ModeName } from './keywords/index.js';
 import type { ApplyCx, Open } from './keywords/types.js';
 import { SourceText, TokenBuffer, Vocabulary } from './lexer.js';
 import type { ContextModel, Model, Platform, Probe, SourcePos } from './model.js';
@@ -90,6 +90,8 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
   let sawCommand = false;
   const tb = new TokenBuffer();
   const args = new Args(tb, 1);
+  // A line's keyword words, in one array per word count reused line after line (nothing keeps them).
+  const wordsByCount: string[][] = [[], [''], ['', ''], ['', '', ''], ['', '', '', '']];
 
   for (let l = 0; l < count; l++) {
     const firstOff = firsts[l]!;
@@ -102,7 +104,8 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
       report('ACE_UNTERMINATED_QUOTE', 'this double-quoted string is not closed on its line', line, tb.unterminatedAt, ends[l]! - starts[l]! - tb.unterminatedAt + 1, 'close the quote; ACE strings cannot span lines');
       continue;
     }
-    const lower0 = tb.lowerOf(0, VOCABULARY);
+    // Keyword words only (a name or address is NOT_A_WORD, no string made): the error paths lower-case the real text.
+    const lower0 = tb.wordOf(0, VOCABULARY);
 
     // Exec commands and console noise: skipped with a note; exit/end also leave modes as on the CLI.
     // (The regexes run only on lines that could match them: this loop is the parser's hot path.)
@@ -121,7 +124,7 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
     // Optional line numbers on match lines: `2 match virtual-address …`; the command then starts at token t0.
     let lineNo: number | undefined;
     let t0 = 0;
-    if (c0 >= 48 && c0 <= 57 && tb.count > 1 && isDigits(tb.textOf(0)) && tb.lowerOf(1, VOCABULARY) === 'match') {
+    if (c0 >= 48 && c0 <= 57 && tb.count > 1 && isDigits(tb.textOf(0)) && tb.wordOf(1, VOCABULARY) === 'match') {
       lineNo = Number(tb.textOf(0));
       if (lineNo < 1 || lineNo > 1024) report('ACE_LINE_NUMBER', `line number ${lineNo} is outside 1–1024`, line, tb.col(0), tb.width(0));
       t0 = 1;
@@ -129,8 +132,8 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
     const nTokens = tb.count - t0;
     // Keywords are at most four words long; lower-case only those (the error paths use allWords()).
     const nWords = nTokens < 4 ? nTokens : 4;
-    const words: string[] = new Array(nWords);
-    for (let w = 0; w < nWords; w++) words[w] = w === 0 && t0 === 0 ? lower0 : tb.lowerOf(t0 + w, VOCABULARY);
+    const words = wordsByCount[nWords]!;
+    for (let w = 0; w < nWords; w++) words[w] = w === 0 && t0 === 0 ? lower0 : tb.wordOf(t0 + w, VOCABULARY);
     sawCommand = true;
     const col0 = tb.col(t0);
 
@@ -155,7 +158,10 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
         }
         continue;
       }
-      for (const k of matchKeywords(f.mode, words)) {
+      const candidates = keywordCandidates(f.mode, words[0] ?? '');
+      for (let c = 0; c < candidates.length; c++) {
+        const k = candidates[c]!;
+        if (!keywordMatches(k, words)) continue;
         args.aim(endCol(tb, t0, k.words.length), t0 + k.words.length);
         try {
           chosenValue = k.parse(args, cx, f.target);
@@ -213,7 +219,7 @@ export function parseAce(text: string, file: string, opts: ParseOptions = {}): P
 
     // No open mode knows the keyword.
     const inner = stack[stack.length - 1]!;
-    const u = explainUnknown(words, stack, tb, t0);
+    const u = explainUnknown(allWords(tb, t0).slice(0, 4), stack, tb, t0);
     report(u.code, u.message, line, col0, tb.width(t0), u.hint);
     tree.add(l, inner.node, 'error', inner.mode, NO_WORDS);
   }

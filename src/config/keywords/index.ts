@@ -48,17 +48,25 @@ for (const [name, mode] of Object.entries(MODES) as [ModeName, Mode][]) {
 
 /** Keywords of a mode whose words are a prefix of the given (lower-cased) words, longest first. */
 export function matchKeywords(mode: ModeName, words: readonly string[]): Keyword[] {
-  const list = index.get(mode)?.get(words[0] ?? '');
-  if (!list) return NONE;
+  const list = keywordCandidates(mode, words[0] ?? '');
   // Most first words name exactly one keyword: return the table's own array then, allocation-free.
   let all = true;
-  for (const k of list) if (!matches(k, words)) all = false;
-  return all ? list : list.filter((k) => matches(k, words));
+  for (const k of list) if (!keywordMatches(k, words)) all = false;
+  return all ? (list as Keyword[]) : list.filter((k) => keywordMatches(k, words));
+}
+
+/**
+ * The keywords of a mode that start with this word, longest first (the table's own array): the
+ * parser's hot loop checks each with keywordMatches instead of having matchKeywords filter a new array per line.
+ */
+export function keywordCandidates(mode: ModeName, first: string): readonly Keyword[] {
+  return index.get(mode)?.get(first) ?? NONE;
 }
 
 const NONE: Keyword[] = [];
 
-function matches(k: Keyword, words: readonly string[]): boolean {
+/** The keyword's words are a prefix of these (its first word is the candidate list's). */
+export function keywordMatches(k: Keyword, words: readonly string[]): boolean {
   if (k.words.length > words.length) return false;
   for (let i = 1; i < k.words.length; i++) if (k.words[i] !== words[i]) return false;
   return true;

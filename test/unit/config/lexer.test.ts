@@ -2,7 +2,7 @@
 // the object forms they replace: same lines, line endings, indents, columns,
 // widths and quoting, for every kind of line ending and quote.
 import t from 'tap';
-import { SourceText, TokenBuffer, Vocabulary, lexTokens, splitLines } from '../../../src/config/lexer.js';
+import { NOT_A_WORD, SourceText, TokenBuffer, Vocabulary, lexTokens, splitLines } from '../../../src/config/lexer.js';
 import { parseAce } from '../../../src/config/parse-ace.js';
 import { outline, printTree } from '../../../src/config/syntax-tree.js';
 
@@ -48,15 +48,16 @@ t.test('tokens: columns and widths count quotes; an unterminated quote is report
   t.same(lexTokens(splitLines('a ""')[0]!).tokens[1], { text: '', col: 3, width: 2, quoted: true }, 'an empty quoted string is a token');
 });
 
-t.test('vocabulary: known words found case-insensitively as the table strings; others fall back', async (t) => {
-  const v = new Vocabulary(['probe', 'passdetect', 'interval', 'Mixed']);
+t.test('vocabulary: known words found case-insensitively as the table strings; others are NOT_A_WORD', async (t) => {
+  const v = new Vocabulary(['probe', 'passdetect', 'interval', 'mixed', 'keep']);
   const text = 'PROBE Probe probes prob 80 \u212Aeep Mixed';
   const tb = new TokenBuffer().lex(text, 0, 0, text.length);
   t.same(
-    Array.from({ length: tb.count }, (_, i) => tb.lowerOf(i, v)),
-    ['probe', 'probe', 'probes', 'prob', '80', '\u212Aeep'.toLowerCase(), 'mixed'],
-    'same result as toLowerCase, known word or not',
+    Array.from({ length: tb.count }, (_, i) => tb.wordOf(i, v)),
+    ['probe', 'probe', NOT_A_WORD, NOT_A_WORD, NOT_A_WORD, NOT_A_WORD, 'mixed'],
+    'ASCII case folding only: the Kelvin sign does not make `keep` (ACE keywords are ASCII)',
   );
+  t.equal(tb.wordOf(0, v), tb.wordOf(1, v), 'the same table string, not a copy');
   t.equal(v.find(text, 0, 5), 'probe');
   t.equal(v.find(text, 12, 18), undefined, 'a longer word is not a known one');
 });
