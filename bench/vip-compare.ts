@@ -186,15 +186,14 @@ async function main(): Promise<void> {
     ['acesim, L7 HTTP VIP (undici upstream)', 'http://127.0.52.2:18082/', acesim],
     ['HAProxy 2.6, L7, nbthread 1 (context)', 'http://127.0.53.3:18083/', haproxy1],
   ];
-  // One unmeasured run per target first: acesim's hot paths are JIT-compiled in its first seconds, and a
-  // long-running balancer is measured in its steady state (HAProxy, compiled ahead of time, is unaffected).
-  for (const [label, url] of targets) {
-    console.log(`warm-up, wrk ${WARMUP_S}s: ${label}`);
-    wrk(url, WARMUP_S);
-  }
+  // Each measured run follows an unmeasured one on the same target: a balancer in service is measured in its
+  // steady state. acesim's hot paths are JIT-compiled in its first seconds, and after the other rows' minute of
+  // idling V8 has dropped part of that code again (measured: the first seconds after 40 s idle cost about a
+  // third more CPU per request); HAProxy, compiled ahead of time, is unaffected.
   const samples = new Map<string, WrkResult[]>(targets.map(([l]) => [l, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [label, url, proxy] of targets) {
+      wrk(url, WARMUP_S);
       console.log(`round ${round}/${ROUNDS}, wrk ${DURATION_S}s: ${label}`);
       const before = proxy?.pid !== undefined ? cpuTicks(proxy.pid) : undefined;
       const r = wrk(url);
@@ -229,7 +228,7 @@ async function main(): Promise<void> {
   const l7 = get('acesim, L7 HTTP VIP (undici upstream)').rps / get('HAProxy 2.6, L7 (mode http)').rps;
   const l7one = get('acesim, L7 HTTP VIP (undici upstream)').rps / get('HAProxy 2.6, L7, nbthread 1 (context)').rps;
   const body = `wrk 4.1 (Debian), 2 threads, 50 keep-alive connections, ${DURATION_S} s per row, ${ROUNDS} interleaved rounds (each
-figure the median of the rounds) after one unmeasured ${WARMUP_S} s run per row, all on loopback on this 2-core machine (wrk, the proxy, and the two Node.js
+figure the median of the rounds), each measured run right after an unmeasured ${WARMUP_S} s one on the same target, all on loopback on this 2-core machine (wrk, the proxy, and the two Node.js
 backends share the cores). Both proxies balance round robin over the same two backends without health checks
 in the path; acesim runs \`acesim run\` with transparency none. CPU per request is the proxy process's user +
 system time during a row divided by the requests it served.
