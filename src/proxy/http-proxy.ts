@@ -45,6 +45,46 @@ interface Req {
   exchange: UpstreamExchange | undefined;
   /** The request's body while its upstream connects (absent: no body, always replayable). */
   body: BodyReplay | undefined;
+  /** Links of the listener's in-flight list (InFlight). */
+  prev: Req | undefined;
+  next: Req | undefined;
+  listed: boolean;
+}
+
+/**
+ * The requests in flight, as a list linked through the requests themselves. A Set here
+ * (long-lived, so in V8's old space) made about a quarter of every request's allocations
+ * survive two scavenges and move to the old space, which then needed a full collection
+ * every second or two: measured with --trace-gc-nvp, 25 % of the bytes the L7 path
+ * allocates promoted with the Set, 1 % without it, at about a third more CPU per request.
+ */
+class InFlight {
+  private head: Req | undefined;
+
+  add(r: Req): void {
+    r.prev = undefined;
+    r.next = this.head;
+    if (this.head) this.head.prev = r;
+    this.head = r;
+    r.listed = true;
+  }
+
+  delete(r: Req): void {
+    if (!r.listed) return;
+    r.listed = false;
+    if (r.prev) r.prev.next = r.next;
+    else this.head = r.next;
+    if (r.next) r.next.prev = r.prev;
+    r.prev = undefined;
+    r.next = undefined;
+  }
+
+  /** A copy, so callers may delete while they go through it. */
+  toArray(): Req[] {
+    const out: Req[] = [];
+    for (let r = this.head; r !== undefined; r = r.next) out.push(r);
+    return out;
+  }
 }
 
 function flatHeaders(h: http.IncomingHttpHeaders): Record<string, string> {
@@ -114,7 +154,7 @@ export class HttpVipListener implements VipListener {
   /** Client connections and how many requests each has in flight. */
   private readonly sockets = new Map<Socket, number>();
   private readonly deadlines = new Map<Socket, HttpClientDeadlines>();
-  private readonly active = new Set<Req>();
+  private readonly active = new InFlight();
   /** Client connections whose next bytes did not parse while a request was in flight: the 400 they are owed. */
   private readonly refuseAfter = new WeakMap<Duplex, string>();
   /** Client connections switching (or switched) protocols, or sending an `OPTIONS *`, and the exchange serving each. */
@@ -189,7 +229,7 @@ export class HttpVipListener implements VipListener {
       return;
     }
     const reason = err.code ?? 'malformed request';
-    const broken = [...this.active].find((r) => r.req.socket === socket && !r.req.complete);
+    const broken = this.active.toArray().find((r) => r.req.socket === socket && !r.req.complete);
     if (broken !== undefined) {
       // The bad bytes are in the body being forwarded: that request is refused and its upstream message left
       // unfinished (the node sees it cut short, never complete), and the connection closes after the answer.
@@ -272,6 +312,9 @@ export class HttpVipListener implements VipListener {
       path: originForm(info.url),
       exchange: undefined,
       body: hasBody(req) ? new BodyReplay(req) : undefined,
+      prev: undefined,
+      next: undefined,
+      listed: false,
     };
     res.once('close', () => this.finished(r, socket));
     this.active.add(r);
@@ -515,7 +558,7 @@ export class HttpVipListener implements VipListener {
   // ---------------------------------------------------------------- failaction, shutdown
 
   onRealLeftService(farm: string, rserver: string): void {
-    for (const r of [...this.active]) {
+    for (const r of this.active.toArray()) {
       const d = r.decision;
       if (!r.opened || d.farm !== farm || d.rserver !== rserver) continue;
       // Later requests are selected afresh; an in-flight one cannot move mid-response.
@@ -541,7 +584,7 @@ export class HttpVipListener implements VipListener {
       await new Promise<void>((r) => this.deps.clock.setTimer(Math.min(50, Math.max(1, drainMs)), r));
     }
     for (const s of [...this.sockets.keys()]) resetSocket(s);
-    for (const r of [...this.active]) this.release(r);
+    for (const r of this.active.toArray()) this.release(r);
     this.server.close();
     await Promise.all([closed, this.upstream.destroy()]);
   }
