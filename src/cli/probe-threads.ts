@@ -36,12 +36,14 @@ export interface ProberChoice {
   prober: Prober;
   /** Worker threads in use (0: the main thread). */
   threads: number;
+  /** Resolves once the workers, if any, have loaded (before timing attempts from this thread). */
+  ready(): Promise<void>;
   /** Stops the workers, if any (pending attempts end as INTERNAL_ERROR). */
   close(): Promise<void>;
 }
 
 export function chooseProber(clock: Clock, threads: number, options?: Partial<ProbeOptions>): ProberChoice {
-  if (threads <= 0) return { prober: new NodeProber({ clock, ...(options ? { options } : {}) }), threads: 0, close: async () => {} };
+  if (threads <= 0) return { prober: new NodeProber({ clock, ...(options ? { options } : {}) }), threads: 0, ready: async () => {}, close: async () => {} };
   const pool = new WorkerProberPool({ clock, threads, ...(options ? { options } : {}) });
-  return { prober: pool, threads, close: () => pool.close() };
+  return { prober: pool, threads, ready: () => pool.ready(), close: () => pool.close() };
 }

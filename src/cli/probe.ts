@@ -76,6 +76,8 @@ export async function runProbe(io: CliIo, opts: ProbeCommandOptions, signal?: Ab
   const clock = new RealClock();
   const choice = chooseProber(clock, probeThreadsFor(threads.value, instances.length, availableParallelism()));
   try {
+    // Workers load first: `--once` times each attempt from this thread, and a boot is no probe's fault.
+    await choice.ready();
     return await probeWith(io, opts, model, instances, clock, choice.prober, signal, choice.threads);
   } finally {
     await choice.close();

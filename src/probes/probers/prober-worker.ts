@@ -64,4 +64,6 @@ if (port) {
   port.on('message', (batch: ToWorker[]) => {
     for (const m of batch) handle(m);
   });
+  // Loaded and listening: the pool's ready() waits for this, so booting a worker never eats an attempt's deadline.
+  port.postMessage([{ ready: true }]);
 }

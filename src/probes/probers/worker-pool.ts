@@ -41,6 +41,8 @@ interface Slot {
   pending: Set<number>;
   /** Probe configs defined to the current worker, by identity. */
   probes: WeakMap<Probe, number>;
+  /** Resolves when the current worker has loaded (or has failed). */
+  booted: Promise<void> | undefined;
 }
 
 // Under tap the sources run as .ts through a loader the worker inherits; built code is .js.
@@ -57,7 +59,7 @@ export class WorkerProberPool implements Prober {
   private closed = false;
 
   constructor(private readonly deps: WorkerProberPoolDeps) {
-    this.slots = Array.from({ length: Math.max(1, Math.floor(deps.threads)) }, () => ({ worker: undefined, outbox: undefined, gen: 0, nextHandle: 0, pending: new Set<number>(), probes: new WeakMap<Probe, number>() }));
+    this.slots = Array.from({ length: Math.max(1, Math.floor(deps.threads)) }, () => ({ worker: undefined, outbox: undefined, gen: 0, nextHandle: 0, pending: new Set<number>(), probes: new WeakMap<Probe, number>(), booted: undefined }));
   }
 
   probe(inst: ProbeInstance, signal?: AbortSignal): Promise<ProbeResult> {
@@ -93,6 +95,21 @@ export class WorkerProberPool implements Prober {
     });
   }
 
+  /**
+   * Starts every worker and resolves once each has loaded (or failed: its attempts then end as
+   * INTERNAL_ERROR as usual). A caller that times attempts from its own thread (`probe --once`)
+   * waits for this first, so a worker's boot is not counted against the first attempts.
+   */
+  ready(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return Promise.all(
+      this.slots.map((s) => {
+        this.workerOf(s);
+        return s.booted ?? Promise.resolve();
+      }),
+    ).then(() => {});
+  }
+
   /** Attempts handed to workers and not yet answered. */
   get inFlight(): number {
     return this.pending.size;
@@ -119,10 +136,16 @@ export class WorkerProberPool implements Prober {
     if (slot.worker) return slot.worker;
     const w = new Worker(WORKER_URL, { workerData: { options: this.deps.options, httpClient: this.deps.httpClient } });
     w.unref();
-    w.on('message', (batch: FromWorker[]) => {
-      for (const m of batch) this.settle(m);
+    let loaded!: () => void;
+    slot.booted = new Promise<void>((r) => (loaded = r));
+    w.on('message', (batch: (FromWorker | { ready: true })[]) => {
+      for (const m of batch) {
+        if ('ready' in m) loaded();
+        else this.settle(m);
+      }
     });
     const lost = (why: string): void => {
+      loaded();
       if (slot.worker !== w) return;
       slot.worker = undefined;
       slot.outbox = undefined;

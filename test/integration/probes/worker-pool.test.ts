@@ -51,6 +51,16 @@ const starts: number[] = [];
 const pool = new WorkerProberPool({ clock, threads: 2, onAttemptStart: (_i, wall) => starts.push(wall) });
 t.teardown(() => pool.close());
 
+t.test('ready(): every worker loaded before the first attempt', async (t) => {
+  let booted = false;
+  const wait = pool.ready().then(() => (booted = true));
+  t.notOk(booted, 'workers take a moment to load');
+  await wait;
+  t.ok(booted);
+  t.equal(pool.inFlight, 0, 'ready() sends no attempt');
+  await pool.ready(); // and again, at once
+});
+
 t.test('attempts in workers: verdicts, credentials, start stamps', async (t) => {
   const before = clock.wallNow();
   const [ok, denied, creds, refused] = await Promise.all([
