@@ -96,6 +96,11 @@ function flatHeaders(h: http.IncomingHttpHeaders): Record<string, string> {
   return out;
 }
 
+/** What the Balancer's http class-maps match a request on. */
+function requestInfo(req: http.IncomingMessage): HttpRequestInfo {
+  return { url: req.url ?? '/', headers: flatHeaders(req.headers), ...(req.method !== undefined ? { method: req.method } : {}) };
+}
+
 function hasBody(req: http.IncomingMessage): boolean {
   const len = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len.trim() !== '0');
@@ -249,8 +254,12 @@ export class HttpVipListener implements VipListener {
   /** An answer written straight to a client socket node:http will not serve, then closed. */
   private refuseRaw(socket: Duplex, status: number, text: string, reason: string): void {
     this.http.badRequests++;
-    const body = `${status} ${text}: ${reason}\n`;
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    answerAndClose(socket, status, text, reason);
+  }
+
+  /** Why a request got no real, for its 503. */
+  private noServer(d: Exclude<Decision, ServerDecision>): string {
+    return `VIP ${this.binding.vipClass} has no server for this request (${d.kind === 'forward' ? 'forward (not proxied)' : d.reason})`;
   }
 
   private onDeadline(client: Socket, kind: DeadlineKind, partial: boolean): void {
@@ -295,15 +304,14 @@ export class HttpVipListener implements VipListener {
       return;
     }
     if (req.url === '*') return this.asteriskForm(req, res, socket, flow);
-    const info: HttpRequestInfo = { url: req.url ?? '/', headers: flatHeaders(req.headers), ...(req.method !== undefined ? { method: req.method } : {}) };
+    const info = requestInfo(req);
     const d: Decision = this.deps.balancer.select(this.binding.vipClass, flow, info);
     if (d.kind !== 'server') {
       res.once('close', () => this.finished(undefined, socket));
       this.http.noServer++;
       this.counters.dropped++;
-      const why = d.kind === 'forward' ? 'forward (not proxied)' : d.reason;
       this.deps.logger.debug({ vip: this.binding.vipClass, client: flow.clientIp, url: info.url, decision: d }, 'request not load-balanced');
-      this.plain(res, 503, `503 Service Unavailable: VIP ${this.binding.vipClass} has no server for this request (${why})\n`);
+      this.plain(res, 503, `503 Service Unavailable: ${this.noServer(d)}\n`);
       return;
     }
     const r: Req = {
@@ -333,12 +341,12 @@ export class HttpVipListener implements VipListener {
       this.plain(res, ASTERISK_MISUSED.status, `400 Bad Request: ${ASTERISK_MISUSED.reason}\n`);
       return;
     }
-    const info: HttpRequestInfo = { url: '*', headers: flatHeaders(req.headers), method: 'OPTIONS' };
+    const info = requestInfo(req);
     const d = this.deps.balancer.select(this.binding.vipClass, flow, info);
     if (d.kind !== 'server') {
       this.http.noServer++;
       this.counters.dropped++;
-      this.plain(res, 503, `503 Service Unavailable: VIP ${this.binding.vipClass} has no server for this request (${d.kind === 'forward' ? 'forward (not proxied)' : d.reason})\n`);
+      this.plain(res, 503, `503 Service Unavailable: ${this.noServer(d)}\n`);
       return;
     }
     const request = { method: 'OPTIONS', path: '*', headers: upstreamHeaders(req.headers, this.forwardHeaders(flow, info)), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
@@ -533,12 +541,12 @@ export class HttpVipListener implements VipListener {
     // Busy from now on: close() must not end it as an idle keep-alive connection.
     this.sockets.set(socket, 1);
     const disposition = upgradeDisposition(req);
-    const info: HttpRequestInfo = { url: req.url ?? '/', headers: flatHeaders(req.headers), ...(req.method !== undefined ? { method: req.method } : {}) };
+    const info = requestInfo(req);
     const d = this.deps.balancer.select(this.binding.vipClass, flow, info);
     if (d.kind !== 'server') {
       this.http.noServer++;
       this.counters.dropped++;
-      answerAndClose(socket, 503, 'Service Unavailable', `VIP ${this.binding.vipClass} has no server for this request (${d.kind === 'forward' ? 'forward (not proxied)' : d.reason})`);
+      answerAndClose(socket, 503, 'Service Unavailable', this.noServer(d));
       return;
     }
     const headers: Record<string, string | string[]> = { ...(req.headers as Record<string, string | string[]>), ...this.forwardHeaders(flow, info) };

@@ -18,6 +18,7 @@
 // watches the client socket's byte counters and so sees tunnel traffic too.
 import http from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { BodyReplay } from './http-body-replay.js';
 import type { CancelTimer } from '../core/clock.js';
 import type { Flow, ServerDecision } from '../farm/types.js';
@@ -126,7 +127,7 @@ export class UpgradeExchange {
     /** Client bytes that arrived after the request head (node:http's `head`): the new protocol's. */
     private readonly head: Buffer,
     readonly flow: Flow,
-    /** A private copy: the Balancer may reuse its decision objects. */
+    /** The Balancer's decision (fresh per select, never mutated); replaced on a reassign. */
     public decision: ServerDecision,
     private readonly disposition: UpgradeDisposition,
     private readonly request: UpgradeRequest,
@@ -333,7 +334,7 @@ export class UpgradeExchange {
 }
 
 /** A plain-text answer written straight to a client socket node:http no longer serves, then closed. */
-export function answerAndClose(socket: Socket, status: number, text: string, reason: string): void {
+export function answerAndClose(socket: Duplex, status: number, text: string, reason: string): void {
   if (socket.destroyed || socket.writableEnded) return;
   const body = `${status} ${text}: ${reason}\n`;
   socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
