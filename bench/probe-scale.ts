@@ -26,7 +26,7 @@ const DURATION_S = Number(process.argv[2] ?? 60);
 const INSTANCES = Number(process.argv[3] ?? 16_000);
 /** Prober worker threads: what `acesim probe --probe-threads auto` picks for this many instances on this machine. */
 const THREADS = Number(process.argv[4] ?? Math.max(1, probeThreadsFor('auto', INSTANCES, availableParallelism())));
-/** Development aid: run only the phase named here ('single' or 'pool'); the default runs all and writes the section. */
+/** Development aid: run only the phase named here ('single', 'pool', or 'cost': the wire client's closed-loop cost); the default runs all and writes the section. */
 const ONLY = process.argv[5];
 const INTERVAL_MS = 2_000;
 const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
@@ -294,8 +294,9 @@ async function main(): Promise<void> {
   const clock = new RealClock();
   const instances = benchInstances(servers.targets);
 
-  if (ONLY === 'pool' || ONLY === 'single') {
+  if (ONLY === 'pool' || ONLY === 'single' || ONLY === 'cost') {
     if (ONLY === 'pool') await poolPhase(clock, instances, servers);
+    else if (ONLY === 'cost') console.log(await attemptCost(new NodeProber({ clock, httpClient: 'wire' }), instances, servers));
     else await runPhase(clock, instances, DURATION_S, new NodeProber({ clock }), servers);
     stopAll();
     rmSync(dir, { recursive: true, force: true });

@@ -198,18 +198,20 @@ export function openTcp(ctx: ProberContext, host: string, port: number, openMs: 
 /**
  * Ends a probe connection as the ACE does: FIN by default, RST with
  * `connection term forced`. Unread data would turn a plain close into an RST, so
- * the graceful path drains and lets the peer's FIN (or a short clock guard) finish it.
+ * the graceful path drains and lets the peer's FIN (or a short clock guard) finish it
+ * — unless the caller read a complete message (`exchangeComplete`), or the peer
+ * already ended: then nothing is left to read and closing the descriptor sends the FIN.
  */
-export function closeProbeSocket(clock: Clock, socket: net.Socket, forced: boolean): void {
+export function closeProbeSocket(clock: Clock, socket: net.Socket, forced: boolean, exchangeComplete = false): void {
   if (socket.destroyed) return;
   if (forced) {
     socket.resetAndDestroy();
     return;
   }
-  // The peer already sent its FIN and everything was read: our FIN completes the close,
-  // no guard needed (the common case for HTTP with Connection: close; saves a timer per attempt).
-  if (socket.readableEnded) {
-    socket.end();
+  // One close() instead of shutdown + a 1 s guard timer + close: the common case for HTTP
+  // (a response read to its end), and at 8,000 attempts/s a visible share of a prober's CPU.
+  if ((exchangeComplete || socket.readableEnded) && socket.readableLength === 0 && socket.writableLength === 0) {
+    socket.destroy();
     return;
   }
   const guard = clock.setTimer(1_000, () => socket.destroy());

@@ -15,6 +15,12 @@ export interface HttpReply {
   headers: Record<string, string | string[]>;
   /** The body up to the caller's limit; empty when not needed. */
   body: Buffer;
+  /**
+   * The whole message was read (its end seen, nothing left unread): the caller may close at
+   * once with a FIN, as nothing can be pending in the receive queue. False when the body was
+   * cut off at a limit, or for undici's exchanges (their socket is undici's).
+   */
+  complete?: boolean;
 }
 
 export interface HttpRequestPlan {
@@ -131,7 +137,9 @@ export function wireExchange(socket: net.Socket, plan: HttpRequestPlan, deadline
       }
     };
     parser[HTTPParser.kOnMessageComplete] = () => {
-      if (final) finish();
+      if (!final) return;
+      if (reply) reply.complete = true;
+      finish();
     };
 
     const onData = (d: Buffer): void => {

@@ -48,6 +48,8 @@ export class HttpProber {
     const deadline = new Deadline(clock, p.receiveMs, signal);
     let socket: net.Socket = tcp;
     let client: Client | undefined;
+    /** The wire client read the whole response: the FIN can go at once (closeProbeSocket). */
+    let complete = false;
     try {
       const https = inst.key.probeType === 'https';
       if (https) {
@@ -60,6 +62,7 @@ export class HttpProber {
       let reply: HttpReply;
       if (!https && this.client === 'wire') {
         reply = await wireExchange(socket, plan, deadline);
+        complete = reply.complete === true;
       } else {
         const connected = socket;
         client = new Client(`${https ? 'https' : 'http'}://${hostPart(inst.key.address)}:${inst.key.port}`, {
@@ -80,7 +83,7 @@ export class HttpProber {
       deadline.clear();
       if (p.connectionTermForced) closeProbeSocket(clock, socket, true);
       client?.destroy().catch(() => {});
-      if (!tcp.destroyed && !p.connectionTermForced) closeProbeSocket(clock, tcp, false);
+      if (!tcp.destroyed && !p.connectionTermForced) closeProbeSocket(clock, tcp, false, complete);
     }
   }
 

@@ -26,8 +26,8 @@ interface Pending {
   inst: ProbeInstance;
   slot: Slot;
   resolve: (r: ProbeResult) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** The attempts in flight under the caller's signal (see watch()), this one among them. */
+  watchers: Set<number> | undefined;
   sentMs: number;
 }
 
@@ -54,6 +54,12 @@ export class WorkerProberPool implements Prober {
   /** Instance id → worker, kept across config reloads (new ProbeInstance objects, same id). */
   private readonly affinity = new Map<string, Slot>();
   private readonly pending = new Map<number, Pending>();
+  /**
+   * Attempts in flight by the caller's abort signal. The engine reuses one signal per instance
+   * attempt after attempt, so each signal gets one 'abort' listener for its life: adding and
+   * removing an EventTarget listener per attempt was a visible share of the engine thread.
+   */
+  private readonly watched = new WeakMap<AbortSignal, Set<number>>();
   private seq = 0;
   private nextSlot = 0;
   private closed = false;
@@ -82,11 +88,9 @@ export class WorkerProberPool implements Prober {
     }
     const seq = this.seq++;
     return new Promise<ProbeResult>((resolve) => {
-      const p: Pending = { inst, slot, resolve, signal, onAbort: undefined, sentMs: clock.monotonicNow() };
-      if (signal) {
-        p.onAbort = () => outbox.push({ t: 'abort', seq });
-        signal.addEventListener('abort', p.onAbort, { once: true });
-      }
+      const watchers = signal ? this.watch(signal) : undefined;
+      watchers?.add(seq);
+      const p: Pending = { inst, slot, resolve, watchers, sentMs: clock.monotonicNow() };
       this.pending.set(seq, p);
       // A worker with attempts in flight keeps the process alive; an idle one does not.
       if (slot.pending.size === 0) worker.ref();
@@ -160,13 +164,30 @@ export class WorkerProberPool implements Prober {
     return w;
   }
 
+  /** The set of in-flight attempts under `signal`, listening for its abort once. */
+  private watch(signal: AbortSignal): Set<number> {
+    let set = this.watched.get(signal);
+    if (set !== undefined) return set;
+    const seqs = (set = new Set<number>());
+    this.watched.set(signal, seqs);
+    signal.addEventListener(
+      'abort',
+      () => {
+        this.watched.delete(signal);
+        for (const seq of seqs) this.pending.get(seq)?.slot.outbox?.push({ t: 'abort', seq });
+      },
+      { once: true },
+    );
+    return set;
+  }
+
   private settle(m: FromWorker): void {
     const p = this.pending.get(m.seq);
     if (!p) return;
     this.pending.delete(m.seq);
     p.slot.pending.delete(m.seq);
     if (p.slot.pending.size === 0) p.slot.worker?.unref();
-    if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+    p.watchers?.delete(m.seq);
     this.deps.onAttemptStart?.(p.inst, m.startedWallMs);
     p.resolve(m.result);
   }
@@ -177,7 +198,7 @@ export class WorkerProberPool implements Prober {
       const p = this.pending.get(seq);
       if (!p) continue;
       this.pending.delete(seq);
-      if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+      p.watchers?.delete(seq);
       p.resolve({ ok: false, cause: 'INTERNAL_ERROR', latencyMs: Math.max(0, now - p.sentMs), detail: why });
     }
     slot.pending.clear();

@@ -138,6 +138,31 @@ t.test('tcp: connect passes, refused port fails L4_REFUSED, RST close works', as
   t.match(httpRefused, { ok: false, cause: 'L4_REFUSED' });
 });
 
+t.test('connection term: the node sees a FIN by default and an RST with `connection term forced`', async (t) => {
+  // The server answers and closes its side first (Connection: close), as most nodes do, then
+  // waits half-open for the probe's close: 'end' is the probe's FIN, ECONNRESET its RST.
+  const closes: string[] = [];
+  const srv = net.createServer({ allowHalfOpen: true }, (s) => {
+    let head = '';
+    s.on('data', (d) => {
+      head += String(d);
+      if (head.includes('\r\n\r\n')) s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+    });
+    s.on('end', () => closes.push('FIN'));
+    s.on('error', (err: NodeJS.ErrnoException) => closes.push(err.code === 'ECONNRESET' ? 'RST' : String(err.code)));
+  });
+  const p = await listen(srv);
+  const settled = async (n: number): Promise<void> => {
+    while (closes.length < n) await new Promise<void>((resolve) => clock.setTimer(10, resolve));
+  };
+  t.match(await prober.probe(instanceFor(httpProbe({}), '127.0.0.1', p)), { ok: true, status: 200 });
+  await settled(1);
+  t.match(await prober.probe(instanceFor(httpProbe({ connectionTermForced: true }), '127.0.0.1', p)), { ok: true, status: 200 });
+  await settled(2);
+  t.same(closes, ['FIN', 'RST'], 'graceful close after a complete response is a FIN; forced is an RST');
+  await close(srv);
+});
+
 t.test('tcp: send-data + expect regex', async (t) => {
   const srv = net.createServer((s) => {
     s.on('error', () => {});
