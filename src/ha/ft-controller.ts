@@ -14,7 +14,7 @@ import type { EventBus } from '../core/event-bus.js';
 import type { StickyEvent } from '../sticky/events.js';
 import type { StickyStore } from '../sticky/sticky-store.js';
 import { initialFtGroup, isStandby as isStandbyState, netPriority, stepFtGroup, stepPeerLiveness, viewOf, type FtGroupInit, type FtGroupInput, type FtGroupMachine, type PeerLivenessEffect, type PeerLivenessInput } from './ft-group.js';
-import { decodeHeartbeat, decodeReplication, encodeHeartbeat, encodeReplication, FT_PROTOCOL_VERSION, LineSplitter, type ReplicationMessage } from './messages.js';
+import { encodeHeartbeat, encodeReplication, FT_PROTOCOL_VERSION, LineSplitter, readHeartbeat, readReplication, type ReplicationMessage } from './messages.js';
 import type { FtDatagramSocket, FtEndpoint, FtQueryPort, FtStream, FtTransport } from './transport.js';
 import type { FtGroupState, FtGroupStatus, FtPeerState, FtPeerStatus, FtStats, FtStatusSource, FtTrackStatus } from './types.js';
 
@@ -94,7 +94,7 @@ export class FtController implements FtStatusSource {
   private readonly counters: Omit<FtStats, 'rejectedMessages' | 'lastRejection'> = { heartbeatsSent: 0, heartbeatsReceived: 0, heartbeatsMissed: 0, unidirectionalHeartbeats: 0, heartbeatTimeoutMismatches: 0, peerUpEvents: 0, peerDownEvents: 0 };
   /** Datagrams or lines that were not valid FT messages, or came from a stranger. */
   malformed = 0;
-  /** The latest rejection, for `show ft stats` (what and from where, never the bytes). */
+  /** The latest rejection, for `show ft stats` (what, why — the field at fault — and from where; never the bytes). */
   lastRejection: string | undefined;
   /** Rejections not yet reported in an operator line, and when the last line went out. */
   private unreported = 0;
@@ -187,10 +187,13 @@ export class FtController implements FtStatusSource {
 
   private onHeartbeat(buf: Buffer, from: string): void {
     if (this.stopped) return;
-    const h = decodeHeartbeat(buf);
+    const decoded = readHeartbeat(buf);
+    // The decoder's reason names the field at fault, so the operator sees why, not only that.
+    if (!decoded.ok) return this.reject(`heartbeat that does not decode: ${decoded.reason}`, from);
+    const h = decoded.value;
     // The sender's own claim must be the configured peer; the datagram's source must be it or the relay.
-    if (!h || h.from !== this.peerIdentity || (from !== this.peerIdentity && from !== this.o.peer.address)) {
-      this.reject(!h ? 'heartbeat that does not decode' : h.from !== this.peerIdentity ? `heartbeat claiming to be ${h.from}, not the peer` : 'heartbeat from an address that is neither the peer nor its relay', from);
+    if (h.from !== this.peerIdentity || (from !== this.peerIdentity && from !== this.o.peer.address)) {
+      this.reject(h.from !== this.peerIdentity ? `heartbeat claiming to be ${h.from}, not the peer` : 'heartbeat from an address that is neither the peer nor its relay', from);
       return;
     }
     const now = this.clock.monotonicNow();
@@ -385,9 +388,9 @@ export class FtController implements FtStatusSource {
         return;
       }
       for (const l of lines) {
-        const m = decodeReplication(l);
-        if (!m) this.reject('replication message that does not decode', this.o.peer.address);
-        else this.onReplication(m);
+        const m = readReplication(l);
+        if (!m.ok) this.reject(`replication message that does not decode: ${m.reason}`, this.o.peer.address);
+        else this.onReplication(m.value);
         if (this.stream !== s) return;
       }
     });

@@ -1,9 +1,10 @@
 // Wire formats of the FT pair: the UDP heartbeat and the messages of the TCP
 // replication channel (one JSON object per line). Decoding is defensive: a
 // datagram or line from the network is untrusted input, so anything that does
-// not match the shape comes back as undefined (the caller counts it) and never
-// throws. JSON keeps the formats readable in a packet capture; at one
-// heartbeat per 100 ms and a few sticky updates per request the cost is small.
+// not match the shape comes back with the reason (the first field at fault; the
+// caller counts and reports it) and never throws. JSON keeps the formats
+// readable in a packet capture; at one heartbeat per 100 ms and a few sticky
+// updates per request the cost is small.
 import type { FtGroupState } from './types.js';
 import type { PeerGroupView } from './ft-group.js';
 
@@ -123,11 +124,6 @@ export function readHeartbeat(buf: Buffer): Decoded<Heartbeat> {
   return { ok: true, value: { v: FT_PROTOCOL_VERSION, from: x['from'] as string, seq: x['seq'] as number, intervalMs: x['intervalMs'] as number, count: x['count'] as number, hearing: x['hearing'] as boolean, groups } };
 }
 
-export function decodeHeartbeat(buf: Buffer): Heartbeat | undefined {
-  const r = readHeartbeat(buf);
-  return r.ok ? r.value : undefined;
-}
-
 export function encodeReplication(m: ReplicationMessage): string {
   return `${JSON.stringify(m)}\n`;
 }
@@ -163,11 +159,6 @@ export function readReplication(line: string): Decoded<ReplicationMessage> {
   const m: Record<string, unknown> = { t };
   for (const [field] of checks) if (x[field] !== undefined) m[field] = x[field];
   return { ok: true, value: m as ReplicationMessage };
-}
-
-export function decodeReplication(line: string): ReplicationMessage | undefined {
-  const r = readReplication(line);
-  return r.ok ? r.value : undefined;
 }
 
 /** Splits a byte stream into lines; a line longer than maxLine is an error (the channel is dropped). */

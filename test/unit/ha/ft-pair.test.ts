@@ -232,11 +232,35 @@ t.test('garbage on the FT VLAN is counted, never fatal', async (t) => {
   t.equal(a.ctl.state(1), 'FSM_FT_STATE_ACTIVE');
   // One operator line for the burst (the first), then a summary at most every 10 s.
   const rejected = () => a.lines.filter((l) => l.startsWith('ft: rejected'));
-  t.same(rejected(), ['ft: rejected a heartbeat that does not decode (from 127.1.1.2)']);
+  t.same(rejected(), ['ft: rejected a heartbeat that does not decode: not JSON (from 127.1.1.2)']);
   await clock.runUntilAsync(clock.monotonicNow() + 10_000);
   inbox(Buffer.from('still junk'), '127.1.1.2');
   t.equal(rejected().length, 2);
-  t.equal(rejected()[1], 'ft: rejected a heartbeat that does not decode (from 127.1.1.2); 4 more rejected since the last report');
+  t.equal(rejected()[1], 'ft: rejected a heartbeat that does not decode: not JSON (from 127.1.1.2); 4 more rejected since the last report');
+});
+
+t.test('a refused message names the field at fault, in the stats and the operator line', async (t) => {
+  const { clock, link, a } = await pair(t);
+  const inbox = link.inboxes.get('127.1.1.1:7000')!;
+  const rejected = () => a.lines.filter((l) => l.startsWith('ft: rejected'));
+  // A heartbeat from the peer, well formed but for one field of its second group.
+  const groups = [1, 2].map((id) => ({ id, state: 'FSM_FT_STATE_ACTIVE', configPriority: 100, netPriority: 100, preempt: true, yielding: false }));
+  groups[1]!.netPriority = 256;
+  inbox(Buffer.from(JSON.stringify({ v: 1, from: '127.1.1.2', seq: 1, intervalMs: 300, count: 10, hearing: true, groups })), '127.1.1.2');
+  t.equal(a.ctl.stats().rejectedMessages, 1);
+  t.equal(a.ctl.stats().lastRejection, 'heartbeat that does not decode: groups[1].netPriority: expected an integer 0-255, got 256 (from 127.1.1.2)');
+  t.same(rejected(), ['ft: rejected a heartbeat that does not decode: groups[1].netPriority: expected an integer 0-255, got 256 (from 127.1.1.2)']);
+  t.equal(a.ctl.state(1), 'FSM_FT_STATE_ACTIVE', 'the refused heartbeat changed nothing');
+
+  // A replication line with one bad field, on the channel the pair opened (each end gets one).
+  await clock.runUntilAsync(clock.monotonicNow() + 10_000);
+  t.ok(link.streams.size >= 2, 'the replication channel is up');
+  for (const s of link.streams) s.write('{"t":"bulk-end","group":1,"entries":-3}\n');
+  await clock.runUntilAsync(clock.monotonicNow() + 100);
+  t.equal(a.ctl.stats().rejectedMessages, 2);
+  t.equal(a.ctl.stats().lastRejection, 'replication message that does not decode: bulk-end: entries: expected an integer 0-9007199254740991, got -3 (from 127.1.1.2)');
+  t.equal(rejected()[1], `ft: rejected a ${a.ctl.stats().lastRejection}`);
+  t.ok(link.streams.size >= 2, 'a refused line does not drop the channel');
 });
 
 t.test('query interface: an FT-link cut with the peer alive on the query VLAN makes no second active; losing both does', async (t) => {
