@@ -21,6 +21,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { BodyReplay } from './http-body-replay.js';
 import type { CancelTimer } from '../core/clock.js';
+import { connectWithin } from './connect-within.js';
 import type { Flow, ServerDecision } from '../farm/types.js';
 import type { UpgradeDisposition } from './http-guard.js';
 import { resetSocket } from './tcp-admission.js';
@@ -164,22 +165,20 @@ export class UpgradeExchange {
     const { deps } = this.host;
     const d = this.decision;
     const local = bindClient ? upstreamLocalAddress(deps.transparency, this.flow.clientIp) : undefined;
-    const up = deps.net.connectTcp({ host: d.address, port: d.port, ...(local !== undefined ? { localAddress: local } : {}) });
+    let connected = false;
+    const pending = connectWithin(deps.net, deps.clock, { host: d.address, port: d.port, ...(local !== undefined ? { localAddress: local } : {}) }, deps.timeouts.connectTimeoutMs, (err) => {
+      this.cancelConnect = undefined;
+      // A failure (the timeout's too) reaches node:http's client through the socket: failed() handles it there.
+      if (err !== undefined) return;
+      connected = true;
+      this.request.body?.connected();
+    });
+    const up = pending.socket;
+    this.cancelConnect = pending.cancel;
     this.upstream = up;
     this.upstreamClosed = false;
     this.opened = true;
     deps.balancer.open(d);
-    let connected = false;
-    this.cancelConnect = deps.clock.setTimer(deps.timeouts.connectTimeoutMs, () => {
-      this.cancelConnect = undefined;
-      if (!connected) up.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
-    });
-    up.once('connect', () => {
-      connected = true;
-      this.request.body?.connected();
-      this.cancelConnect?.();
-      this.cancelConnect = undefined;
-    });
     up.once('close', () => {
       if (this.upstream !== up) return;
       this.upstreamClosed = true;

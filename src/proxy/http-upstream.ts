@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Clock } from '../core/clock.js';
 import type { NetPorts } from './net-ports.js';
+import { connectWithin } from './connect-within.js';
 
 export interface UpstreamTarget {
   address: string;
@@ -126,28 +127,9 @@ export class UpstreamPools {
       headersTimeout: 0,
       bodyTimeout: 0,
       connect: (_opts, cb) => {
-        const s = net.connectTcp({ host: t.address, port: t.port, ...(t.localAddress !== undefined ? { localAddress: t.localAddress } : {}) });
-        s.allowHalfOpen = false;
-        let settled = false;
-        const cancel = clock.setTimer(connectTimeoutMs, () => {
-          if (settled) return;
-          settled = true;
-          s.destroy();
-          cb(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }), null);
-        });
-        s.once('connect', () => {
-          if (settled) return;
-          settled = true;
-          cancel();
-          cb(null, s);
-        });
-        s.once('error', (err) => {
-          if (settled) return;
-          settled = true;
-          cancel();
-          cb(err, null);
-        });
-        return s;
+        const { socket } = connectWithin(net, clock, { host: t.address, port: t.port, ...(t.localAddress !== undefined ? { localAddress: t.localAddress } : {}) }, connectTimeoutMs, (err) => (err ? cb(err, null) : cb(null, socket)));
+        socket.allowHalfOpen = false;
+        return socket;
       },
     });
     const pool = p;

@@ -136,8 +136,8 @@ t.test('a POST body is replayed to the reselected real after a refused connect',
   t.same(b.log.slice(0, 6), ['open dead', 'close dead', 'fail dead', 'open live', 'close live', 'open dead']);
 });
 
-t.test('a 1 MiB POST waits, bounded, through a connect timeout and is replayed in full', async (t) => {
-  // A real whose accept queue is full (its process never accepts): SYNs are dropped, the connect hangs.
+/** A real whose accept queue is full (its process never accepts): SYNs are dropped, a connect hangs. Returns its port. */
+async function stuckReal(t: Test): Promise<number> {
   const child = spawn(process.execPath, ['-e', `const net=require('net');const s=net.createServer();s.listen({host:'${STUCK}',port:0,backlog:1},()=>{process.stdout.write(String(s.address().port)+'\\n');setTimeout(()=>{const e=Date.now()+20000;while(Date.now()<e){}},50)});`], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => void child.kill('SIGKILL'));
   const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
@@ -146,7 +146,11 @@ t.test('a 1 MiB POST waits, bounded, through a connect timeout and is replayed i
   const fillers = [0, 1, 2].map(() => net.connect({ host: STUCK, port: stuckPort }).on('error', () => {}));
   t.teardown(() => fillers.forEach((s) => s.destroy()));
   await new Promise((r) => setTimeout(r, 200));
+  return stuckPort;
+}
 
+t.test('a 1 MiB POST waits, bounded, through a connect timeout and is replayed in full', async (t) => {
+  const stuckPort = await stuckReal(t);
   const n = await bodyNode(t);
   const b = new ScriptedBalancer(() => server(STUCK, stuckPort, 'stuck'), () => server(LIVE, LIVE_PORT, 'live'));
   const { l, port } = await listener(t, b, { connectTimeoutMs: 600 });
@@ -181,6 +185,26 @@ t.test('WebSocket: connect failure reassigns, then the tunnel works', async (t) 
   const d = await WsClient.open(VIP, port, CLIENT);
   t.equal(d.status, 502, 'both refuse: 502');
   t.match(d.rest, /rserver dead2 .*ECONNREFUSED/);
+});
+
+t.test('WebSocket: a connect timeout reassigns too (the timeout reaches node:http’s client as the socket’s error)', async (t) => {
+  const stuckPort = await stuckReal(t);
+  const live = new WsNode('L', LIVE, LIVE_PORT);
+  await live.start();
+  t.teardown(() => live.stop());
+  const b = new ScriptedBalancer(() => server(STUCK, stuckPort, 'stuck'), () => server(LIVE, LIVE_PORT, 'live'));
+  const { l, port } = await listener(t, b, { connectTimeoutMs: 600 });
+  const c = await WsClient.open(VIP, port, CLIENT);
+  t.teardown(() => c.socket.destroy());
+  t.equal(c.status, 101);
+  t.equal(await c.next(), 'hello from L');
+  t.equal(l.counters.connectFailures, 1, 'the timeout counted as a connect failure');
+  t.equal(l.counters.reassigned, 1);
+  t.same(b.log, ['open stuck', 'close stuck', 'fail stuck', 'open live'], 'one attempt each, the stuck one closed');
+  b.second = () => server(STUCK, stuckPort, 'stuck2');
+  const d = await WsClient.open(VIP, port, CLIENT);
+  t.equal(d.status, 502, 'both time out: 502');
+  t.match(d.rest, /rserver stuck2 .*ETIMEDOUT/);
 });
 
 t.test('a silent tunnel is reset by the idle timeout; failaction purge (a reset) resets a tunnel', async (t) => {
