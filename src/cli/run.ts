@@ -14,7 +14,6 @@ import { ipHostAddresses } from '../runtime/host-addresses.js';
 import { planHostAddresses, VIP_MODES, VipAddressOwner, type HostAddressPort } from '../runtime/vip-addresses.js';
 import { openEventLog, type EventLog } from './event-log.js';
 import { availableParallelism } from 'node:os';
-import { planProbeInstances } from '../probes/instances.js';
 import { chooseProber, parseProbeThreads, probeThreadsFor, type ProberChoice, type ProbeThreadsSetting } from './probe-threads.js';
 import { scaleModel } from '../lab/time-scale.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
@@ -197,26 +196,27 @@ function cliTimeouts(opts: RunOptions): { tcpIdleMs?: number; httpHeaderMs?: num
 type Prepared = { file: string; text: string; timeScale: number; model: ReturnType<typeof scaleModel>; snmp: SnmpPlanOptions; surface: Extract<Awaited<ReturnType<typeof resolveSurface>>, { ok: true }>; m: Extract<ReturnType<typeof parseMaps>, { maps: unknown }>; ftRole: FtRole | undefined; ftPort: number; level: string; probeThreads: ProbeThreadsSetting; net?: NetPorts };
 
 async function runWith(io: CliIo, opts: RunOptions, signal: AbortSignal, p: Prepared): Promise<number> {
-  const { model, level } = p;
+  const { level } = p;
   // Logs (JSON, pino; human lines on a TTY) go to stderr; operator lines to stdout.
   const logger = createLogger({ level: level as LogLevel, base: { cmd: 'run' }, write: (s: string) => io.err(s), ...(opts.prettyLogs ? { pretty: true } : {}) });
   const clock = new RealClock();
-  // Probe attempts on worker threads at scale, so the VIPs keep this thread (the count is decided once, at start).
-  const ctx = pickContext(model.contexts, opts.context);
-  const prober = opts.runtime?.prober === undefined ? chooseProber(clock, probeThreadsFor(p.probeThreads, ctx ? planProbeInstances(ctx).length : 0, availableParallelism()), opts.runtime?.probeOptions) : undefined;
+  // The prober serve() chose, if any, stopped here whatever way serve() ends.
+  const chosen: { prober?: ProberChoice } = {};
   try {
-    return await serve(io, opts, signal, p, clock, logger, prober);
+    return await serve(io, opts, signal, p, clock, logger, chosen);
   } finally {
-    await prober?.close();
+    await chosen.prober?.close();
   }
 }
 
-async function serve(io: CliIo, opts: RunOptions, signal: AbortSignal, p: Prepared, clock: RealClock, logger: ReturnType<typeof createLogger>, prober: ProberChoice | undefined): Promise<number> {
+async function serve(io: CliIo, opts: RunOptions, signal: AbortSignal, p: Prepared, clock: RealClock, logger: ReturnType<typeof createLogger>, chosen: { prober?: ProberChoice }): Promise<number> {
   const { model, snmp, surface, m, ftRole, ftPort } = p;
   const created = createRuntime({
     ...(p.net ? { net: p.net } : {}),
     ...(opts.runtime ?? {}),
-    ...(prober ? { prober: prober.prober } : {}),
+    // Probe attempts on worker threads at scale, so the VIPs keep this thread: the runtime asks with the number
+    // of instances it planned (decided once, at start; a reload keeps the threads).
+    ...(opts.runtime?.prober === undefined ? { proberFor: (instances: number) => (chosen.prober = chooseProber(clock, probeThreadsFor(p.probeThreads, instances, availableParallelism()), opts.runtime?.probeOptions)).prober } : {}),
     model,
     clock,
     logger,
@@ -299,6 +299,7 @@ async function serve(io: CliIo, opts: RunOptions, signal: AbortSignal, p: Prepar
     await events?.close();
     return EXIT_USAGE;
   }
+  const prober = chosen.prober;
   const probeLine = prober !== undefined && prober.threads > 0 ? `, probes on ${prober.threads} worker thread${prober.threads === 1 ? '' : 's'}` : '';
   if (!ft) io.out(`acesim run: ${started.listeners.length} listener(s) up, transparency ${started.transparency}${probeLine}; Ctrl-C stops`);
   const member = ft;

@@ -54,6 +54,8 @@ export interface RuntimeOptions {
   net?: NetPorts;
   /** Default: the real-socket NodeProber. */
   prober?: Prober;
+  /** Else a prober chosen by the number of probe instances the context plans (`--probe-threads auto`). */
+  proberFor?: (instances: number) => Prober;
   probeOptions?: Partial<ProbeOptions>;
   /** Default: bind-client when every VIP is on loopback, else none (with a warning). */
   transparency?: TransparencyMode;
@@ -132,7 +134,7 @@ export class BalancerRuntime {
   private stopped = false;
   private serving = false;
   private stopping: Promise<void> | undefined;
-  private instances: ProbeInstance[] = [];
+  private instances: ProbeInstance[];
   /** Balancers a reload replaced, weakly: alive only while flows they decided are. */
   private readonly retired = new Set<WeakRef<Balancer>>();
 
@@ -165,9 +167,11 @@ export class BalancerRuntime {
     this.probeBus = new EventBus<ProbeEvent>(clock, onListenerError);
     this.farmBus = new EventBus<BalancerEvent>(clock, onListenerError);
     this.balancers = new BalancerSwitch(new Balancer({ context, clock, bus: this.farmBus }));
+    // Planned here, once: the prober may depend on how many there are; a reload replans with its context.
+    this.instances = planProbeInstances(context);
     this.probes = new ProbeEngine({
       clock,
-      prober: opts.prober ?? new NodeProber({ clock, ...(opts.probeOptions ? { options: opts.probeOptions } : {}) }),
+      prober: opts.prober ?? opts.proberFor?.(this.instances.length) ?? new NodeProber({ clock, ...(opts.probeOptions ? { options: opts.probeOptions } : {}) }),
       bus: this.probeBus,
       logger: this.logger,
       ...(opts.probeOptions ? { options: opts.probeOptions } : {}),
@@ -198,7 +202,6 @@ export class BalancerRuntime {
         for (const l of this.listeners) l.listener.onRealLeftService(e.farm, e.rserver);
       }),
     );
-    this.instances = planProbeInstances(ctx);
     this.detach.detachNotifier = this.attachNotifier(ctx, this.instances);
     const result: StartResult = { listeners: [], failures: [], warnings: [...this.warnings], transparency: this.transparency };
     for (const w of result.warnings) this.logger.warn({}, w);
