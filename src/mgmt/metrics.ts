@@ -73,6 +73,13 @@ export function createMetrics(runtime: () => MgmtRuntime): Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: reg,
   });
+  // No labels: lateness is the engine's health (CPU, prober threads), not a probe's or a node's.
+  const startLag = new Histogram({
+    name: 'acesim_probe_start_lag_seconds',
+    help: 'How late probe attempts started after they were due (engine timer lateness plus the prober threads\' queue). Seconds of lag mean acesim is short of CPU and its probe failures may be its own.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: reg,
+  });
   const results = new Counter({ name: 'acesim_probe_results_total', help: 'Probe attempts by result cause (OK or the failure layer).', labelNames: ['probe', 'cause'], registers: reg });
   new Gauge({
     name: 'acesim_probe_health',
@@ -228,6 +235,7 @@ export function createMetrics(runtime: () => MgmtRuntime): Metrics {
     if (e.type !== 'probe.result') return;
     latency.observe({ probe: e.key.probe, farm: e.key.farm ?? '', rserver: e.key.rserver }, e.result.latencyMs / 1000);
     results.inc({ probe: e.key.probe, cause: e.result.cause });
+    if (e.startLagMs !== undefined) startLag.observe(e.startLagMs / 1000);
   });
 
   return {

@@ -79,7 +79,16 @@ export interface StatsView {
   /** HTTP-level counters summed over every L7 listener; absent when no VIP is L7. */
   http?: HttpCounters;
   sticky: StickyCounters & { entries: number; capacity: number };
-  probes: { instances: number; probes: number; passed: number; failed: number };
+  probes: {
+    instances: number;
+    probes: number;
+    passed: number;
+    failed: number;
+    /** Attempts that started 1 s or more late, the worst and mean lateness (ms): the engine's own health. */
+    startedLate: number;
+    worstStartLagMs: number;
+    meanStartLagMs: number;
+  };
 }
 
 const zero = (): ListenerCounters => ({ flows: 0, active: 0, aclDenied: 0, limitDenied: 0, dropped: 0, connectFailures: 0, reassigned: 0, resets: 0, idleTimeouts: 0, transparencyFallbacks: 0, datagramsIn: 0, datagramsOut: 0, repliesOut: 0, datagramsDropped: 0, snmpMalformed: 0 });
@@ -188,6 +197,9 @@ export function stats(rt: MgmtRuntime): StatsView {
       probes: snap.instances.reduce((n, i) => n + i.counters.probes, 0),
       passed: snap.instances.reduce((n, i) => n + i.counters.passed, 0),
       failed: snap.instances.reduce((n, i) => n + i.counters.failed, 0),
+      startedLate: snap.startLag.late,
+      worstStartLagMs: snap.startLag.maxMs,
+      meanStartLagMs: snap.startLag.meanMs,
     },
   };
 }

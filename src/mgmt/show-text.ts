@@ -232,5 +232,8 @@ export function renderStats(s: StatsView): string {
     row('Probes sent', s.probes.probes),
     row('Probes passed', s.probes.passed),
     row('Probes failed', s.probes.failed),
+    row('Probes started late (>= 1 s)', s.probes.startedLate),
+    row('Worst probe start lag (ms)', s.probes.worstStartLagMs),
+    row('Mean probe start lag (ms)', s.probes.meanStartLagMs),
   ].join('\n');
 }

@@ -8,6 +8,8 @@ import type { ProbeCounters, ProbeInput, ProbeInstanceState, StepConfig } from '
 import { probeOptions } from './options.js';
 import type { ProbeOptions } from './options.js';
 import type { ProbeEvent, ProbeHealth, ProbeInstance, ProbeInstanceKey, ProbeMemberRef, ProbeResult, Prober } from './types.js';
+import { lateStartText, StartLag } from './start-lag.js';
+import type { StartLagSnapshot } from './start-lag.js';
 
 /** The part of a pino logger the engine uses (a pino Logger or child satisfies it). */
 export interface ProbeLogger {
@@ -46,6 +48,8 @@ export interface ProbeSnapshot {
   /** wallNow − monotonicNow at snapshot time: add to a monotonic stamp to display it. */
   wallOffsetMs: number;
   instances: ProbeSnapshotEntry[];
+  /** How late attempts started (since the engine was made): the engine's own health. */
+  startLag: StartLagSnapshot;
 }
 
 interface Entry {
@@ -56,6 +60,8 @@ interface Entry {
   abort?: AbortController;
   /** Bumped on stop/disable so a late result from an aborted attempt is ignored. */
   gen: number;
+  /** When the attempt being launched was due (set by its timer; undefined: due at launch). */
+  dueMs?: number | undefined;
 }
 
 export class ProbeEngine {
@@ -67,6 +73,7 @@ export class ProbeEngine {
   private readonly onLaunch: ProbeEngineDeps['onLaunch'];
   readonly options: ProbeOptions;
   private readonly entries = new Map<string, Entry>();
+  private readonly lag = new StartLag();
   private running = false;
 
   constructor(deps: ProbeEngineDeps) {
@@ -152,13 +159,15 @@ export class ProbeEngine {
       const row: ProbeSnapshotEntry = { id: e.inst.id, key: e.inst.key, members: e.inst.members, enabled: e.inst.enabled, ...state, counters: { ...s.counters } };
       instances.push(row);
     }
-    return { atMs, wallOffsetMs: this.clock.wallNow() - atMs, instances };
+    return { atMs, wallOffsetMs: this.clock.wallNow() - atMs, instances, startLag: this.lag.snapshot() };
   }
 
-  private apply(entry: Entry, input: ProbeInput): void {
+  private apply(entry: Entry, input: ProbeInput, startLagMs?: number): void {
     const out = step(entry.state, input, entry.config);
     entry.state = out.state;
     for (const ev of out.events) {
+      // The reducer's events are fresh objects; the lateness is the engine's to know.
+      if (startLagMs !== undefined && ev.type === 'probe.result') ev.startLagMs = startLagMs;
       this.bus.publish(ev);
       if (ev.type === 'probe.state') {
         this.logger?.info(
@@ -195,7 +204,9 @@ export class ProbeEngine {
 
   private fire(entry: Entry, dueMs: number): void {
     const now = this.clock.monotonicNow();
+    entry.dueMs = dueMs;
     this.apply(entry, { kind: 'due', nowMs: now });
+    entry.dueMs = undefined;
     if (entry.state.inFlight) this.onLaunch?.(entry.inst, dueMs, now);
   }
 
@@ -205,6 +216,8 @@ export class ProbeEngine {
     // abort it and drop it): probers remove their listeners when an attempt ends.
     const abort = (entry.abort ??= new AbortController());
     const started = this.clock.monotonicNow();
+    // Timer lateness now; a prober that queues attempts adds its wait (result.queuedMs).
+    const timerLagMs = entry.dueMs === undefined ? 0 : Math.max(0, started - entry.dueMs);
     let attempt: Promise<ProbeResult>;
     try {
       attempt = this.prober.probe(entry.inst, abort.signal);
@@ -215,7 +228,11 @@ export class ProbeEngine {
     const settle = (result: ProbeResult): void => {
       if (entry.gen !== gen || !this.running) return;
       try {
-        this.apply(entry, { kind: 'result', nowMs: this.clock.monotonicNow(), result });
+        const nowMs = this.clock.monotonicNow();
+        const startLagMs = timerLagMs + (result.queuedMs ?? 0);
+        const warning = this.lag.record(startLagMs, nowMs);
+        if (warning) this.logger?.warn({ lateAttempts: warning.late, worstLagMs: Math.round(warning.worstMs) }, lateStartText(warning));
+        this.apply(entry, { kind: 'result', nowMs, result }, startLagMs);
       } catch (err) {
         this.logger?.warn({ err: String(err) }, 'probe result handling failed');
       }

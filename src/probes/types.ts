@@ -50,10 +50,19 @@ export interface ProbeResult {
   /** Last HTTP/protocol status code seen, if any. */
   status?: number;
   detail?: string;
+  /** Set by a prober that queues attempts (WorkerProberPool): ms from hand-over to the attempt's start. */
+  queuedMs?: number;
 }
 
 export type ProbeEvent =
-  | { type: 'probe.result'; key: ProbeInstanceKey; result: ProbeResult; health: ProbeHealth }
+  | {
+      type: 'probe.result';
+      key: ProbeInstanceKey;
+      result: ProbeResult;
+      health: ProbeHealth;
+      /** How late the attempt started (timer lateness + prober queue), ms; set by the engine. */
+      startLagMs?: number;
+    }
   | { type: 'probe.state'; key: ProbeInstanceKey; from: ProbeHealth; to: ProbeHealth; cause: ProbeCause };
 
 export function instanceId(k: ProbeInstanceKey): string {

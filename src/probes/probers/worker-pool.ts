@@ -29,6 +29,8 @@ interface Pending {
   /** The attempts in flight under the caller's signal (see watch()), this one among them. */
   watchers: Set<number> | undefined;
   sentMs: number;
+  /** Wall time of the hand-over, to compare with the worker's wall-clock start stamp. */
+  sentWallMs: number;
 }
 
 interface Slot {
@@ -90,7 +92,7 @@ export class WorkerProberPool implements Prober {
     return new Promise<ProbeResult>((resolve) => {
       const watchers = signal ? this.watch(signal) : undefined;
       watchers?.add(seq);
-      const p: Pending = { inst, slot, resolve, watchers, sentMs: clock.monotonicNow() };
+      const p: Pending = { inst, slot, resolve, watchers, sentMs: clock.monotonicNow(), sentWallMs: clock.wallNow() };
       this.pending.set(seq, p);
       // A worker with attempts in flight keeps the process alive; an idle one does not.
       if (slot.pending.size === 0) worker.ref();
@@ -189,6 +191,9 @@ export class WorkerProberPool implements Prober {
     if (p.slot.pending.size === 0) p.slot.worker?.unref();
     p.watchers?.delete(m.seq);
     this.deps.onAttemptStart?.(p.inst, m.startedWallMs);
+    // The wait between hand-over and the worker's start (batching, the message, a busy worker)
+    // is part of how late the attempt started: the engine adds it to its own timer lateness.
+    m.result.queuedMs = Math.max(0, m.startedWallMs - p.sentWallMs);
     p.resolve(m.result);
   }
 

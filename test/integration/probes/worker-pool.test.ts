@@ -75,6 +75,11 @@ t.test('attempts in workers: verdicts, credentials, start stamps', async (t) => 
   t.match(refused, { ok: false, cause: 'L4_REFUSED' });
   t.equal(starts.length, 4);
   t.ok(starts.every((w) => w >= before - 1 && w <= clock.wallNow() + 1), 'start stamps are wall-clock ms of this run');
+  const waited = clock.wallNow() - before;
+  t.ok(
+    [ok, denied, creds, refused].every((r) => typeof r.queuedMs === 'number' && r.queuedMs >= 0 && r.queuedMs <= waited + 1),
+    `each result says how long it waited for its worker (${[ok, denied, creds, refused].map((r) => r.queuedMs).join(', ')} ms)`,
+  );
 });
 
 t.test('an instance keeps its worker: a learned hash is compared on the next attempt', async (t) => {

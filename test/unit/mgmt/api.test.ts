@@ -51,7 +51,10 @@ t.test('show text follows the ACE layouts', async (t) => {
   t.match(sp, /VIP State: INSERVICE/);
   const probe = bodyOf(await api.handle(get('/api/show/probe/FAST?format=text')));
   t.match(probe, /probe {7}: FAST\n type {8}: HTTP/);
-  t.match(bodyOf(await api.handle(get('/api/show/stats?format=text'))), /Total Layer4 decisions +: 0/);
+  const statsText = bodyOf(await api.handle(get('/api/show/stats?format=text')));
+  t.match(statsText, /Total Layer4 decisions +: 0/);
+  t.match(statsText, /Probes started late \(>= 1 s\) +: 0\nWorst probe start lag \(ms\) +: \d+\nMean probe start lag \(ms\) +: [\d.]+/);
+  t.match(jsonOf(await api.handle(get('/api/show/stats'))), { probes: { startedLate: 0, worstStartLagMs: Number, meanStartLagMs: Number } });
   const farms = jsonOf(await api.handle(get('/api/show/serverfarm'))) as { serverfarms: { name: string; reals: unknown[] }[] };
   t.same(farms.serverfarms.map((f) => [f.name, f.reals.length]), [['FARM', 2]]);
 });
@@ -139,8 +142,11 @@ t.test('metrics: rserver state, probe latency and causes, sticky sizes, process 
   const { api, rt } = setup();
   const key = { probe: 'FAST', probeType: 'http' as const, farm: 'FARM', rserver: 'N1', address: '127.0.90.11', port: 18080, portType: 'PROBE' as const };
   rt.probeBus.publish({ type: 'probe.result', key, result: { ok: false, cause: 'L4_REFUSED', latencyMs: 3 }, health: 'INIT' });
-  rt.probeBus.publish({ type: 'probe.result', key, result: { ok: true, cause: 'OK', latencyMs: 20 }, health: 'PASSED' });
+  rt.probeBus.publish({ type: 'probe.result', key, result: { ok: true, cause: 'OK', latencyMs: 20 }, health: 'PASSED', startLagMs: 1_200 });
   const m = bodyOf(await api.handle(get('/metrics')));
+  t.match(m, /acesim_probe_start_lag_seconds_bucket\{le="1"\} 0\n/, 'an attempt 1.2 s late is over the 1 s bucket');
+  t.match(m, /acesim_probe_start_lag_seconds_bucket\{le="2.5"\} 1\n/);
+  t.match(m, /acesim_probe_start_lag_seconds_count 1\n/, 'only results that carry a lateness are counted');
   t.match(m, /acesim_rserver_state\{farm="FARM",rserver="N1",port="0",state="OPERATIONAL"\} 1/);
   t.match(m, /acesim_probe_results_total\{probe="FAST",cause="L4_REFUSED"\} 1/);
   t.match(m, /acesim_probe_latency_seconds_count\{probe="FAST",farm="FARM",rserver="N1"\} 2/);
