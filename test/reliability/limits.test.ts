@@ -72,3 +72,22 @@ t.test('HttpClientDeadlines: header deadline per request, idle when nothing move
   t.same(seen.at(-1), ['idle', false], 'no byte either way for a whole idle period: idle');
   d.stop();
 });
+
+t.test('HttpClientDeadlines: a wait that starts while an earlier one\'s timer is pending gets its full time', async (t) => {
+  const clock = new VirtualClock();
+  const sock = { bytesRead: 0, bytesWritten: 0 };
+  const seen: [DeadlineKind, boolean, number][] = [];
+  const d = new HttpClientDeadlines(sock as unknown as Socket, clock, 300, 60_000, (k, p) => seen.push([k, p, clock.monotonicNow()]));
+  clock.advance(100);
+  d.headersDone();
+  clock.advance(150);
+  d.awaitHeaders(); // at 250: the timer armed at 0 is still pending (due at 300)
+  clock.advance(299);
+  t.same(seen, [], 'not at 300 (the first wait\'s deadline), not at 549');
+  clock.advance(1);
+  t.same(seen, [['header', false, 550]], 'at 250 + 300');
+  d.awaitHeaders();
+  d.stop();
+  clock.advance(1_000);
+  t.equal(seen.length, 1, 'stop() ends every deadline');
+});
