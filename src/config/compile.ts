@@ -42,6 +42,6 @@ export function compileConfig(text: string, file: string, opts: CompileOptions =
     return { model: y.value, diagnostics: sortDiagnostics(diagnostics), format };
   }
   const p = parseAce(text, file, opts.platform ? { platform: opts.platform } : {});
-  const diagnostics = [...p.diagnostics, ...validateModel(p.model), ...(opts.noLints ? [] : lintModel(p.model))];
+  const diagnostics = [...p.diagnostics, ...validateModel(p.model), ...(opts.noLints ? [] : lintModel(p.model, p.tree))];
   return { model: p.model, diagnostics: sortDiagnostics(diagnostics), tree: p.tree, format };
 }

@@ -46,6 +46,7 @@ export const DIAGNOSTIC_CODES = {
   LINT_UNUSED: { severity: 'note', summary: 'An object defined but used by nothing (probe, serverfarm, sticky group, class-map, policy-map, ACL).' },
   LINT_DUPLICATE_VIP: { severity: 'warning', summary: 'Two in-service VIP classes match the same address, protocol and port.' },
   LINT_NAT_NOT_SIMULATED: { severity: 'warning', summary: '`nat dynamic` on a VIP class: the ACE source-NATs clients into the pool; acesim does not translate source addresses (the nodes see the client, or the transparency mode\'s address).' },
+  LINT_INSERT_HTTP_UNSENDABLE: { severity: 'warning', summary: 'An `insert-http` header name that is not an HTTP token, or a value with a character node:http cannot send (outside Latin-1, CR, LF, NUL, other controls): valid ACE, but acesim\'s L7 VIP cannot forward the requests it applies to.' },
   EXPORT_UNTRANSLATED: { severity: 'warning', summary: '`acesim export --to haproxy|keepalived`: a construct the target has no equivalent for; it is left out of the output (named in a comment there too).' },
   EXPORT_APPROXIMATE: { severity: 'warning', summary: '`acesim export --to haproxy|keepalived`: a construct translated to the nearest target feature, which behaves differently in the way the message states.' },
   EXPORT_SECRET_REFERENCE: { severity: 'note', summary: '`acesim export --to haproxy`: a probe credential exported as an environment-variable reference (`"${ACESIM_PROBE_<NAME>_AUTH}"`), never in clear; set the variable before starting HAProxy.' },

@@ -2,18 +2,24 @@
 // what their author meant (SNMP matched as TCP, probes slower than their own
 // interval, VIPs out of service, traffic denied by default, …). Pure.
 import { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { lexTokens } from './lexer.js';
 import type { ContextModel, Model, PortSpec, Probe, Serverfarm, SourcePos, VipClass } from './model.js';
+import type { SyntaxTree } from './syntax-tree.js';
 
 const TCP_PROBES = new Set(['tcp', 'echo-tcp', 'finger', 'http', 'https', 'ftp', 'smtp', 'telnet', 'imap', 'pop', 'rtsp', 'sip-tcp']);
 
-export function lintModel(model: Model): Diagnostic[] {
+/** `tree` (ACE input) lets a lint point inside a command the model keeps one position for. */
+export function lintModel(model: Model, tree?: SyntaxTree): Diagnostic[] {
   const out: Diagnostic[] = [];
   const report = (code: DiagnosticCode, message: string, pos: SourcePos, length: number, hint?: string) => {
     const d: Diagnostic = { code, severity: DIAGNOSTIC_CODES[code].severity, message, file: pos.file, line: pos.line, col: pos.col, length: Math.max(1, length) };
     if (hint) d.hint = hint;
     out.push(d);
   };
-  for (const ctx of model.contexts) lintContext(model, ctx, report);
+  for (const ctx of model.contexts) {
+    lintContext(model, ctx, report);
+    lintInsertHttp(ctx, tree, report);
+  }
   return out;
 }
 
@@ -148,6 +154,70 @@ function lintVipClass(c: VipClass, report: Report): void {
       3,
       'drop the line if the nodes must see clients (the TMS deployments need that); keep it for documentation, acesim only warns',
     );
+  }
+}
+
+/** An HTTP field name: an RFC 9110 token. */
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What node:http and undici refuse in a field value (their own check): controls but tab, DEL, and anything above Latin-1. */
+const BAD_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/u;
+
+function describeChar(c: string): string {
+  const cp = c.codePointAt(0)!;
+  const u = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (cp === 13) return `a carriage return (${u})`;
+  if (cp === 10) return `a line feed (${u})`;
+  if (cp === 0) return `a NUL (${u})`;
+  if (cp < 32 || cp === 127) return `control character ${u}`;
+  return `"${c}" (${u}), outside Latin-1`;
+}
+
+/** Why node cannot send `insert-http NAME header-value VALUE`, and which part: or undefined. */
+export function insertHttpProblem(name: string, value: string): { part: 'name' | 'value'; why: string } | undefined {
+  if (!FIELD_NAME.test(name)) return { part: 'name', why: `"${name}" is not an HTTP field name (RFC 9110: one token of letters, digits and !#$%&'*+-.^_\`|~)` };
+  const bad = BAD_VALUE_CHAR.exec(value);
+  if (bad) return { part: 'value', why: `the value holds ${describeChar(bad[0])}, which node:http cannot send in a header` };
+  return undefined;
+}
+
+/**
+ * Where a part of an `insert-http` line is: the model keeps the command's
+ * position only, so the line is lexed again from the tree (ACE input); the
+ * command itself otherwise (YAML input).
+ */
+function insertPartAt(tree: SyntaxTree | undefined, pos: SourcePos, part: 'name' | 'value'): { pos: SourcePos; length: number } {
+  const whole = { pos, length: 'insert-http'.length };
+  const sl = tree && tree.file === pos.file ? tree.lines[pos.line - 1] : undefined;
+  if (!sl) return whole;
+  const toks = lexTokens(sl).tokens;
+  const kw = toks.findIndex((t) => t.col > pos.col && t.text.toLowerCase() === 'header-value');
+  if (kw < 1) return whole;
+  const span = part === 'name' ? toks.slice(kw - 1, kw) : toks.slice(kw + 1);
+  const first = span[0];
+  const last = span.at(-1);
+  if (!first || !last) return whole;
+  return { pos: { ...pos, col: first.col }, length: last.col + last.width - first.col };
+}
+
+/** The ACE sends these headers; acesim's L7 VIP cannot, so the author learns it at load time, not from requests that fail or arrive without it. */
+function lintInsertHttp(ctx: ContextModel, tree: SyntaxTree | undefined, report: Report): void {
+  for (const p of ctx.policyMaps) {
+    if (p.type !== 'loadbalance') continue;
+    for (const c of p.classes) {
+      for (const a of c.actions) {
+        if (a.kind !== 'insert-http') continue;
+        const problem = insertHttpProblem(a.header, a.value);
+        if (!problem) continue;
+        const at = insertPartAt(tree, a.pos, problem.part);
+        report(
+          'LINT_INSERT_HTTP_UNSENDABLE',
+          `policy-map ${p.name} class ${c.classMap.name}: insert-http ${a.header}: ${problem.why}; the ACE accepts the line, but acesim's L7 VIP cannot forward the requests this class matches with that header`,
+          at.pos,
+          at.length,
+          problem.part === 'name' ? 'name the header with letters, digits and - only' : 'keep the value to printable ASCII (Latin-1 at most), on one line',
+        );
+      }
+    }
   }
 }
 
