@@ -58,6 +58,48 @@ export function clientAddresses(range: string, n: number): string[] | string {
   return out;
 }
 
+type TrafficKind = 'http' | 'https' | 'trap';
+type FleetPlan = Pick<FleetOptions, 'clients' | 'http' | 'https' | 'trap' | 'httpPerClientPerS' | 'httpsPerClientPerS' | 'trapsPerClientPerS'>;
+
+const TRAFFIC: Record<TrafficKind, { label: string; shift: number; endpoint: (o: FleetPlan) => Endpoint | undefined; rate: (o: FleetPlan) => number }> = {
+  http: { label: 'HTTP', shift: 0, endpoint: (o) => o.http, rate: (o) => o.httpPerClientPerS },
+  https: { label: 'HTTPS', shift: 0.33, endpoint: (o) => o.https, rate: (o) => o.httpsPerClientPerS },
+  trap: { label: 'SNMP trap', shift: 0.66, endpoint: (o) => o.trap, rate: (o) => o.trapsPerClientPerS },
+};
+
+/** When client i of n first sends `kind` (ms after the fleet starts): phases staggered per client and per kind, so load is smooth. */
+function firstSendMs(o: FleetPlan, kind: TrafficKind, i: number, n: number): number {
+  const t = TRAFFIC[kind];
+  return Math.round((1000 / t.rate(o)) * (((i + t.shift) / n) % 1));
+}
+
+/**
+ * Traffic the fleet was asked for and did not record, as lines for the lab's
+ * notes: no VIP listener to send a kind to, or clients due to send in the
+ * first half of a `ranMs` run (late timers cannot excuse them) that recorded
+ * nothing: a fleet that never started, events lost. Silence is a finding;
+ * without this line it reads as "0 of 0 requests".
+ */
+export function fleetSilence(o: FleetPlan, requests: readonly { client: string; kind: string }[], ranMs: number): string[] {
+  const out: string[] = [];
+  for (const kind of ['http', 'https', 'trap'] as const) {
+    const t = TRAFFIC[kind];
+    if (!(t.rate(o) > 0) || o.clients.length === 0) continue;
+    const ep = t.endpoint(o);
+    if (!ep) {
+      out.push(`clients: the scenario sends ${t.label} but the balancer announced no ${t.label} VIP listener, so no client sent any`);
+      continue;
+    }
+    const sent = new Set(requests.filter((r) => r.kind === kind).map((r) => r.client));
+    const due = o.clients.filter((_, i) => firstSendMs(o, kind, i, o.clients.length) < ranMs / 2);
+    const silent = due.filter((c) => !sent.has(c));
+    if (silent.length === 0) continue;
+    if (silent.length === due.length) out.push(`clients: ${due.length} of ${due.length} clients due to send ${t.label} to ${ep.host}:${ep.port} recorded none: the client fleet did not start or its events were lost`);
+    else out.push(`clients: ${silent.length} of ${due.length} clients due to send ${t.label} recorded none (${silent.slice(0, 3).join(', ')}${silent.length > 3 ? ', …' : ''})`);
+  }
+  return out;
+}
+
 export class ClientFleet {
   private readonly timers = new Set<CancelTimer>();
   private readonly inflight = new Set<Promise<void>>();
@@ -71,14 +113,14 @@ export class ClientFleet {
     this.running = true;
     const n = this.o.clients.length;
     this.o.clients.forEach((client, i) => {
-      if (this.o.http && this.o.httpPerClientPerS > 0) this.every(1000 / this.o.httpPerClientPerS, i / n, () => this.request('http', client));
-      if (this.o.https && this.o.httpsPerClientPerS > 0) this.every(1000 / this.o.httpsPerClientPerS, (i + 0.33) / n, () => this.request('https', client));
+      if (this.o.http && this.o.httpPerClientPerS > 0) this.every(1000 / this.o.httpPerClientPerS, firstSendMs(this.o, 'http', i, n), () => this.request('http', client));
+      if (this.o.https && this.o.httpsPerClientPerS > 0) this.every(1000 / this.o.httpsPerClientPerS, firstSendMs(this.o, 'https', i, n), () => this.request('https', client));
       if (this.o.trap && this.o.trapsPerClientPerS > 0) {
         // One session (one source port) per client: a UDP flow the VIP keeps sticky.
         const s = snmp.createSession(this.o.trap.host, 'public', { trapPort: this.o.trap.port, version: snmp.Version2c, sourceAddress: client });
         s.on('error', () => {});
         this.sessions.push(s);
-        this.every(1000 / this.o.trapsPerClientPerS, (i + 0.66) / n, () => this.trap(s, client));
+        this.every(1000 / this.o.trapsPerClientPerS, firstSendMs(this.o, 'trap', i, n), () => this.trap(s, client));
       }
     });
   }
@@ -92,7 +134,7 @@ export class ClientFleet {
     for (const s of this.sessions.splice(0)) s.close();
   }
 
-  private every(periodMs: number, phase: number, fn: () => Promise<void>): void {
+  private every(periodMs: number, firstMs: number, fn: () => Promise<void>): void {
     const tick = (delay: number): void => {
       const cancel = this.o.clock.setTimer(delay, () => {
         this.timers.delete(cancel);
@@ -103,7 +145,7 @@ export class ClientFleet {
       });
       this.timers.add(cancel);
     };
-    tick(Math.round(periodMs * (phase % 1)));
+    tick(firstMs);
   }
 
   private request(kind: 'http' | 'https', client: string): Promise<void> {

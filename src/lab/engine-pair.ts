@@ -49,6 +49,8 @@ export interface PairEngineOptions {
   onOutput?: (role: PairRole, line: string) => void;
   /** Lab fixtures that must be up before the members start and go with them (the tracked hosts). */
   fixtures?: { start(): Promise<string[]>; stop(): Promise<void> };
+  /** The VIP listeners the config plans (vip-plan.ts): start() waits until the active member has announced every one, bound or not. */
+  vipCount?: number;
   /** The network-namespace lab (netns-lab.ts): each member in its namespace with extra flags, the FT link a real one (no relay) that cutLink takes down. */
   netns?: { nsOf: Record<PairRole, string>; args: string[]; cutLink(cut: boolean): Promise<string | undefined>; cutQuery(cut: boolean): Promise<string | undefined> };
 }
@@ -60,6 +62,10 @@ interface Member {
   /** The member's `--events` file, read as it grows. */
   tail: JsonLinesTail;
   state: string;
+  /** Its `ft.vips` event said it serves (activate done); reset when it releases or restarts. */
+  serving: boolean;
+  /** Its VIP lines since it started, by `protocol address:port`; `error` when it could not bind. */
+  announced: Map<string, { protocol: 'tcp' | 'udp'; address: string; port: number; error?: string }>;
 }
 
 const STOP_GRACE_MS = 2000;
@@ -84,7 +90,7 @@ export class PairEngine implements LabVipEngine {
   constructor(private readonly o: PairEngineOptions) {
     const m = (role: PairRole): Member => {
       const events = join(this.dir, `${role}.jsonl`);
-      return { role, events, tail: new JsonLinesTail(events), state: 'none' };
+      return { role, events, tail: new JsonLinesTail(events), state: 'none', serving: false, announced: new Map() };
     };
     this.members = { primary: m('primary'), secondary: m('secondary') };
     writeFileSync(join(this.dir, 'token'), this.token, { mode: 0o600 });
@@ -130,14 +136,19 @@ export class PairEngine implements LabVipEngine {
     while (this.o.clock.monotonicNow() < end) {
       const a = this.activeRole();
       const other = a === 'primary' ? 'secondary' : 'primary';
-      if (a && this.members[other].state === 'FSM_FT_STATE_STANDBY_HOT' && this.vips.length > 0) {
+      // Every planned VIP, not the first: the listeners bind one by one (UDP first), and a fleet
+      // given only the first would never send HTTP (seen in CI under load: clients recorded 0/0).
+      const m = a ? this.members[a] : undefined;
+      if (m && this.members[other].state === 'FSM_FT_STATE_STANDBY_HOT' && m.serving && m.announced.size >= (this.o.vipCount ?? 1)) {
+        const failures = [...m.announced.values()].filter((v) => v.error !== undefined).map((v) => ({ ...v, error: `the ${a} member: ${v.error}` }));
+        if (failures.length > 0) return { listeners: [], failures, warnings: [] };
         listeners.push(...this.vips);
         break;
       }
       if (!this.alive('primary') && !this.alive('secondary')) break;
       await sleep(this.o.clock, 20);
     }
-    if (listeners.length === 0) return { listeners, failures: [{ protocol: 'tcp', address: '-', port: 0, error: `the pair did not reach ACTIVE + STANDBY_HOT within ${READY_TIMEOUT_MS / 1000} s (see the notes)` }], warnings: [] };
+    if (listeners.length === 0) return { listeners, failures: [{ protocol: 'tcp', address: '-', port: 0, error: `the pair did not reach ACTIVE (serving every VIP) + STANDBY_HOT within ${READY_TIMEOUT_MS / 1000} s (see the notes)` }], warnings: [] };
     return { listeners, failures: [], warnings: [] };
   }
 
@@ -174,14 +185,17 @@ export class PairEngine implements LabVipEngine {
     const proc = this.o.netns ? spawn('ip', ['netns', 'exec', this.o.netns.nsOf[role], process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     m.proc = proc;
     m.state = 'none';
+    m.serving = false;
+    m.announced.clear();
     for (const s of [proc.stdout!, proc.stderr!]) {
       createInterface({ input: s, crlfDelay: Infinity }).on('line', (l) => this.onLine(role, l));
     }
   }
 
   private onLine(role: PairRole, line: string): void {
-    const vip = /^VIP (\S+) (tcp|udp) (\d+\.\d+\.\d+\.\d+):(\d+) listening/.exec(line);
-    if (vip && !this.vips.some((v) => v.address === vip[3] && v.port === Number(vip[4]) && v.protocol === vip[2])) {
+    const vip = /^VIP (\S+) (tcp|udp) (\d+\.\d+\.\d+\.\d+):(\d+) (?:listening|NOT listening: (.*))/.exec(line);
+    if (vip) this.members[role].announced.set(`${vip[2]} ${vip[3]}:${vip[4]}`, { protocol: vip[2] as 'tcp' | 'udp', address: vip[3]!, port: Number(vip[4]), ...(vip[5] !== undefined ? { error: vip[5] } : {}) });
+    if (vip && vip[5] === undefined && !this.vips.some((v) => v.address === vip[3] && v.port === Number(vip[4]) && v.protocol === vip[2])) {
       this.vips.push({ vip: vip[1]!, protocol: vip[2] as 'tcp' | 'udp', address: vip[3]!, port: Number(vip[4]) });
     }
     this.o.onOutput?.(role, line);
@@ -209,6 +223,7 @@ export class PairEngine implements LabVipEngine {
     // Wall stamps of the member → the lab's monotonic clock (same host, same wall clock).
     const atMs = e.wallMs - (this.o.clock.wallNow() - this.o.clock.monotonicNow());
     if (e.type === 'ft.group' && typeof e['to'] === 'string') m.state = e['to'];
+    if (e.type === 'ft.vips') m.serving = e['serving'] === true;
     const ev: PairEvent = { ...e, role: m.role, atMs, type: e.type };
     for (const cb of this.eventCbs) cb(ev);
     // Real-server verdicts count only from the member serving the VIPs.

@@ -15,7 +15,7 @@ import { sleep } from '../core/real-clock.js';
 import type { ProbeEvent } from '../probes/types.js';
 import { createRuntime, type BalancerRuntime, type ListenerInfo, type RuntimeOptions } from '../runtime/balancer-runtime.js';
 import { pickContext, planVipListeners } from '../runtime/vip-plan.js';
-import { ClientFleet, clientAddresses, type Endpoint, type FleetOptions, type SentTrap } from './clients.js';
+import { ClientFleet, clientAddresses, fleetSilence, type Endpoint, type FleetOptions, type SentTrap } from './clients.js';
 import { computeMetrics, faultMetrics, lossCauses, predictDetection, predictRecovery, type FaultMetrics, type RunEvent, type RunMetrics, type Window } from './measure.js';
 import type { Scenario, TimelineEvent } from './scenario.js';
 import { HaproxyEngine, type LabVipEngine } from './engine-haproxy.js';
@@ -312,7 +312,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
       ...(trapEp ? { trap: trapEp } : {}),
       // Rates are per config second; the scaled run is F times faster.
       httpPerClientPerS: tr.httpPerClientPerS * F,
-      httpsPerClientPerS: tr.httpsPerClientPerS * F,
+      httpsPerClientPerS: o.tls ? tr.httpsPerClientPerS * F : 0, // without openssl: noted above
       trapsPerClientPerS: tr.trapsPerClientPerS * F,
       // Clients give up after 10 s of config time, never under 2 s real (event-loop stalls are not node faults).
       timeoutMs: Math.max(2000, toRealMs(10_000, F)),
@@ -320,7 +320,11 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
       onTrapSent: (t) => sent.push(t),
     };
     fleet = o.placement ? o.placement.fleet(fleetOpts) : new ClientFleet(fleetOpts);
-    await fleet.start();
+    try {
+      await fleet.start();
+    } catch (e) {
+      return { ok: false, message: e instanceof Error ? e.message : String(e) };
+    }
     // After start: a fleet in another process takes a moment to come up, and the timeline counts from its first request.
     const t0 = clock.monotonicNow();
     const applied: Promise<void>[] = [];
@@ -351,6 +355,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
       const reqs = raw.filter((e) => e.type === 'request');
       o.onProgress?.({ atMs: Math.min(scenario.durationMs, toConfigMs(clock.monotonicNow() - t0, F)), durationMs: scenario.durationMs, requests: reqs.length, lost: reqs.filter((e) => e.type === 'request' && !e.ok).length });
     }
+    const ranMs = clock.monotonicNow() - t0;
     await fleet.stop();
     fleet = undefined;
     await Promise.all(applied);
@@ -362,6 +367,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
       const ok = r !== undefined && r.status !== 'dropped';
       raw.push({ type: 'request', atMs: s.atMs, client: s.client, kind: 'trap', ok, ...(r ? { node: r.node } : {}), ...(ok ? { seenSource: r.source } : {}) });
     }
+    notes.push(...fleetSilence(fleetOpts, raw.filter((e) => e.type === 'request'), ranMs));
     // A failed request that reached a node (held by a hang, answered too late) is that node's failure.
     for (const e of raw) {
       if (e.type !== 'request' || e.ok || e.node !== undefined || e.id === undefined) continue;

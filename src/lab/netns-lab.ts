@@ -93,7 +93,7 @@ class Worker {
   private ready: Promise<string | undefined>;
   private readonly tail: string[] = [];
 
-  constructor(ns: string, workerJs: string, job: WorkerJob, clock: Clock, onMessage: (m: WorkerMessage) => void) {
+  constructor(ns: string, workerJs: string, job: WorkerJob, private readonly clock: Clock, onMessage: (m: WorkerMessage) => void) {
     let settle: (v: string | undefined) => void = () => {};
     this.ready = new Promise((r) => (settle = r));
     const timer = clock.setTimer(READY_TIMEOUT_MS, () => settle(`no answer within ${READY_TIMEOUT_MS / 1000} s`));
@@ -128,18 +128,19 @@ class Worker {
     return this.ready;
   }
 
-  send(cmd: Record<string, unknown>): void {
-    this.p.write(cmd);
-  }
-
-  ask(cmd: Record<string, unknown>): Promise<Extract<WorkerMessage, { t: 'done' }>> {
+  /** Sends a command and waits for its `done`; with timeoutMs, a worker that does not answer in time gives ok: false. */
+  ask(cmd: Record<string, unknown>, timeoutMs?: number): Promise<Extract<WorkerMessage, { t: 'done' }>> {
     const id = ++this.nextId;
     return new Promise((resolve) => {
-      this.waiting.set(id, (m) => {
-        this.waiting.delete(id);
+      const late = timeoutMs === undefined ? undefined : this.clock.setTimer(timeoutMs, () => answer({ t: 'done', id, ok: false, message: `no answer within ${timeoutMs / 1000} s` }));
+      const answer = (m: Extract<WorkerMessage, { t: 'done' }>): void => {
+        if (!this.waiting.delete(id)) return;
+        late?.();
         resolve(m);
-      });
-      this.p.write({ ...cmd, id });
+      };
+      this.waiting.set(id, answer);
+      if (!this.p.running) answer({ t: 'done', id, ok: false, message: 'the worker exited' });
+      else this.p.write({ ...cmd, id });
     });
   }
 
@@ -214,14 +215,18 @@ class RemoteFleet implements LabFleet {
     });
     const why = await this.worker.whenReady();
     if (why !== undefined) throw new Error(`clients in ${this.ns}: ${why}`);
-    this.worker.send({ cmd: 'start' });
+    // Answered once the fleet's timers run: the lab's t0 is then the fleet's start, and a start
+    // that never arrived is an error here rather than a run with no requests.
+    const started = await this.worker.ask({ cmd: 'start' }, READY_TIMEOUT_MS);
+    if (!started.ok) throw new Error(`clients in ${this.ns}: the fleet did not start: ${started.message ?? 'no reason given'}`);
   }
 
   async stop(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
     if (!w) return;
-    await w.ask({ cmd: 'stop' });
+    // Its answer waits for the requests in flight, each bounded by timeoutMs.
+    await w.ask({ cmd: 'stop' }, this.o.timeoutMs + READY_TIMEOUT_MS);
     await w.stop();
   }
 }

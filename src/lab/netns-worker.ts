@@ -6,9 +6,11 @@
 // Protocol: the first stdin line is the job ({ role: 'node', … } or
 // { role: 'clients', … }; secrets such as the TLS key and probe credentials
 // travel here, never on the command line). Then commands ({ cmd: 'fault' |
-// 'prepare' | 'start' | 'stop' }); stdin closing stops everything and the
-// process ends by itself. Stamps: every event carries `wallMs` (the clock's
-// wall time of its monotonic stamp) so the lab puts it on its own clock.
+// 'prepare' | 'start' | 'stop' }), each answered `done` with its id (the lab
+// counts the run from the fleet's start, not from sending it); stdin closing
+// stops everything and the process ends by itself. Stamps: every event
+// carries `wallMs` (the clock's wall time of its monotonic stamp) so the lab
+// puts it on its own clock.
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { RealClock } from '../core/real-clock.js';
@@ -31,7 +33,7 @@ export type ClientsJob = { role: 'clients' } & Omit<FleetOptions, 'clock' | 'onR
 
 export type WorkerJob = NodeJob | ClientsJob;
 
-export type WorkerCommand = { cmd: 'fault'; id: number; fault: NodeFault } | { cmd: 'prepare'; id: number; kind: NodeFault['kind'] } | { cmd: 'start' } | { cmd: 'stop'; id: number };
+export type WorkerCommand = { cmd: 'fault'; id: number; fault: NodeFault } | { cmd: 'prepare'; id: number; kind: NodeFault['kind'] } | { cmd: 'start'; id: number } | { cmd: 'stop'; id: number };
 
 /** What a worker prints, one JSON object a line. */
 export type WorkerMessage =
@@ -108,9 +110,10 @@ async function main(): Promise<void> {
     const l = await lines.next();
     if (l.done) break;
     const c = JSON.parse(l.value) as WorkerCommand;
-    if (c.cmd === 'start' && !started) {
+    if (c.cmd === 'start') {
+      if (!started) fleet.start();
       started = true;
-      fleet.start();
+      send({ t: 'done', id: c.id, ok: true });
     } else if (c.cmd === 'stop') {
       await fleet.stop();
       send({ t: 'done', id: c.id, ok: true });

@@ -12,6 +12,7 @@ import type { Model } from '../config/model.js';
 import { printAce } from '../config/print-ace.js';
 import type { Clock } from '../core/clock.js';
 import { DEFAULT_FT_PORT, planFtMember } from '../runtime/ft-member.js';
+import { planVipListeners } from '../runtime/vip-plan.js';
 import { PairEngine, type BalancerFaultKind, type PairEngineOptions, type PairEvent, type PairRole } from './engine-pair.js';
 import { computePairMetrics, type BalancerFaultAt, type PairGroupEvent, type PairMetrics, type PairRequest } from './pair-measure.js';
 import type { BalancerTimelineEvent, Scenario } from './scenario.js';
@@ -43,6 +44,7 @@ export function createPairRun(model: Model, context: string, scenario: Scenario,
   const file = join(dir, 'ace.conf');
   writeFileSync(file, printAce(model, { showSecrets: true }), { mode: 0o600 });
   const ftPort = scenario.pair?.ftPort ?? DEFAULT_FT_PORT;
+  const ctx = model.contexts.find((c) => c.name === context);
   const trackPlan = netns ? { hosts: [], notes: planTrackedHosts(model, context).hosts.length > 0 ? ['the netns lab does not stand up the `ft track host` targets: those tracks go down'] : [] } : planTrackedHosts(model, context);
   const notes: string[] = [...trackPlan.notes];
   const tracked = new TrackedHostsLab(trackPlan.hosts);
@@ -58,6 +60,8 @@ export function createPairRun(model: Model, context: string, scenario: Scenario,
     ftPort,
     mgmtPorts: { primary: ftPort + 1, secondary: ftPort + 2 },
     fixtures: tracked,
+    // The members plan their listeners with the defaults, as here: start() waits for all of them.
+    ...(ctx ? { vipCount: planVipListeners(ctx).listeners.length } : {}),
     ...(netns ? { netns } : {}),
     onOutput: (role, line) => {
       if (/error|cannot|warning/i.test(line)) notes.push(`${role}: ${line}`);
