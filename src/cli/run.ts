@@ -141,6 +141,12 @@ export async function runRun(io: CliIo, opts: RunOptions, signal: AbortSignal): 
     io.err(`acesim run: ${opts.file} has ${counts.errors} error(s); fix them first (\`acesim check ${opts.file}\`)`);
     return EXIT_FINDINGS;
   }
+  // Warnings are what acesim will do differently from the ACE (or not at all) with a valid config:
+  // the operator of a running VIP must see them, not only whoever ran `acesim check`.
+  if (counts.warnings > 0) {
+    const lines = loaded.text.split(/\r\n|\n|\r/);
+    for (const d of diagnostics) if (d.severity === 'warning') io.err(formatDiagnostic(d, lines));
+  }
   const snmp = snmpPlan(opts, model.contexts);
   if ('error' in snmp) {
     io.err(`acesim run: --snmp-trap-address: ${snmp.error}`);

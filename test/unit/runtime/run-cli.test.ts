@@ -43,3 +43,36 @@ interface vlan 10
   t.equal(await runRun(x, { file: 'v.conf', maps: [], portOffset: 0, logLevel: 'silent' }, never), 2);
   t.match(x.errs.join('\n'), /cannot listen on tcp 192\.0\.2\.1:8080 for VIP V: EADDRNOTAVAIL \(not an address of this host; try --map/);
 });
+
+t.test('warnings are printed, positioned, and the run goes on (here: to its address check)', async (t) => {
+  // LINT_INSERT_HTTP_UNSENDABLE: a valid ACE line acesim cannot forward. The VIP address is not
+  // this host's, so the run stops at its listeners: after the warnings were printed.
+  const conf = `access-list ALL line 8 extended permit ip any any
+rserver host R
+  ip address 192.0.2.10
+  inservice
+serverfarm host F
+  rserver R 80
+    inservice
+class-map match-all V
+  2 match virtual-address 192.0.2.1 tcp eq 8080
+policy-map type loadbalance http first-match L
+  class class-default
+    serverfarm F
+    insert-http X-Price header-value "5€"
+policy-map multi-match P
+  class V
+    loadbalance vip inservice
+    loadbalance policy L
+interface vlan 10
+  access-group input ALL
+  service-policy input P
+  no shutdown
+`;
+  const x = io({ 'w.conf': conf });
+  t.equal(await runRun(x, { file: 'w.conf', maps: [], portOffset: 0, logLevel: 'silent' }, never), 2, 'not refused for a warning');
+  const errs = x.errs.join('\n');
+  t.match(errs, /^w\.conf:13:\d+: warning LINT_INSERT_HTTP_UNSENDABLE: /m, 'the warning, with its position');
+  t.match(errs, /cannot listen on tcp 192\.0\.2\.1:8080/, 'and the run went on past it');
+  t.ok(errs.indexOf('LINT_INSERT_HTTP_UNSENDABLE') < errs.indexOf('cannot listen'), 'printed before the listeners start');
+});
