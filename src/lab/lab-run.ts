@@ -24,6 +24,7 @@ import type { PairMetrics } from './pair-measure.js';
 import { SimNode, type NodeFault, type NodeRecord, type SimNodeOptions } from './sim-node.js';
 import { scaleModel, toConfigMs, toRealMs } from './time-scale.js';
 import type { TlsIdentity } from './tls-cert.js';
+import { LATE_START_MS } from '../probes/start-lag.js';
 
 /** Real-time scheduling slack allowed around a predicted window (config ms): 10 % of its upper bound + 200 ms × F. */
 export function toleranceMs(w: Window, timeScale: number): number {
@@ -72,6 +73,11 @@ export interface ProbeStats {
   attempts: number;
   failed: number;
   failedByCause: Record<string, number>;
+  /**
+   * How late the balancer's probe attempts started at worst, in config time (real lateness ×
+   * time scale); absent when its events do not say (HAProxy, the network-namespace lab).
+   */
+  worstStartLagMs?: number;
 }
 
 export interface LabRunResult {
@@ -269,7 +275,10 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
     const grace = Math.max(0, ...scaled.probes.map((p) => p.openMs + p.receiveMs));
     const faultyUntil = new Map<string, number>();
     const healthy = (address: string, probeType: string): boolean => (o.tls !== undefined || probeType !== 'https') && clock.monotonicNow() >= (faultyUntil.get(address) ?? -Infinity);
+    let worstLagRealMs: number | undefined;
     const onProbe = (e: ProbeEvent & { atMs: number }): void => {
+      // Lateness is the balancer's own health, whatever node the attempt was for.
+      if (e.type === 'probe.result' && e.startLagMs !== undefined && e.startLagMs > (worstLagRealMs ?? -1)) worstLagRealMs = e.startLagMs;
       if (!nameOf.has(e.key.address) || !healthy(e.key.address, e.key.probeType)) return;
       if (e.type === 'probe.result') {
         probes.attempts++;
@@ -429,6 +438,12 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
     checks.push({ name: 'falseFailures', measured: falseFailures.length, window: [0, 0], tolerance: 0, ok: falseFailures.length === 0 });
     if (falseFailures.length > 0) {
       notes.push(`${falseFailures.length} probe verdict(s) FAILED on a node without a fault (first: ${falseFailures[0]!.probe} on ${falseFailures[0]!.node} at ${(falseFailures[0]!.atMs / 1000).toFixed(1)} s, ${falseFailures[0]!.cause}): the machine could not keep up at time scale ${F}; measurements of this run are suspect — lower --time-scale`);
+    }
+    if (worstLagRealMs !== undefined) {
+      probes.worstStartLagMs = Math.round(worstLagRealMs * F);
+      if (probes.worstStartLagMs >= LATE_START_MS) {
+        notes.push(`probe attempts started up to ${(probes.worstStartLagMs / 1000).toFixed(1)} s late (config time; ${Math.round(worstLagRealMs)} ms real): the machine could not keep up at time scale ${F}, and a late attempt can fail a healthy node — lower --time-scale`);
+      }
     }
     const ex = scenario.expect;
     const maxCheck = (name: string, measured: number | null, max: number | undefined): void => {

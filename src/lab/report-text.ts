@@ -2,6 +2,7 @@
 // JSON, seconds with one decimal in the table).
 import type { PairMetrics } from './pair-measure.js';
 import type { FalseFailure, LabFaultResult, LabRunResult, ProbeStats } from './lab-run.js';
+import { LATE_START_MS } from '../probes/start-lag.js';
 
 const sec = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '—' : `${(ms / 1000).toFixed(1)} s`);
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
@@ -37,6 +38,7 @@ export function timingTable(runs: readonly LabRunResult[]): string {
     line('source mismatches', String(m.sourceMismatches));
     const pr = r.probes;
     rows.push([String(i + 1), 'probe attempts failed (no fault)', `${pr.failed}/${pr.attempts}`, '', '', '']);
+    if (pr.worstStartLagMs !== undefined) rows.push([String(i + 1), 'worst probe start lag', sec(pr.worstStartLagMs), `< ${sec(LATE_START_MS)}`, '', pr.worstStartLagMs < LATE_START_MS ? 'ok' : 'LATE']);
     rows.push([String(i + 1), 'false FAILED verdicts', String(r.falseFailures.length), '0', '', r.falseFailures.length === 0 ? 'ok' : 'FALSE FAILURES']);
     for (const c of r.checks.filter((x) => x.name.startsWith('expect.'))) {
       const isTime = c.name === 'expect.maxDetection' || c.name === 'expect.maxFailover';

@@ -2,6 +2,7 @@
 // measurement lands in the window the probes predict, and the nodes see every
 // client's own address (bind-client transparency). ~6 s on loopback.
 import t from 'tap';
+import { timingTable } from '../../../src/lab/report-text.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { applyAddressMap, parseAddressMapping } from '../../../src/config/address-map.js';
@@ -55,4 +56,13 @@ t.test('crash at time scale 10: detection within the predicted window, no source
   // Nothing is lost on tms02's side: failures only around the crash.
   t.ok(r.metrics.lostRequests < r.metrics.requests / 5, `few lost (${r.metrics.lostRequests}/${r.metrics.requests})`);
   t.ok(r.checks.every((c) => c.ok), JSON.stringify(r.checks));
+  // The balancer's probe lateness, in config time (real × 10): measured on every attempt.
+  t.type(r.probes.worstStartLagMs, 'number', 'the worst probe start lag is reported');
+  t.ok(r.probes.worstStartLagMs! >= 0 && r.probes.worstStartLagMs! % 10 === 0, `config time, a multiple of the time scale (${r.probes.worstStartLagMs} ms)`);
+  t.match(timingTable([r]), /worst probe start lag +\d+\.\d s +< 1\.0 s +(ok|LATE)/);
+  t.equal(
+    r.notes.some((n) => n.startsWith('probe attempts started up to')),
+    r.probes.worstStartLagMs! >= 1_000,
+    'a note exactly when the lateness reaches 1 s of config time',
+  );
 });
