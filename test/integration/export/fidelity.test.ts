@@ -53,12 +53,14 @@ t.test('acesim and HAProxy detect the crash alike', { skip: available ? false : 
   if (!out.ok) throw new Error(out.message);
   const ctx = model.contexts.find((x) => x.serverfarms.length > 0)!;
   const farms = tls ? ['SFARM-TMS-WEB-80', 'SFARM-TMS-WEB-443'] : ['SFARM-TMS-WEB-80'];
+  // A loaded machine makes acesim's probes late and its verdicts false; its run says so in its notes.
+  const why = out.acesim.notes.length > 0 ? ` (acesim's run: ${out.acesim.notes.join(' / ')})` : '';
   for (const farm of farms) {
     const a = out.acesim.metrics.detectionByFarmMs[farm];
     const h = out.haproxy.metrics.detectionByFarmMs[farm];
     const bound = detectionBoundMs(ctx, farm, F)!;
     t.ok(a !== undefined && h !== undefined, `${farm}: both engines detected (acesim ${a} ms, haproxy ${h} ms)`);
-    t.ok(Math.abs(a! - h!) <= bound, `${farm}: |${a} − ${h}| ≤ ${bound} ms`);
+    t.ok(Math.abs(a! - h!) <= bound, `${farm}: |${a} − ${h}| ≤ ${bound} ms${why}`);
     // Probe config: interval 10 s, faildetect 3, refused at once → the ACE window [20 s, 30 s].
     const slack = 0.1 * 30_000 + 200 * F;
     t.ok(h! >= 20_000 - slack && h! <= 30_000 + slack, `${farm}: HAProxy detection ${h} ms within the ACE window 20–30 s ± ${slack}`);
