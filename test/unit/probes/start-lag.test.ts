@@ -39,20 +39,26 @@ function capture(): { logger: ProbeLogger; warnings: { obj: object; msg: string 
   return { warnings, logger: { info: () => {}, debug: () => {}, warn: (obj, msg) => warnings.push({ obj, msg: msg ?? '' }) } };
 }
 
-t.test('engine: a prober queue counts as lateness, reaches the result event, the snapshot and one warning per window', async (t) => {
+/** One 2 s instance on a VirtualClock whose prober reports `queuedMs`, run for `forMs`. */
+async function runQueued(queuedMs: number, forMs: number) {
   const clock = new VirtualClock();
   const bus = new EventBus<ProbeEvent>(clock);
   const lags: (number | undefined)[] = [];
   bus.on('probe.result', (e) => lags.push(e.startLagMs));
   const { logger, warnings } = capture();
-  const engine = new ProbeEngine({ clock, bus, logger, prober: queueingProber(clock, 5, 1_500) });
-  // interval 2 s: 15 attempts in 29 s, all 1.5 s late by the queue (the virtual timers are exact).
+  const engine = new ProbeEngine({ clock, bus, logger, prober: queueingProber(clock, 5, queuedMs) });
   engine.start([instanceFor(probe('P', 'http', { intervalMs: 2_000 }), '10.0.0.1', 80)]);
-  await clock.runUntilAsync(29_000);
+  await clock.runUntilAsync(forMs);
   engine.stop();
+  return { lags, warnings, startLag: engine.snapshot().startLag };
+}
+
+t.test('engine: a prober queue counts as lateness, reaches the result event, the snapshot and one warning per window', async (t) => {
+  // interval 2 s: 15 attempts in 29 s, all 1.5 s late by the queue (the virtual timers are exact).
+  const { lags, warnings, startLag } = await runQueued(1_500, 29_000);
   t.equal(lags.length, 15);
   t.ok(lags.every((l) => l === 1_500), 'startLagMs = timer lateness (0) + queuedMs');
-  t.same(engine.snapshot().startLag, { attempts: 15, late: 15, maxMs: 1_500, meanMs: 1_500 });
+  t.same(startLag, { attempts: 15, late: 15, maxMs: 1_500, meanMs: 1_500 });
   // Results at 5 ms, 2005, 4005, …: warnings at the first and then at least 10 s apart.
   t.equal(warnings.length, 3, 'at 0 s, ~10 s and ~20 s');
   t.match(warnings[0]!.obj, { lateAttempts: 1, worstLagMs: 1_500 });
@@ -61,18 +67,10 @@ t.test('engine: a prober queue counts as lateness, reaches the result event, the
 });
 
 t.test('engine: attempts on time raise no warning and report zero lateness', async (t) => {
-  const clock = new VirtualClock();
-  const bus = new EventBus<ProbeEvent>(clock);
-  const lags: (number | undefined)[] = [];
-  bus.on('probe.result', (e) => lags.push(e.startLagMs));
-  const { logger, warnings } = capture();
-  const engine = new ProbeEngine({ clock, bus, logger, prober: queueingProber(clock, 5, 0) });
-  engine.start([instanceFor(probe('P', 'http', { intervalMs: 2_000 }), '10.0.0.1', 80)]);
-  await clock.runUntilAsync(10_000);
-  engine.stop();
+  const { lags, warnings, startLag } = await runQueued(0, 10_000);
   t.ok(lags.length >= 5 && lags.every((l) => l === 0));
   t.equal(warnings.length, 0);
-  t.same(engine.snapshot().startLag, { attempts: lags.length, late: 0, maxMs: 0, meanMs: 0 });
+  t.same(startLag, { attempts: lags.length, late: 0, maxMs: 0, meanMs: 0 });
 });
 
 t.test('engine on RealClock: a blocked event loop makes the next attempt start late, and that is measured', async (t) => {
