@@ -19,6 +19,7 @@ import { sleep } from '../core/real-clock.js';
 import type { LabVipEngine } from './engine-haproxy.js';
 import { FtRelay } from './ft-relay.js';
 import { JsonLinesTail } from './netns-event-file.js';
+import { runCommand } from '../proxy/transparent-routing.js';
 
 export type PairRole = 'primary' | 'secondary';
 export type BalancerFaultKind = 'kill-active' | 'kill-standby' | 'restart' | 'cut-ft-link' | 'restore-ft-link' | 'cut-query-link' | 'restore-query-link' | 'switchover';
@@ -270,7 +271,7 @@ export class PairEngine implements LabVipEngine {
       }
       case 'switchover': {
         if (!active) return { ok: false, message: 'switchover: no active member' };
-        if (this.o.netns) return { ok: false, message: 'switchover: the members\' management APIs are inside their namespaces; not in the netns lab yet' };
+        if (this.o.netns) return this.switchoverInNamespace(active, this.o.netns.nsOf[active]);
         try {
           const res = await fetch(`http://127.0.0.1:${this.o.mgmtPorts[active]}/api/ft/switchover`, { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' }, body: '{}' });
           const body = await res.text();
@@ -280,6 +281,24 @@ export class PairEngine implements LabVipEngine {
         }
       }
     }
+  }
+
+  /**
+   * `ft switchover` on a member in its namespace: its API listens on the namespace's own loopback,
+   * so a short node process inside the namespace asks it. The token is read from the run's token
+   * file (never on a command line); the request is bounded by the child's own 10 s abort.
+   */
+  private async switchoverInNamespace(role: PairRole, ns: string): Promise<{ ok: boolean; message: string }> {
+    const script = [
+      "const [port, tokenFile] = process.argv.slice(1);",
+      "const token = require('fs').readFileSync(tokenFile, 'utf8').trim();",
+      "fetch('http://127.0.0.1:' + port + '/api/ft/switchover', { method: 'POST', headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(10000) })",
+      "  .then(async (r) => { process.stdout.write(r.status + ' ' + (await r.text()).slice(0, 200)); process.exitCode = r.ok ? 0 : 1; })",
+      "  .catch((e) => { process.stdout.write(String(e)); process.exitCode = 1; });",
+    ].join('\n');
+    const r = await runCommand('ip', ['netns', 'exec', ns, process.execPath, '-e', script, String(this.o.mgmtPorts[role]), join(this.dir, 'token')]);
+    const said = (r.stdout || r.stderr).trim();
+    return { ok: r.code === 0, message: `ft switchover on ${role} (in ${ns}): ${said}` };
   }
 
   async stop(): Promise<void> {

@@ -64,6 +64,9 @@ export function createPairRun(model: Model, context: string, scenario: Scenario,
     ...(ctx ? { vipCount: planVipListeners(ctx).listeners.length } : {}),
     ...(netns ? { netns } : {}),
     onOutput: (role, line) => {
+      // The config's own diagnostics (`FILE:LINE:COL: warning CODE: …`, printed by every member at start)
+      // are the lab's config, already checked here: only what a member says about its run is a note.
+      if (/^\S+:\d+:\d+: (warning|note) [A-Z0-9_]+: /.test(line)) return;
       if (/error|cannot|warning/i.test(line)) notes.push(`${role}: ${line}`);
     },
   });
