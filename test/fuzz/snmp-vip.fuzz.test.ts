@@ -14,6 +14,7 @@ import { decodeSnmp } from '../../src/proxy/snmp-message.js';
 import { intValue, notificationHead, v2cMessage, LINK_UP } from '../unit/proxy/snmp-encode.js';
 import { waitFor } from '../integration/proxy/tms-nodes.js';
 import { damage, damaged } from './fuzz-support.js';
+import { trapVipConfig } from '../fakes/vip-configs.js';
 
 const VIP = '127.0.110.2';
 const NODE = '127.0.110.12';
@@ -23,28 +24,7 @@ const TRAPS_FROM = '127.0.110.22';
 const GARBAGE = 300;
 const TRAPS = 60;
 
-const CONFIG = `
-access-list ALL line 10 extended permit ip any any
-rserver host N1
-  ip address ${NODE}
-  inservice
-serverfarm host TRAPS
-  rserver N1 ${PORT}
-    inservice
-class-map match-all VIP-TRAP
-  match virtual-address ${VIP} udp eq ${PORT}
-policy-map type loadbalance first-match LB-TRAP
-  class class-default
-    serverfarm TRAPS
-policy-map multi-match VIPS
-  class VIP-TRAP
-    loadbalance vip inservice
-    loadbalance policy LB-TRAP
-interface vlan 100
-  access-group input ALL
-  service-policy input VIPS
-  no shutdown
-`;
+const CONFIG = trapVipConfig({ vip: VIP, vipPort: PORT, node: NODE, nodePort: PORT });
 
 const trap = (id: number): Buffer => v2cMessage('public', 0xa7, id, [...notificationHead(id, LINK_UP), { oid: '1.3.6.1.4.1.9.9.1.0', tag: 0x02, value: intValue(id) }]);
 

@@ -8,28 +8,13 @@
 // namespace is gone afterwards. Skipped without root, `ip netns`, arping or
 // the build.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseAddressMapping } from '../../src/config/address-map.js';
-import { compileConfig } from '../../src/config/compile.js';
-import { RealClock } from '../../src/core/real-clock.js';
-import { distEntryPoints, netnsPlanFor, runNetnsLab } from '../../src/lab/netns-lab.js';
-import { buildCommands, listAcesimNamespaces, netnsUnavailable } from '../../src/lab/netns.js';
-import { parseScenario } from '../../src/lab/scenario.js';
+import { netnsPlanFor } from '../../src/lab/netns-lab.js';
+import { buildCommands, listAcesimNamespaces } from '../../src/lab/netns.js';
 import { selfSignedCert } from '../../src/lab/tls-cert.js';
-import { runCommand } from '../../src/proxy/transparent-routing.js';
+import { hasAddr, loadLab, neighOf, netnsSkip, runPairInNamespaces, tempConfigFile, TMS_ACE_FT_ON_NETWORK } from '../fakes/netns-lab.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const VIP = '10.0.200.40';
-
-// The reference FT config with what a pair on a real network needs on VLAN200: the secondary's own
-// address (`peer ip address`) and the nodes' gateway that moves with the active (`alias`).
-const CONFIG_TEXT = readFileSync(join(ROOT, 'examples/tms-ace-ft.conf'), 'utf8').replace(
-  '  ip address 10.0.200.24 255.255.255.0\n',
-  '  ip address 10.0.200.24 255.255.255.0\n  alias 10.0.200.25 255.255.255.0\n  peer ip address 10.0.200.23 255.255.255.0\n',
-);
+const CONFIG_TEXT = TMS_ACE_FT_ON_NETWORK;
 
 const SCENARIO = `
 name: netns pair kill
@@ -53,14 +38,7 @@ timeline:
     kill: active
 `;
 
-function load(text = CONFIG_TEXT) {
-  const sc = parseScenario(SCENARIO, 'netns-pair.yaml');
-  if (sc.diagnostics.length > 0) throw new Error(JSON.stringify(sc.diagnostics));
-  const model = compileConfig(text, 'tms-ace-ft.conf').model;
-  const m = parseAddressMapping('10.0.0.0/8=127.0.0.0/8');
-  if (!m.ok) throw new Error(m.message);
-  return { sc: sc.value, model, maps: [m.mapping] };
-}
+const load = (text = CONFIG_TEXT) => loadLab({ text: SCENARIO, file: 'netns-pair.yaml' }, { text, file: 'tms-ace-ft.conf' });
 
 t.test('pair topology plan: lb1 and lb2 with an FT link, VIP routed on the clients\' VLAN, nodes behind the alias', async (t) => {
   const { sc, model, maps } = load();
@@ -80,51 +58,24 @@ t.test('pair topology plan: lb1 and lb2 with an FT link, VIP routed on the clien
   t.match(netnsPlanFor(noAlias.model, { scenario: noAlias.sc, maps: noAlias.maps }, 1), /needs an `alias IP MASK`: it is the nodes' gateway/);
 });
 
-const why = (await netnsUnavailable()) ?? (spawnSync('arping', ['-V']).error ? 'arping is not installed (iputils-arping)' : undefined);
-const entry = distEntryPoints(join(ROOT, 'src', 'lab'));
-const skip = why ?? (existsSync(entry.cli) && existsSync(entry.workerJs) ? undefined : 'dist/ is not built (npm run build)');
-
-const macOf = async (ns: string): Promise<string> => /link\/ether (\S+)/.exec((await runCommand('ip', ['-n', ns, '-o', 'link', 'show', 'vlan100'])).stdout)?.[1] ?? '?';
-const neighOf = async (ns: string): Promise<string | undefined> => /lladdr (\S+)/.exec((await runCommand('ip', ['-n', ns, 'neigh', 'show', VIP, 'dev', 'vlan100'])).stdout)?.[1];
-const hasAddr = async (ns: string, dev: string, a: string): Promise<boolean> => (await runCommand('ip', ['-n', ns, '-o', '-4', 'addr', 'show', 'dev', dev])).stdout.includes(` ${a}/`);
+const skip = await netnsSkip({ arping: true });
 
 t.test('the pair in namespaces: SIGKILL of the active, the VIP and its ARP entry move to lb2, namespaces removed', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'acesim-netns-pair-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const configFile = join(dir, 'tms-ace-ft.conf');
-  writeFileSync(configFile, CONFIG_TEXT);
+  const configFile = tempConfigFile(t, 'acesim-netns-pair-', 'tms-ace-ft.conf', CONFIG_TEXT);
   const { sc, model, maps } = load();
   const tls = selfSignedCert();
-  // The clients' neighbour entry for the VIP, sampled through the run (distinct values in order).
-  const seen: string[] = [];
-  let sampling = true;
-  let sampler: Promise<void> = Promise.resolve();
-  const final: { lb1: string; lb2: string; neigh?: string; lb1Vip: boolean; lb1Alias: boolean; lb2Vip: boolean } = { lb1: '', lb2: '', lb1Vip: false, lb1Alias: false, lb2Vip: false };
-  const out = await runNetnsLab({
+  // `seen`: the clients' neighbour entry for the VIP, sampled through the run (distinct values in order).
+  const final: { neigh?: string; lb1Vip: boolean; lb1Alias: boolean; lb2Vip: boolean } = { lb1Vip: false, lb1Alias: false, lb2Vip: false };
+  const { out, seen, macs } = await runPairInNamespaces({
     scenario: sc,
     model,
     maps,
     configFile,
-    timeScale: 10,
-    clock: new RealClock(),
     ...(tls ? { tls } : {}),
-    ...entry,
-    onNetns: (plan) => {
-      sampler = (async () => {
-        while (sampling) {
-          const n = await neighOf(plan.clientsNs);
-          if (n && seen.at(-1) !== n) seen.push(n);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      })();
-    },
+    vip: VIP,
     beforeDestroy: async (plan) => {
-      sampling = false;
-      await sampler;
       const [m1, m2] = plan.pair!.members;
-      final.lb1 = await macOf(m1.ns);
-      final.lb2 = await macOf(m2.ns);
-      final.neigh = await neighOf(plan.clientsNs);
+      final.neigh = await neighOf(plan.clientsNs, VIP);
       final.lb1Vip = await hasAddr(m1.ns, 'vlan100', VIP);
       final.lb1Alias = await hasAddr(m1.ns, 'vlan200', '10.0.200.25');
       final.lb2Vip = await hasAddr(m2.ns, 'vlan100', VIP);
@@ -154,9 +105,9 @@ t.test('the pair in namespaces: SIGKILL of the active, the VIP and its ARP entry
   t.ok(after.length > 0 && after.filter((e) => e.ok).length >= after.length * 0.9, `and on lb2 after the takeover (${tally(after)})`);
   t.ok(after.filter((e) => e.ok).every((e) => e.seenSource === e.client), 'the nodes saw each client\'s own address through lb2 (transparent, gateway = the alias)');
 
-  t.not(final.lb1, final.lb2);
-  t.equal(seen[0], final.lb1, `the clients first resolved the VIP to lb1's MAC (${seen.join(' → ')})`);
-  t.equal(final.neigh, final.lb2, 'their neighbour entry for the VIP is lb2\'s MAC now (gratuitous ARP)');
+  t.not(macs.lb1, macs.lb2);
+  t.equal(seen[0], macs.lb1, `the clients first resolved the VIP to lb1's MAC (${seen.join(' → ')})`);
+  t.equal(final.neigh, macs.lb2, 'their neighbour entry for the VIP is lb2\'s MAC now (gratuitous ARP)');
   t.ok(final.lb1Vip && final.lb1Alias, 'the SIGKILLed member left its addresses behind, and the takeover happened anyway');
   t.notOk(final.lb2Vip, 'the secondary removed its addresses when it was stopped (SIGTERM)');
   t.ok(r.probes.attempts > 0, `probe statistics come from the active member (${r.probes.attempts} attempts)`);

@@ -9,26 +9,13 @@
 // gratuitous ARP, is the primary's again. Every namespace is gone afterwards. Skipped without root, `ip netns`, arping or
 // the build.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseAddressMapping } from '../../src/config/address-map.js';
-import { compileConfig } from '../../src/config/compile.js';
-import { RealClock } from '../../src/core/real-clock.js';
-import { distEntryPoints, netnsPlanFor, runNetnsLab } from '../../src/lab/netns-lab.js';
-import { buildCommands, listAcesimNamespaces, netnsUnavailable } from '../../src/lab/netns.js';
-import { parseScenario } from '../../src/lab/scenario.js';
-import { runCommand } from '../../src/proxy/transparent-routing.js';
+import { netnsPlanFor } from '../../src/lab/netns-lab.js';
+import { buildCommands, listAcesimNamespaces } from '../../src/lab/netns.js';
+import { loadLab, netnsSkip, runPairInNamespaces, tempConfigFile, TMS_ACE_FT_ON_NETWORK } from '../fakes/netns-lab.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const VIP = '10.0.200.40';
-const macOf = async (ns: string): Promise<string> => /link\/ether (\S+)/.exec((await runCommand('ip', ['-n', ns, '-o', 'link', 'show', 'vlan100'])).stdout)?.[1] ?? '?';
-const neighOf = async (ns: string): Promise<string | undefined> => /lladdr (\S+)/.exec((await runCommand('ip', ['-n', ns, 'neigh', 'show', VIP, 'dev', 'vlan100'])).stdout)?.[1];
 
-const CONFIG_TEXT = readFileSync(join(ROOT, 'examples/tms-ace-ft.conf'), 'utf8')
-  .replace('  ip address 10.0.200.24 255.255.255.0\n', '  ip address 10.0.200.24 255.255.255.0\n  alias 10.0.200.25 255.255.255.0\n  peer ip address 10.0.200.23 255.255.255.0\n')
-  .replace('!END\n', 'interface vlan 400\n  description query\n  ip address 10.0.40.1 255.255.255.0\n  peer ip address 10.0.40.2 255.255.255.0\n  no shutdown\n!END\n')
+const CONFIG_TEXT = TMS_ACE_FT_ON_NETWORK.replace('!END\n', 'interface vlan 400\n  description query\n  ip address 10.0.40.1 255.255.255.0\n  peer ip address 10.0.40.2 255.255.255.0\n  no shutdown\n!END\n')
   .replace('  ft-interface vlan 900\n', '  ft-interface vlan 900\n  query-interface vlan 400\n');
 
 const SCENARIO = `
@@ -57,16 +44,7 @@ timeline:
   - { at: 60s, restore-ft-link: true }
 `;
 
-function load() {
-  const sc = parseScenario(SCENARIO, 'netns-query.yaml');
-  if (sc.diagnostics.length > 0) throw new Error(JSON.stringify(sc.diagnostics));
-  const compiled = compileConfig(CONFIG_TEXT, 'tms-ace-ft.conf');
-  const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new Error(JSON.stringify(errors));
-  const m = parseAddressMapping('10.0.0.0/8=127.0.0.0/8');
-  if (!m.ok) throw new Error(m.message);
-  return { sc: sc.value, model: compiled.model, maps: [m.mapping] };
-}
+const load = () => loadLab({ text: SCENARIO, file: 'netns-query.yaml' }, { text: CONFIG_TEXT, file: 'tms-ace-ft.conf' }, { configErrors: 'throw' });
 
 t.test('plan: the query VLAN gets a leg per member with the interface addresses', async (t) => {
   const { sc, model, maps } = load();
@@ -78,45 +56,13 @@ t.test('plan: the query VLAN gets a leg per member with the interface addresses'
   t.ok(cmds.includes('-n acesim-4242-lb2 addr add 10.0.40.2/24 dev vlan400'));
 });
 
-const why = (await netnsUnavailable()) ?? (spawnSync('arping', ['-V']).error ? 'arping is not installed (iputils-arping)' : undefined);
-const entry = distEntryPoints(join(ROOT, 'src', 'lab'));
-const skip = why ?? (existsSync(entry.cli) && existsSync(entry.workerJs) ? undefined : 'dist/ is not built (npm run build)');
+const skip = await netnsSkip({ arping: true });
 
 t.test('FT link cut with the query VLAN up: no takeover; with it cut: split brain', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'acesim-netns-query-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const configFile = join(dir, 'tms-ace-ft-query.conf');
-  writeFileSync(configFile, CONFIG_TEXT);
+  const configFile = tempConfigFile(t, 'acesim-netns-query-', 'tms-ace-ft-query.conf', CONFIG_TEXT);
   const { sc, model, maps } = load();
-  // The clients' neighbour entry for the VIP through the run (distinct values in order).
-  const seen: string[] = [];
-  let sampling = true;
-  let sampler: Promise<void> = Promise.resolve();
-  const macs: { lb1?: string; lb2?: string } = {};
-  const out = await runNetnsLab({
-    scenario: sc,
-    model,
-    maps,
-    configFile,
-    timeScale: 10,
-    clock: new RealClock(),
-    ...entry,
-    onNetns: (plan) => {
-      sampler = (async () => {
-        while (sampling) {
-          const n = await neighOf(plan.clientsNs);
-          if (n && seen.at(-1) !== n) seen.push(n);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      })();
-    },
-    beforeDestroy: async (plan) => {
-      sampling = false;
-      await sampler;
-      macs.lb1 = await macOf(plan.pair!.members[0].ns);
-      macs.lb2 = await macOf(plan.pair!.members[1].ns);
-    },
-  });
+  // `seen`: the clients' neighbour entry for the VIP through the run (distinct values in order).
+  const { out, seen, macs } = await runPairInNamespaces({ scenario: sc, model, maps, configFile, vip: VIP });
   if (!out.ok) throw new Error(out.message);
   const pair = out.result.pair!;
   t.comment(JSON.stringify(pair));

@@ -9,20 +9,17 @@
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseAddressMapping, type AddressMapping } from '../../src/config/address-map.js';
-import { compileConfig } from '../../src/config/compile.js';
+import { join } from 'node:path';
 import { RealClock } from '../../src/core/real-clock.js';
-import { distEntryPoints, netnsPlanFor, probeEventOf, realClientRange, runNetnsLab } from '../../src/lab/netns-lab.js';
-import { buildCommands, listAcesimNamespaces, netnsUnavailable, planNetns, prefixLength, sweepStale } from '../../src/lab/netns.js';
-import { parseScenario } from '../../src/lab/scenario.js';
+import { netnsPlanFor, probeEventOf, realClientRange, runNetnsLab } from '../../src/lab/netns-lab.js';
+import { buildCommands, listAcesimNamespaces, planNetns, prefixLength, sweepStale } from '../../src/lab/netns.js';
 import { selfSignedCert } from '../../src/lab/tls-cert.js';
 import { installTransparentRouting, nftScript, tablePids, type CommandRunner } from '../../src/proxy/transparent-routing.js';
 import { loadTransparentAddon } from '../../src/proxy/transparent-socket.js';
+import { entry, loadLab, netnsSkip, ROOT } from '../fakes/netns-lab.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const CONFIG = join(ROOT, 'examples/tms-ace.conf');
 
 // The scenario as the loopback lab has it (map, offset, 127.x clients): --netns maps the clients back.
@@ -47,14 +44,7 @@ timeline:
     crash: tms01
 `;
 
-function load(): { sc: ReturnType<typeof parseScenario>['value']; model: ReturnType<typeof compileConfig>['model']; maps: AddressMapping[] } {
-  const sc = parseScenario(SCENARIO, 'netns.yaml');
-  if (sc.diagnostics.length > 0) throw new Error(JSON.stringify(sc.diagnostics));
-  const model = compileConfig(readFileSync(CONFIG, 'utf8'), 'tms-ace.conf').model;
-  const m = parseAddressMapping('10.0.0.0/8=127.0.0.0/8');
-  if (!m.ok) throw new Error(m.message);
-  return { sc: sc.value, model, maps: [m.mapping] };
-}
+const load = () => loadLab({ text: SCENARIO, file: 'netns.yaml' }, { text: readFileSync(CONFIG, 'utf8'), file: 'tms-ace.conf' });
 
 // ------------------------------------------------------------ pure parts (run everywhere)
 
@@ -113,9 +103,7 @@ t.test('policy routing: own table per pid, shared rule removed by the last one, 
 
 // ------------------------------------------------------------ real namespaces (root)
 
-const why = await netnsUnavailable();
-const entry = distEntryPoints(join(ROOT, 'src', 'lab'));
-const skip = why ?? (existsSync(entry.cli) && existsSync(entry.workerJs) ? undefined : 'dist/ is not built (npm run build)');
+const skip = await netnsSkip({ arping: false });
 
 async function ours(): Promise<string[]> {
   return (await listAcesimNamespaces()).filter((n) => n.pid === process.pid).map((n) => n.name);

@@ -10,7 +10,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { once } from 'node:events';
 import type { BalancerRuntime } from '../../src/runtime/balancer-runtime.js';
-import { compiled, connectRaw, echoNode, echoOnce, ending, startRuntime, waitFor } from './helpers.js';
+import { compiled, connectRaw, echoNode, echoOnce, rserverHosts, sortOut, startRuntime, waitFor } from './helpers.js';
 
 const VIP = '127.0.170.20';
 const N1 = '127.0.170.21';
@@ -19,13 +19,7 @@ const client = (i: number): string => `127.0.170.${100 + (i % 150)}`;
 
 /** `pct`: the conc-connections percentage of the class `default`; undefined: no resource class (unlimited). */
 const config = (tcpPort: number, udpPort: number, nodePort: number, pct: string | undefined): string => `${pct === undefined ? '' : `resource-class default\n  limit-resource conc-connections minimum ${pct} maximum equal-to-min\n`}access-list ALL line 10 extended permit ip any any
-rserver host N1
-  ip address ${N1}
-  inservice
-rserver host N2
-  ip address ${N2}
-  inservice
-serverfarm host FARM
+${rserverHosts({ N1, N2 })}serverfarm host FARM
   rserver N1 ${nodePort}
     inservice
   rserver N2 ${nodePort}
@@ -61,17 +55,8 @@ interface vlan 100
 async function open(port: number, n: number, from: number): Promise<{ served: net.Socket[]; refused: number }> {
   const settled = await Promise.allSettled(Array.from({ length: n }, (_, i) => connectRaw(VIP, port, client(from + i))));
   const socks = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const served: net.Socket[] = [];
-  let refused = n - socks.length;
-  await Promise.all(
-    socks.map(async (s) => {
-      const end = ending(s, 3000);
-      const echo = await Promise.race([echoOnce(s, 'ping', 3000), end.then(() => undefined)]);
-      if (echo === 'ping') served.push(s);
-      else if ((await end) === 'reset') refused++;
-    }),
-  );
-  return { served, refused };
+  const sorted = await sortOut(socks);
+  return { served: sorted.served, refused: n - socks.length + sorted.refused };
 }
 
 async function stillServed(socks: readonly net.Socket[], tag: string): Promise<number> {

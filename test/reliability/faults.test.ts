@@ -12,13 +12,12 @@
 import t from 'tap';
 import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runRun } from '../../src/cli/run.js';
-import type { CliIo } from '../../src/cli/io.js';
 import type { BalancerRuntime } from '../../src/runtime/balancer-runtime.js';
 import { FaultyNode, request, startRuntime, total, waitFor, type Assertions, type Outcome, PERMIT_ALL, rserverHosts, VIPS_INTERFACE } from './helpers.js';
+import { captureIo } from '../fakes/capture-io.js';
 
 const VIP = '127.0.120.20';
 const N1 = '127.0.120.21';
@@ -147,12 +146,6 @@ t.test('a node disappears: connect-failure reassign loses nothing; it comes back
   t.ok(await waitFor(() => reals(rt).every((c) => c === 0), 3000), 'connection accounting back to zero');
 });
 
-function capture(): CliIo & { outs: string[]; errs: string[] } {
-  const outs: string[] = [];
-  const errs: string[] = [];
-  return { outs, errs, out: (s) => void outs.push(s), err: (s) => void errs.push(s), readFile: (p) => readFile(p, 'utf8') };
-}
-
 t.test('config reloads through the management API under load: no request lost, long connections live on', async (t) => {
   const nodes: [FaultyNode, FaultyNode] = [new FaultyNode('N1', N1, NODE + 5), new FaultyNode('N2', N2, NODE + 5)];
   for (const n of nodes) await n.start();
@@ -169,7 +162,7 @@ t.test('config reloads through the management API under load: no request lost, l
     .replace('  class VIP-L7\n', '  class VIP-X\n    loadbalance vip inservice\n    loadbalance policy LB4\n  class VIP-L7\n');
   writeFileSync(file, A);
   writeFileSync(join(dir, 'token'), 'reload-token\n');
-  const io = capture();
+  const io = captureIo();
   const ac = new AbortController();
   let url = '';
   const done = runRun(io, { file, maps: [], portOffset: 0, logLevel: 'warn', mgmt: '127.0.120.30:30130', mgmtTokenFile: join(dir, 'token'), env: {}, runtime: { drainMs: 2000, timeouts: { tcpIdleMs: 5000 } }, onMgmt: (u) => (url = u) }, ac.signal);

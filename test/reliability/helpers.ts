@@ -6,8 +6,9 @@ import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
 import { compileConfig } from '../../src/config/compile.js';
-import { RealClock } from '../../src/core/real-clock.js';
-import { createRuntime, type BalancerRuntime, type RuntimeOptions } from '../../src/runtime/balancer-runtime.js';
+import type { BalancerRuntime, RuntimeOptions } from '../../src/runtime/balancer-runtime.js';
+import { LoopbackHttpNode } from '../fakes/loopback-http-node.js';
+import { startVipRuntime, type Assertions } from '../fakes/vip-runtime.js';
 
 /** The common frame of the tests' configs: a permit-all ACL and the interface applying policy VIPS. */
 export const PERMIT_ALL = 'access-list ALL line 10 extended permit ip any any';
@@ -55,21 +56,12 @@ export async function waitFor(cond: () => boolean, ms: number, stepMs = 20): Pro
   return cond();
 }
 
-export interface Assertions {
-  same(a: unknown, b: unknown, msg: string): unknown;
-  teardown(fn: () => unknown): void;
-}
+export type { Assertions };
 
+/** The runtime on `config`, stopped at teardown; drains for 200 ms unless `opts` says otherwise. */
 export async function startRuntime(t: Assertions, config: string, opts: Partial<Omit<RuntimeOptions, 'model' | 'clock'>> = {}): Promise<BalancerRuntime> {
-  const c = compileConfig(config, 'inline.conf');
-  t.same(c.diagnostics.filter((d) => d.severity === 'error'), [], 'config compiles');
-  const created = createRuntime({ model: c.model, clock: new RealClock(), drainMs: 200, ...opts });
-  if (!created.ok) throw new Error(created.message);
-  const rt = created.runtime;
-  const r = await rt.start();
-  t.same(r.failures, [], 'every listener bound');
-  t.teardown(() => rt.stop());
-  return rt;
+  const started = await startVipRuntime(t, config, { runtime: { drainMs: 200, ...opts } });
+  return started.rt;
 }
 
 export function compiled(config: string): ReturnType<typeof compileConfig>['model'] {
@@ -90,20 +82,13 @@ export type NodeMode = 'ok' | 'reset-mid' | 'close-mid' | 'hang';
  * `hang` reads the request and never answers. stop() makes it disappear
  * (connection refused); start() brings it back on the same address and port.
  */
-export class FaultyNode {
+export class FaultyNode extends LoopbackHttpNode {
   mode: NodeMode = 'ok';
   served = 0;
-  readonly sockets = new Set<net.Socket>();
-  private server: http.Server | undefined;
 
-  constructor(
-    readonly name: string,
-    readonly address: string,
-    readonly port: number,
-  ) {}
-
-  async start(): Promise<void> {
-    const s = http.createServer((req, res) => {
+  /** Tracks every connection: gone means listener closed and every connection destroyed. */
+  protected serve(s: http.Server): void {
+    s.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (req.url === '/probe') {
         res.end('ok');
         return;
@@ -128,18 +113,6 @@ export class FaultyNode {
       c.on('close', () => this.sockets.delete(c));
       c.on('error', () => {});
     });
-    s.listen(this.port, this.address);
-    await once(s, 'listening');
-    this.server = s;
-  }
-
-  /** Gone: listener closed and every connection destroyed (later connects are refused). */
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    if (!s) return;
-    for (const c of this.sockets) c.destroy();
-    await new Promise<void>((r) => s.close(() => r()));
   }
 }
 
@@ -211,6 +184,21 @@ export function echoOnce(s: net.Socket, line: string, ms = 5000): Promise<string
     s.on('data', onData);
     s.write(line);
   });
+}
+
+/** Which of the sockets still echo (admitted and served) and how many the VIP reset. */
+export async function sortOut(socks: readonly net.Socket[]): Promise<{ served: net.Socket[]; refused: number }> {
+  const served: net.Socket[] = [];
+  let refused = 0;
+  await Promise.all(
+    socks.map(async (s) => {
+      const end = ending(s, 3000);
+      const echo = await Promise.race([echoOnce(s, 'ping', 3000), end.then(() => undefined)]);
+      if (echo === 'ping') served.push(s);
+      else if ((await end) === 'reset') refused++;
+    }),
+  );
+  return { served, refused };
 }
 
 /** A TCP echo node that keeps every connection open until stop(). */

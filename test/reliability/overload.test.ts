@@ -6,7 +6,7 @@
 // Ports 30010-30039, addresses 127.0.120.10-19 and clients 127.0.120.100+.
 import t from 'tap';
 import net from 'node:net';
-import { connectRaw, delay, echoNode, echoOnce, ending, FaultyNode, request, startRuntime, total, waitFor, l7OneNodeConfig, PERMIT_ALL, rserverHosts, VIPS_INTERFACE } from './helpers.js';
+import { connectRaw, delay, echoNode, echoOnce, ending, FaultyNode, request, sortOut, startRuntime, total, waitFor, l7OneNodeConfig, PERMIT_ALL, rserverHosts, VIPS_INTERFACE } from './helpers.js';
 
 const VIP = '127.0.120.10';
 const N1 = '127.0.120.11';
@@ -38,21 +38,6 @@ ${VIPS_INTERFACE}`;
 async function flood(port: number, n: number, from: number): Promise<net.Socket[]> {
   const settled = await Promise.allSettled(Array.from({ length: n }, (_, i) => connectRaw(VIP, port, client(from + i))));
   return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-}
-
-/** Which of the sockets still echo (admitted and served) and which were reset by the VIP. */
-async function sortOut(socks: net.Socket[]): Promise<{ served: net.Socket[]; refused: number }> {
-  const served: net.Socket[] = [];
-  let refused = 0;
-  await Promise.all(
-    socks.map(async (s) => {
-      const end = ending(s, 3000);
-      const echo = await Promise.race([echoOnce(s, 'ping', 3000), end.then(() => undefined)]);
-      if (echo === 'ping') served.push(s);
-      else if ((await end) === 'reset') refused++;
-    }),
-  );
-  return { served, refused };
 }
 
 t.test('flood beyond conc-connections: the excess is reset and counted, admitted clients keep being served', async (t) => {

@@ -12,7 +12,7 @@ import { compileConfig } from '../../src/config/compile.js';
 import { RealClock } from '../../src/core/real-clock.js';
 import type { Balancer } from '../../src/farm/balancer.js';
 import { MgmtApi } from '../../src/mgmt/api.js';
-import { connectRaw, echoNode, echoOnce, startRuntime, waitFor } from './helpers.js';
+import { connectRaw, echoNode, echoOnce, rserverHosts, startRuntime, waitFor } from './helpers.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -36,13 +36,7 @@ interface Variant {
 const config = (v: Variant): string => `access-list ALL line 10 extended permit ip any any
 probe tcp P
   interval ${v.probeInterval ?? 5}
-rserver host N1
-  ip address ${N1}
-  inservice
-rserver host N2
-  ip address ${N2}
-  inservice
-serverfarm host FARM
+${rserverHosts({ N1, N2 })}serverfarm host FARM
   probe P
   rserver N1 ${NODE_PORT}
     weight ${v.weight ?? 1}

@@ -12,52 +12,22 @@ import { join, resolve } from 'node:path';
 import { RealClock, sleep } from '../../../src/core/real-clock.js';
 import { PairEngine, type PairEvent } from '../../../src/lab/engine-pair.js';
 import { computePairMetrics, type PairGroupEvent } from '../../../src/lab/pair-measure.js';
+import { ftPairConfig, tcpProbedFarm } from '../../fakes/ft-pair-config.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const BASE = 24000 + (process.pid % 2000);
 
-const CONFIG = `probe tcp P
-  port ${BASE + 1}
-  interval 2
-  passdetect interval 2
-rserver host N1
-  ip address 127.0.221.50
-  inservice
-serverfarm host FARM
-  probe P
-  rserver N1 ${BASE + 1}
-    inservice
-class-map match-all VIP
-  2 match virtual-address 127.0.221.40 tcp eq ${BASE}
-policy-map type loadbalance first-match LB
-  class class-default
-    serverfarm FARM
-policy-map multi-match PM
-  class VIP
-    loadbalance vip inservice
-    loadbalance policy LB
-access-list ALL line 8 extended permit ip any any
-interface vlan 100
-  ip address 127.0.221.1 255.255.255.0
-  access-group input ALL
-  service-policy input PM
-  no shutdown
-ft interface vlan 900
-  ip address 127.0.222.1 255.255.255.0
-  peer ip address 127.0.222.2 255.255.255.0
-  no shutdown
-ft peer 1
-  heartbeat interval 100
-  heartbeat count 10
-  ft-interface vlan 900
-ft group 1
-  peer 1
-  priority 150
-  peer priority 100
-  no preempt
-  associate-context Admin
-  inservice
-`;
+const CONFIG = ftPairConfig({
+  head: tcpProbedFarm({ node: '127.0.221.50', port: BASE + 1, interval: 2, passdetect: true }),
+  vip: '127.0.221.40',
+  port: BASE,
+  action: 'serverfarm FARM',
+  vlan: 100,
+  vlanAddress: '127.0.221.1',
+  ft: '127.0.222.1',
+  ftPeer: '127.0.222.2',
+  preempt: false,
+});
 
 t.test('FT link cut and restore, then ft switchover, through the lab pair engine', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'acesim-pair-engine-'));

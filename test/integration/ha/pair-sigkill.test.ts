@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
+import { ftPairConfig } from '../../fakes/ft-pair-config.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const BASE = 21000 + (process.pid % 2000);
@@ -17,7 +18,8 @@ const VIP_PORT = BASE;
 const NODE_PORT = BASE + 1;
 const FT_PORT = BASE + 2;
 
-const CONFIG = `probe http P80
+const CONFIG = ftPairConfig({
+  head: `probe http P80
   port ${NODE_PORT}
   interval 2
   passdetect interval 2
@@ -40,37 +42,16 @@ sticky ip-netmask 255.255.255.255 address source STICKY
   timeout 10
   replicate sticky
   serverfarm FARM
-class-map match-all VIP
-  2 match virtual-address 127.0.211.40 tcp eq ${VIP_PORT}
-policy-map type loadbalance first-match LB
-  class class-default
-    sticky-serverfarm STICKY
-policy-map multi-match PM
-  class VIP
-    loadbalance vip inservice
-    loadbalance policy LB
-access-list ALL line 8 extended permit ip any any
-interface vlan 100
-  ip address 127.0.211.1 255.255.255.0
-  access-group input ALL
-  service-policy input PM
-  no shutdown
-ft interface vlan 900
-  ip address 127.0.212.1 255.255.255.0
-  peer ip address 127.0.212.2 255.255.255.0
-  no shutdown
-ft peer 1
-  heartbeat interval 100
-  heartbeat count 10
-  ft-interface vlan 900
-ft group 1
-  peer 1
-  priority 150
-  peer priority 100
-  preempt
-  associate-context Admin
-  inservice
-`;
+`,
+  vip: '127.0.211.40',
+  port: VIP_PORT,
+  action: 'sticky-serverfarm STICKY',
+  vlan: 100,
+  vlanAddress: '127.0.211.1',
+  ft: '127.0.212.1',
+  ftPeer: '127.0.212.2',
+  preempt: true,
+});
 
 interface Ev {
   type: string;

@@ -8,73 +8,31 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compileConfig } from '../../../src/config/compile.js';
-import type { CliIo } from '../../../src/cli/io.js';
 import { runRun } from '../../../src/cli/run.js';
 import type { CommandRunner } from '../../../src/proxy/transparent-routing.js';
-import type { FtMember } from '../../../src/runtime/ft-member.js';
 import { ipHostAddresses } from '../../../src/runtime/host-addresses.js';
 import { planHostAddresses, type HostAddress, type HostAddressPort } from '../../../src/runtime/vip-addresses.js';
+import { ftPairConfig, tcpProbedFarm } from '../../fakes/ft-pair-config.js';
+import { captureIo } from '../../fakes/capture-io.js';
+import { startMember, stopPairAtTeardown, until } from '../../fakes/ft-members.js';
 
 const BASE = 34100;
 
-const config = (alias = ''): string => `probe tcp P
-  port ${BASE + 1}
-  interval 2
-rserver host N1
-  ip address 127.0.150.50
-  inservice
-serverfarm host FARM
-  probe P
-  rserver N1 ${BASE + 1}
-    inservice
-class-map match-all VIP
-  2 match virtual-address 127.0.150.40 tcp eq ${BASE}
-policy-map type loadbalance first-match LB
-  class class-default
-    serverfarm FARM
-policy-map multi-match PM
-  class VIP
-    loadbalance vip inservice
-    loadbalance policy LB
-access-list ALL line 8 extended permit ip any any
-interface vlan 200
-  ip address 127.0.150.24 255.255.255.0
-${alias}  access-group input ALL
-  service-policy input PM
-  no shutdown
-ft interface vlan 900
-  ip address 127.0.150.21 255.255.255.0
-  peer ip address 127.0.150.22 255.255.255.0
-  no shutdown
-ft peer 1
-  heartbeat interval 100
-  heartbeat count 10
-  ft-interface vlan 900
-ft group 1
-  peer 1
-  priority 150
-  peer priority 100
-  associate-context Admin
-  inservice
-`;
-
-function capture(): CliIo & { outs: string[]; errs: string[] } {
-  const outs: string[] = [];
-  const errs: string[] = [];
-  return { outs, errs, out: (s) => void outs.push(s), err: (s) => void errs.push(s), readFile: (p) => readFile(p, 'utf8') };
-}
-
-async function until(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const config = (alias = ''): string =>
+  ftPairConfig({
+    head: tcpProbedFarm({ node: '127.0.150.50', port: BASE + 1, interval: 2 }),
+    vip: '127.0.150.40',
+    port: BASE,
+    action: 'serverfarm FARM',
+    vlan: 200,
+    vlanAddress: '127.0.150.24',
+    vlanExtra: alias,
+    ft: '127.0.150.21',
+    ftPeer: '127.0.150.22',
+  });
 
 /** Records every call in order; `listening` tells whether the VIP was bound when ARP went out. */
 function fakePort(log: string[], check?: string): HostAddressPort {
@@ -112,7 +70,7 @@ t.test('flags: bad --vip-mode, --vip-interface without address mode, and a host 
   const file = join(dir, 'ft.conf');
   writeFileSync(file, config());
   const run = async (o: Record<string, unknown>): Promise<{ code: number; err: string }> => {
-    const io = capture();
+    const io = captureIo();
     const code = await runRun(io, { file, maps: [], portOffset: 0, logLevel: 'warn', env: {}, mgmt: 'none', ftMember: 'primary', ftPort: String(BASE + 2), ...o }, new AbortController().signal);
     return { code, err: io.errs.join('\n') };
   };
@@ -145,32 +103,20 @@ t.test('an FT pair in address mode: the active adds, binds, announces; a stop re
   const file = join(dir, 'ft.conf');
   writeFileSync(file, config());
   const start = (role: 'primary' | 'secondary') => {
-    const io = capture();
-    const ac = new AbortController();
+    const io = captureIo();
     const log: string[] = [];
-    const s: { io: typeof io; ac: AbortController; log: string[]; ft?: FtMember; done?: Promise<number> } = { io, ac, log };
-    const port = fakePort(log);
     // A VIP line on stdout means the listener is bound: put it in the same log to see the order.
     const out = io.out;
     io.out = (l) => {
       if (/^VIP \S+ tcp .* listening/.test(l)) log.push('listening');
       out(l);
     };
-    s.done = runRun(io, { file, maps: [], portOffset: 0, ftMember: role, ftPort: String(BASE + 2), mgmt: 'none', logLevel: 'warn', env: {}, vipMode: 'address', hostAddresses: port, runtime: { drainMs: 20 }, onFt: (f) => (s.ft = f) }, ac.signal);
-    return s;
+    const m = startMember({ file, maps: [], portOffset: 0, ftMember: role, ftPort: String(BASE + 2), mgmt: 'none', logLevel: 'warn', env: {}, vipMode: 'address', hostAddresses: fakePort(log), runtime: { drainMs: 20 } }, io);
+    return Object.assign(m, { log });
   };
   const a = start('primary');
   const b = start('secondary');
-  t.teardown(async () => {
-    a.ac.abort();
-    b.ac.abort();
-    await Promise.all([a.done, b.done]);
-  });
-  t.teardown(() => {
-    if (t.passing()) return;
-    t.comment(`primary:\n${[...a.io.outs, ...a.io.errs].join('\n')}\n${a.log.join('\n')}`);
-    t.comment(`secondary:\n${[...b.io.outs, ...b.io.errs].join('\n')}\n${b.log.join('\n')}`);
-  });
+  stopPairAtTeardown(t, a, b, (m) => `\n${m.log.join('\n')}`);
   await until('the pair', () => a.ft?.controller.state(1) === 'FSM_FT_STATE_ACTIVE' && b.ft?.controller.state(1) === 'FSM_FT_STATE_STANDBY_HOT');
   await until('the announcement', () => a.log.some((l) => l.startsWith('arp')));
   // The peer being heard can re-announce once more (ft-member.ts): repeats of one announcement are one step here.

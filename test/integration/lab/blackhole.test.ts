@@ -11,19 +11,11 @@ import { RealClock } from '../../../src/core/real-clock.js';
 import { SimNode, TRAP_MARKER } from '../../../src/lab/sim-node.js';
 import { NodeProber } from '../../../src/probes/probers/node-prober.js';
 import { instanceFor, probe } from '../../fakes/probe-fixtures.js';
+import { freeTcpPort } from '../../fakes/free-port.js';
 
 const ADDR = '127.0.0.83';
 const clock = new RealClock();
 const prober = new NodeProber({ clock });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, ADDR);
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const alive = (pid: number): boolean => {
   try {
@@ -35,7 +27,7 @@ const alive = (pid: number): boolean => {
 };
 
 t.test('blackhole → open timeout; hang → receive timeout; recover serves again', async (t) => {
-  const port = await freePort();
+  const port = await freeTcpPort(ADDR);
   const node = new SimNode({ name: 'bh', address: ADDR, clock, httpPorts: [port], udpPorts: [port] });
   await node.start();
   t.teardown(() => node.stop());
@@ -74,7 +66,7 @@ t.test('blackhole → open timeout; hang → receive timeout; recover serves aga
 });
 
 t.test('blackhole after a crash listens first, then goes silent', async (t) => {
-  const port = await freePort();
+  const port = await freeTcpPort(ADDR);
   const node = new SimNode({ name: 'bh2', address: ADDR, clock, httpPorts: [port] });
   await node.start();
   t.teardown(() => node.stop());
@@ -88,7 +80,7 @@ t.test('blackhole after a crash listens first, then goes silent', async (t) => {
 });
 
 t.test('a connection open when the cable is pulled does not stall the fault or the recovery', async (t) => {
-  const port = await freePort();
+  const port = await freeTcpPort(ADDR);
   const node = new SimNode({ name: 'bh3', address: ADDR, clock, httpPorts: [port] });
   await node.start();
   t.teardown(() => node.stop());

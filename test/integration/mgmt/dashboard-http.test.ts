@@ -4,14 +4,12 @@
 // requests, the 5xx it answered itself and the requests it refused, and
 // follows live traffic (no reload); the L4 row has no HTTP figures.
 import t from 'tap';
-import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { compileConfig } from '../../../src/config/compile.js';
-import { RealClock } from '../../../src/core/real-clock.js';
 import { MgmtApi } from '../../../src/mgmt/api.js';
 import { listenMgmt } from '../../../src/mgmt/server.js';
-import { createRuntime } from '../../../src/runtime/balancer-runtime.js';
+import { l7BesideL4Config } from '../../fakes/vip-configs.js';
+import { rawExchange, startVipRuntime } from '../../fakes/vip-runtime.js';
 import { TmsNode, waitFor } from '../proxy/tms-nodes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -25,81 +23,23 @@ const N2 = '127.0.192.22';
 const MGMT = '127.0.192.3';
 const CLIENT = '127.0.192.130';
 
-const CONFIG = `
-access-list ALL line 10 extended permit ip any any
-rserver host N1
-  ip address ${N1}
-  inservice
-rserver host N2
-  ip address ${N2}
-serverfarm host FW
-  rserver N1
-    inservice
-serverfarm host FD
-  rserver N2
-    inservice
-class-map type http loadbalance match-any NONE
-  2 match http url /none.*
-class-map match-all VIP-WEB
-  2 match virtual-address ${VIP} tcp eq ${PORT}
-class-map match-all VIP-L4
-  2 match virtual-address ${L4_VIP} tcp eq ${L4_PORT}
-policy-map type loadbalance http first-match LB
-  class NONE
-    serverfarm FD
-  class class-default
-    serverfarm FW
-policy-map type loadbalance first-match LB4
-  class class-default
-    serverfarm FW
-policy-map multi-match VIPS
-  class VIP-WEB
-    loadbalance vip inservice
-    loadbalance policy LB
-  class VIP-L4
-    loadbalance vip inservice
-    loadbalance policy LB4
-interface vlan 100
-  ip address 127.0.192.2 255.255.255.0
-  access-group input ALL
-  service-policy input VIPS
-  no shutdown
-`;
+const CONFIG = l7BesideL4Config({ vip: VIP, port: PORT, l4Vip: L4_VIP, l4Port: L4_PORT, live: N1, down: N2, vlanAddress: '127.0.192.2' });
 
 /** Raw bytes to the L7 VIP on a fresh connection; resolves with the answer once the VIP closes it. */
-function raw(send: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host: VIP, port: PORT, localAddress: CLIENT });
-    let got = '';
-    s.setEncoding('latin1');
-    s.on('data', (d: string) => (got += d));
-    s.on('close', () => resolve(got));
-    s.on('error', reject);
-    s.on('connect', () => s.write(send));
-  });
-}
+const raw = (send: string): Promise<string> => rawExchange(VIP, PORT, send, CLIENT);
 
 t.test('an L7 VIP shows its HTTP figures live on the dashboard', { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (Debian package chromium; .ci/run installs it)` }, async (t) => {
   const node = new TmsNode('n1', N1);
   await node.start({ http: PORT });
   t.teardown(() => node.stop());
-  const clock = new RealClock();
-  const c = compileConfig(CONFIG, 'dash-http.conf');
-  t.same(c.diagnostics.filter((d) => d.severity === 'error'), [], 'config compiles');
-  const created = createRuntime({ model: c.model, clock, drainMs: 200 });
-  if (!created.ok) throw new Error(created.message);
-  const rt = created.runtime;
-  const started = await rt.start();
-  t.same(started.failures, []);
-  t.same(started.listeners.map((l) => [l.vip, l.l7 ?? false]), [['VIP-WEB', true], ['VIP-L4', false]]);
-  t.teardown(() => rt.stop());
-  const api = new MgmtApi({ runtime: rt, model: c.model, clock, auth: { token: undefined, readsNeedToken: false } });
+  const { rt, model, clock } = await startVipRuntime(t, CONFIG, { file: 'dash-http.conf', listeners: [['VIP-WEB', true], ['VIP-L4', false]], runtime: { drainMs: 200 } });
+  const api = new MgmtApi({ runtime: rt, model, clock, auth: { token: undefined, readsNeedToken: false } });
   const server = await listenMgmt(api, MGMT, MGMT_PORT);
   t.teardown(async () => {
     await server.close();
     api.dispose();
   });
-  t.ok(await waitFor(() => rt.balancer.snapshotFarms().find((f) => f.name === 'FW')?.reals[0]?.state === 'OPERATIONAL', 5000), 'N1 operational');
+  t.ok(await waitFor(() => rt.balancer.snapshotFarms().find((f) => f.name === 'FW')?.reals[0]?.state === 'OPERATIONAL', 5000), 'W1 operational');
 
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   t.teardown(() => browser.close());

@@ -7,7 +7,6 @@ import t from 'tap';
 import http from 'node:http';
 import net from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileConfig } from '../../../src/config/compile.js';
@@ -16,9 +15,9 @@ import { MgmtApi } from '../../../src/mgmt/api.js';
 import { listenMgmt } from '../../../src/mgmt/server.js';
 import { createRuntime } from '../../../src/runtime/balancer-runtime.js';
 import { runClearSticky, runReloadCommand, runRserverCommand, runShow } from '../../../src/cli/show.js';
-import type { CliIo } from '../../../src/cli/io.js';
 import { TmsNode } from '../proxy/tms-nodes.js';
 import { configText, SECRETS } from '../../unit/mgmt/fixtures.js';
+import { captureIo } from '../../fakes/capture-io.js';
 
 const BASE = 21000 + Math.floor(Math.random() * 20000);
 const VP = BASE;
@@ -28,12 +27,6 @@ const N1 = '127.0.91.11';
 const N2 = '127.0.91.12';
 const TOKEN = 'op-token-' + BASE;
 const cfg = (extra = ''): string => configText({ vip: VIP, port: VP, probePort: PP, n1: N1, n2: N2, extra });
-
-function capture(): CliIo & { outs: string[]; errs: string[] } {
-  const outs: string[] = [];
-  const errs: string[] = [];
-  return { outs, errs, out: (s) => void outs.push(s), err: (s) => void errs.push(s), readFile: (p) => readFile(p, 'utf8') };
-}
 
 function echoSocket(local: string): Promise<{ send(s: string): Promise<string>; end(): void }> {
   return new Promise((resolve, reject) => {
@@ -82,18 +75,18 @@ t.test('show, operations, events and hot reload against a running balancer', asy
   const conn = await echoSocket('127.0.77.1');
   t.equal(await conn.send('one'), 'one');
 
-  const io = capture();
+  const io = captureIo();
   t.equal(await runShow(io, ['serverfarm', 'FARM'], o), 0);
   t.match(io.outs.join('\n'), /rserver: N1\n {7}127\.0\.91\.11 +8 +OPERATIONAL/);
-  const j = capture();
+  const j = captureIo();
   t.equal(await runShow(j, ['sticky', 'database', 'STK'], { ...o, json: true }), 0);
   const groups = (JSON.parse(j.outs.join('')) as { groups: { size: number; entries: { key: string; rserver: string }[] }[] }).groups;
   t.equal(groups[0]!.size, 1);
   const stuckTo = groups[0]!.entries[0]!.rserver;
   t.equal(groups[0]!.entries[0]!.key, '127.0.77.1');
-  t.equal(await runShow(capture(), ['rserver', 'NOPE'], o), 1, 'an unknown name is a finding');
-  t.equal(await runShow(capture(), ['bogus'], o), 2);
-  const unreachable = capture();
+  t.equal(await runShow(captureIo(), ['rserver', 'NOPE'], o), 1, 'an unknown name is a finding');
+  t.equal(await runShow(captureIo(), ['bogus'], o), 2);
+  const unreachable = captureIo();
   t.equal(await runShow(unreachable, ['stats'], { mgmt: '127.0.0.1:1' }), 2);
   t.match(unreachable.errs.join(''), /cannot reach the management API/);
 
@@ -114,7 +107,7 @@ t.test('show, operations, events and hot reload against a running balancer', asy
   const before = rt.balancer;
   const bad = join(dir, 'bad.conf');
   writeFileSync(bad, cfg('serverfarm host OTHER\n  rserver NOPE\n    inservice\n'));
-  const badIo = capture();
+  const badIo = captureIo();
   t.equal(await runReloadCommand(badIo, bad, o), 1);
   t.match(badIo.errs.join('\n'), /bad\.conf:\d+:\d+: error /);
   t.match(badIo.errs.join('\n'), /nothing changed/);
@@ -123,7 +116,7 @@ t.test('show, operations, events and hot reload against a running balancer', asy
   // A valid reload: one more sticky group, N2 heavier. STK is unchanged.
   const good = join(dir, 'good.conf');
   writeFileSync(good, cfg('sticky ip-netmask 255.255.255.0 address source STK2\n  timeout 5\n  serverfarm FARM\n').replace('rserver host N2\n  ip address 127.0.91.12\n', 'rserver host N2\n  ip address 127.0.91.12\n  weight 20\n'));
-  const goodIo = capture();
+  const goodIo = captureIo();
   t.equal(await runReloadCommand(goodIo, good, o), 0, goodIo.errs.join('\n'));
   t.match(goodIo.outs.join('\n'), /sticky groups kept with their entries: STK/);
   t.match(goodIo.outs.join('\n'), /1 listener\(s\) kept open/);
@@ -143,20 +136,20 @@ t.test('show, operations, events and hot reload against a running balancer', asy
   const storeBefore = rt.balancer.store;
   const changed = join(dir, 'changed.conf');
   writeFileSync(changed, cfg('sticky ip-netmask 255.255.255.0 address source STK2\n  timeout 6\n  serverfarm FARM\n'));
-  const chIo = capture();
+  const chIo = captureIo();
   t.equal(await runReloadCommand(chIo, changed, o), 0, chIo.errs.join('\n'));
   t.match(chIo.outs.join('\n'), /sticky group STK2: changed/);
   t.not(rt.balancer.store, storeBefore, 'a changed group means a new table');
   t.same(rt.balancer.snapshotSticky('STK').map((e) => [e.key, e.rserver]), [['127.0.77.1', stuckTo]], 'the unchanged group was copied');
 
   // Operations.
-  const op = capture();
+  const op = captureIo();
   t.equal(await runRserverCommand(op, ['N1', 'no', 'inservice'], o), 0, op.errs.join(''));
   t.match(op.outs.join(''), /rserver N1: no inservice \(state OUTOFSERVICE\)/);
   t.equal(rt.balancer.realState('FARM', 'N1'), 'OUTOFSERVICE');
-  t.equal(await runRserverCommand(capture(), ['N1', 'inservice'], o), 0);
-  t.equal(await runRserverCommand(capture(), ['N1', 'inservice'], { mgmt: server.url }), 2, 'no token: refused');
-  const cl = capture();
+  t.equal(await runRserverCommand(captureIo(), ['N1', 'inservice'], o), 0);
+  t.equal(await runRserverCommand(captureIo(), ['N1', 'inservice'], { mgmt: server.url }), 2, 'no token: refused');
+  const cl = captureIo();
   t.equal(await runClearSticky(cl, ['sticky', 'database', 'STK'], o), 0);
   t.match(cl.outs.join(''), /cleared \d+ sticky entr/);
   t.equal(rt.balancer.snapshotSticky('STK').length, 0);

@@ -4,21 +4,14 @@
 // whole output (operator lines and JSON logs) for the config's secrets.
 import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runRun } from '../../../src/cli/run.js';
-import type { CliIo } from '../../../src/cli/io.js';
 import { configText, SECRETS } from '../../unit/mgmt/fixtures.js';
+import { captureIo } from '../../fakes/capture-io.js';
 
 const PORT = 23000 + Math.floor(Math.random() * 20000);
 const cfg = (extra = ''): string => configText({ vip: '127.0.93.1', port: PORT, n1: '127.0.93.11', n2: '127.0.93.12', extra });
-
-function capture(): CliIo & { outs: string[]; errs: string[] } {
-  const outs: string[] = [];
-  const errs: string[] = [];
-  return { outs, errs, out: (s) => void outs.push(s), err: (s) => void errs.push(s), readFile: (p) => readFile(p, 'utf8') };
-}
 
 const until = async (cond: () => boolean, what: string): Promise<void> => {
   for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setImmediate(r));
@@ -34,7 +27,7 @@ t.test('run: API up, SIGHUP-style reload, no secrets in the output', async (t) =
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, 'run-token-123\n');
 
-  const io = capture();
+  const io = captureIo();
   const ac = new AbortController();
   let hup: (() => void) | undefined;
   let url = '';
@@ -72,10 +65,10 @@ t.test('run: a non-loopback API without a token is refused before anything start
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'run.conf');
   writeFileSync(file, cfg());
-  const io = capture();
+  const io = captureIo();
   t.equal(await runRun(io, { file, maps: [], portOffset: 0, mgmt: '0.0.0.0:4711', env: {} }, new AbortController().signal), 2);
   t.match(io.errs.join(''), /needs a token/);
-  const io2 = capture();
+  const io2 = captureIo();
   t.equal(await runRun(io2, { file, maps: [], portOffset: 0, mgmt: 'nonsense', env: {} }, new AbortController().signal), 2);
   t.match(io2.errs.join(''), /ADDRESS:PORT/);
 });
@@ -86,7 +79,7 @@ t.test('run --probe-threads: probes on a worker thread, verdicts as on the main 
   const file = join(dir, 'run.conf');
   // Nothing listens on the nodes' addresses: the worker's attempts are refused and the probe fails them.
   writeFileSync(file, cfg());
-  const io = capture();
+  const io = captureIo();
   const ac = new AbortController();
   const done = runRun(io, { file, maps: [], portOffset: 0, logLevel: 'info', mgmt: 'none', env: {}, probeThreads: '1', runtime: { drainMs: 100 } }, ac.signal);
   t.teardown(() => ac.abort());
@@ -101,7 +94,7 @@ t.test('run --probe-threads: probes on a worker thread, verdicts as on the main 
   const all = [...io.outs, ...io.errs].join('\n');
   for (const s of SECRETS) t.notOk(all.includes(s), `${s} not in the output`);
 
-  const bad = capture();
+  const bad = captureIo();
   t.equal(await runRun(bad, { file, maps: [], portOffset: 0, mgmt: 'none', env: {}, probeThreads: 'lots' }, new AbortController().signal), 2);
   t.match(bad.errs.join(''), /--probe-threads must be auto or a whole number/);
 });

@@ -17,6 +17,7 @@ import { NodeProber } from '../../../src/probes/probers/node-prober.js';
 import { ProbeEngine } from '../../../src/probes/probe-engine.js';
 import type { ProbeEvent } from '../../../src/probes/types.js';
 import { REF, instanceFor, probe } from '../../fakes/probe-fixtures.js';
+import { freeUdpPort } from '../../fakes/free-port.js';
 
 const clock = new RealClock();
 const prober = new NodeProber({ clock });
@@ -168,16 +169,6 @@ t.test('icmp: injected runner; NOT_PERMITTED when ping is missing', async (t) =>
   const sim = await prober.probe(instanceFor(probe('R', 'rtsp'), '127.0.0.1', 554));
   t.match(sim, { ok: true, cause: 'NOT_SIMULATED' });
 });
-
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  const p = s.address().port;
-  s.close();
-  await once(s, 'close');
-  return p;
-}
 
 /** A minimal DNS response: the query echoed with one A record. */
 function dnsAnswer(query: Buffer, address: string): Buffer {

@@ -1,23 +1,12 @@
 // A real SNMP trap to a net-snmp receiver on loopback.
 import t from 'tap';
-import dgram from 'node:dgram';
-import { once } from 'node:events';
 import snmp from 'net-snmp';
 import type { ReceivedNotification } from 'net-snmp';
 import { Secret } from '../../../src/core/secret.js';
 import { emptyContext } from '../../../src/config/defaults.js';
 import { CES_REAL_SERVER_STATE_CHANGE_OID, SnmpTrapSender } from '../../../src/probes/notify.js';
 import { POS } from '../../fakes/probe-fixtures.js';
-
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  const p = s.address().port;
-  s.close();
-  await once(s, 'close');
-  return p;
-}
+import { freeUdpPort } from '../../fakes/free-port.js';
 
 t.test('cesRealServerStateChange v2c trap reaches snmp-server host', async (t) => {
   const port = await freeUdpPort();

@@ -5,10 +5,9 @@
 import t from 'tap';
 import net from 'node:net';
 import { once } from 'node:events';
-import { compileConfig } from '../../../src/config/compile.js';
-import { RealClock } from '../../../src/core/real-clock.js';
-import { createRuntime, type BalancerRuntime } from '../../../src/runtime/balancer-runtime.js';
+import type { BalancerRuntime } from '../../../src/runtime/balancer-runtime.js';
 import type { TransparencyMode } from '../../../src/proxy/transparency.js';
+import { startVipRuntime } from '../../fakes/vip-runtime.js';
 import { TmsNode, delay, get, udpExchange, waitFor } from './tms-nodes.js';
 
 const BASE = 20000 + Math.floor(Math.random() * 20000);
@@ -78,16 +77,9 @@ interface vlan 100
 type Test = Pick<typeof t, 'same' | 'equal' | 'teardown'>;
 
 async function startRuntime(t: Test, transparency?: TransparencyMode): Promise<BalancerRuntime> {
-  const c = compileConfig(CONFIG, 'inline.conf');
-  t.same(c.diagnostics.filter((d) => d.severity === 'error'), [], 'config compiles');
-  const created = createRuntime({ model: c.model, clock: new RealClock(), ...(transparency ? { transparency } : {}), drainMs: 500, timeouts: { udpIdleMs: 1000 } });
-  if (!created.ok) throw new Error(created.message);
-  const rt = created.runtime;
-  const r = await rt.start();
-  t.same(r.failures, [], 'every listener bound');
-  t.equal(r.listeners.length, 3);
-  t.teardown(() => rt.stop());
-  return rt;
+  const listeners: [string, boolean][] = [['VIP-WEB', false], ['VIP-RAW', false], ['VIP-TRAP', false]];
+  const started = await startVipRuntime(t, CONFIG, { listeners, runtime: { ...(transparency ? { transparency } : {}), drainMs: 500, timeouts: { udpIdleMs: 1000 } } });
+  return started.rt;
 }
 
 function rawExchange(localAddress: string, send: string): Promise<string> {

@@ -11,11 +11,11 @@ import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
 import { compileConfig } from '../../../src/config/compile.js';
-import { RealClock } from '../../../src/core/real-clock.js';
 import { MgmtApi } from '../../../src/mgmt/api.js';
 import { listenMgmt } from '../../../src/mgmt/server.js';
 import type { VipView } from '../../../src/mgmt/read-model.js';
-import { createRuntime } from '../../../src/runtime/balancer-runtime.js';
+import { l7BesideL4Config } from '../../fakes/vip-configs.js';
+import { rawExchange, startVipRuntime } from '../../fakes/vip-runtime.js';
 import { waitFor } from './tms-nodes.js';
 import { acceptFor, WsClient } from './ws-wire.js';
 
@@ -30,56 +30,7 @@ const G = '127.0.190.13';
 const MGMT = '127.0.190.1';
 const client = (n: number): string => `127.0.190.${100 + n}`;
 
-const CONFIG = `
-access-list ALL line 10 extended permit ip any any
-rserver host W1
-  ip address ${W}
-  inservice
-rserver host D1
-  ip address ${D}
-rserver host G1
-  ip address ${G}
-  inservice
-serverfarm host FW
-  rserver W1
-    inservice
-serverfarm host FD
-  rserver D1
-    inservice
-serverfarm host FG
-  rserver G1
-    inservice
-class-map type http loadbalance match-any NONE
-  2 match http url /none.*
-class-map type http loadbalance match-any GONE
-  2 match http url /gone.*
-class-map match-all VIP-WEB
-  2 match virtual-address ${VIP} tcp eq ${PORT}
-class-map match-all VIP-L4
-  2 match virtual-address ${L4_VIP} tcp eq ${L4_PORT}
-policy-map type loadbalance http first-match LB
-  class NONE
-    serverfarm FD
-  class GONE
-    serverfarm FG
-  class class-default
-    serverfarm FW
-policy-map type loadbalance first-match LB4
-  class class-default
-    serverfarm FW
-policy-map multi-match VIPS
-  class VIP-WEB
-    loadbalance vip inservice
-    loadbalance policy LB
-  class VIP-L4
-    loadbalance vip inservice
-    loadbalance policy LB4
-interface vlan 100
-  ip address 127.0.190.2 255.255.255.0
-  access-group input ALL
-  service-policy input VIPS
-  no shutdown
-`;
+const CONFIG = l7BesideL4Config({ vip: VIP, port: PORT, l4Vip: L4_VIP, l4Port: L4_PORT, live: W, down: D, gone: G, vlanAddress: '127.0.190.2' });
 
 /** A node recording each request line (as its parser read it) and body; it accepts protocol switches. */
 class Node {
@@ -110,17 +61,7 @@ class Node {
 }
 
 /** Sends raw bytes on a fresh connection; resolves with all it got once the VIP closes it. */
-function raw(send: string, localAddress: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host: VIP, port: PORT, localAddress });
-    let got = '';
-    s.setEncoding('latin1');
-    s.on('data', (d: string) => (got += d));
-    s.on('close', () => resolve(got));
-    s.on('error', reject);
-    s.on('connect', () => s.write(send));
-  });
-}
+const raw = (send: string, localAddress: string): Promise<string> => rawExchange(VIP, PORT, send, localAddress);
 
 async function get(url: string): Promise<{ status: number; text: string }> {
   const r = await fetch(`http://${MGMT}:${MGMT_PORT}${url}`);
@@ -131,17 +72,8 @@ t.test('HTTP counters of an L7 VIP reach show, the API and /metrics; OPTIONS * g
   const node = new Node();
   await node.start();
   t.teardown(() => node.stop());
-  const clock = new RealClock();
-  const c = compileConfig(CONFIG, 'inline.conf');
-  t.same(c.diagnostics.filter((d) => d.severity === 'error'), [], 'config compiles');
-  const created = createRuntime({ model: c.model, clock, drainMs: 300, timeouts: { connectTimeoutMs: 1000, httpHeaderMs: 400 } });
-  if (!created.ok) throw new Error(created.message);
-  const rt = created.runtime;
-  const started = await rt.start();
-  t.same(started.failures, [], 'both listeners bound');
-  t.same(started.listeners.map((l) => [l.vip, l.l7 ?? false]), [['VIP-WEB', true], ['VIP-L4', false]]);
-  t.teardown(() => rt.stop());
-  const api = new MgmtApi({ runtime: rt, model: c.model, clock, auth: { token: 'counters-token', readsNeedToken: false }, compile: async (text, file) => compileConfig(text, file) });
+  const { rt, model, clock } = await startVipRuntime(t, CONFIG, { listeners: [['VIP-WEB', true], ['VIP-L4', false]], runtime: { drainMs: 300, timeouts: { connectTimeoutMs: 1000, httpHeaderMs: 400 } } });
+  const api = new MgmtApi({ runtime: rt, model, clock, auth: { token: 'counters-token', readsNeedToken: false }, compile: async (text, file) => compileConfig(text, file) });
   const server = await listenMgmt(api, MGMT, MGMT_PORT);
   t.teardown(async () => {
     await server.close();

@@ -7,11 +7,9 @@
 // node is down, and the open/close accounting.
 import t from 'tap';
 import http from 'node:http';
-import net from 'node:net';
 import { once } from 'node:events';
-import { compileConfig } from '../../../src/config/compile.js';
-import { RealClock } from '../../../src/core/real-clock.js';
-import { createRuntime, type BalancerRuntime } from '../../../src/runtime/balancer-runtime.js';
+import type { BalancerRuntime } from '../../../src/runtime/balancer-runtime.js';
+import { openConns, rawExchange, startVipRuntime } from '../../fakes/vip-runtime.js';
 import { waitFor } from './tms-nodes.js';
 
 /** The assertions the helpers need (a subtest or the root). */
@@ -115,36 +113,12 @@ function request(path: string, localAddress: string, opts: { agent?: http.Agent;
   });
 }
 
-function raw(send: string, localAddress: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host: VIP, port: PORT, localAddress });
-    let got = '';
-    s.setEncoding('utf8');
-    s.on('data', (d: string) => (got += d));
-    s.on('close', () => resolve(got));
-    s.on('error', reject);
-    s.on('connect', () => s.write(send));
-  });
-}
+const raw = (send: string, localAddress: string): Promise<string> => rawExchange(VIP, PORT, send, localAddress, 'utf8');
 
 async function startRuntime(t: Test): Promise<BalancerRuntime> {
-  const c = compileConfig(CONFIG, 'inline.conf');
-  t.same(c.diagnostics.filter((d) => d.severity === 'error'), [], 'config compiles');
-  const created = createRuntime({ model: c.model, clock: new RealClock(), drainMs: 300, timeouts: { connectTimeoutMs: 1000 } });
-  if (!created.ok) throw new Error(created.message);
-  const rt = created.runtime;
-  const r = await rt.start();
-  t.same(r.failures, [], 'the listener bound');
-  t.same(
-    r.listeners.map((l) => [l.vip, l.l7]),
-    [['VIP-WEB', true]],
-    'the http policy makes the VIP L7',
-  );
-  t.teardown(() => rt.stop());
-  return rt;
+  const started = await startVipRuntime(t, CONFIG, { listeners: [['VIP-WEB', true]], runtime: { drainMs: 300, timeouts: { connectTimeoutMs: 1000 } } });
+  return started.rt;
 }
-
-const openConns = (rt: BalancerRuntime): number => rt.balancer.snapshotFarms().reduce((n, f) => n + f.reals.reduce((m, r) => m + r.current, 0), 0);
 
 t.test('L7 HTTP VIP', async (t) => {
   const na = new Node('A', A);

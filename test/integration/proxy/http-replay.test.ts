@@ -12,11 +12,9 @@ import net from 'node:net';
 import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { RealClock } from '../../../src/core/real-clock.js';
-import type { Decision, ExistingFlowAction, ServerDecision } from '../../../src/farm/types.js';
 import { HttpVipListener } from '../../../src/proxy/http-proxy.js';
-import { nodeNetPorts } from '../../../src/proxy/net-ports.js';
-import { NULL_LOGGER, type BalancerPort, type ProxyTimeouts } from '../../../src/proxy/types.js';
+import type { BalancerPort, ProxyTimeouts } from '../../../src/proxy/types.js';
+import { permitAll, proxyDeps, ScriptedBalancer, serverDecision } from '../../fakes/scripted-balancer.js';
 import { waitFor } from './tms-nodes.js';
 import { WsClient, WsNode } from './ws-wire.js';
 
@@ -30,25 +28,6 @@ const CLIENT = '127.0.160.120';
 const LIVE_PORT = 36181;
 const DEAD_PORT = 36182;
 let vipPort = 36190;
-
-const server = (address: string, port: number, rserver: string): ServerDecision => ({
-  kind: 'server', farm: 'F', rserver, address, port, stickyHit: false, viaBackupFarm: false, viaBackupRserver: false, realId: 0, actionId: 0, stickyGroup: -1, stickyHi: 0, stickyLo: 0,
-});
-
-class ScriptedBalancer implements BalancerPort {
-  log: string[] = [];
-  flowAction: ExistingFlowAction = { kind: 'keep' };
-  open = (d: Decision): void => void this.log.push(`open ${d.kind === 'server' ? d.rserver : d.kind}`);
-  close = (d: Decision): void => void this.log.push(`close ${d.kind === 'server' ? d.rserver : d.kind}`);
-  reportFailure = (d: ServerDecision): void => void this.log.push(`fail ${d.rserver}`);
-  constructor(
-    public first: () => Decision,
-    public second: () => Decision = () => ({ kind: 'no-server', reason: 'farm-down' }),
-  ) {}
-  select = (): Decision => this.first();
-  reselect = (): Decision => this.second();
-  existingFlowAction = (): ExistingFlowAction => this.flowAction;
-}
 
 /** A node that answers each request with its method, URL, the Upgrade it saw, and the body's length and SHA-256. */
 async function bodyNode(t: Test): Promise<{ seen: string[] }> {
@@ -77,10 +56,8 @@ async function bodyNode(t: Test): Promise<{ seen: string[] }> {
 
 async function listener(t: Test, b: BalancerPort, timeouts: Partial<ProxyTimeouts> = {}): Promise<{ l: HttpVipListener; port: number }> {
   const port = vipPort++;
-  const l = new HttpVipListener(
-    { vipClass: 'V', address: VIP, port, protocol: 'tcp', acl: () => ({ permit: true, acl: 'ALL', line: 1 }) },
-    { clock: new RealClock(), net: nodeNetPorts, balancer: b, logger: NULL_LOGGER, transparency: 'bind-client', timeouts: { tcpIdleMs: 60_000, udpIdleMs: 60_000, connectTimeoutMs: 1000, ...timeouts } },
-  );
+  const deps = proxyDeps(b);
+  const l = new HttpVipListener({ vipClass: 'V', address: VIP, port, protocol: 'tcp', acl: permitAll }, { ...deps, timeouts: { ...deps.timeouts, ...timeouts } });
   await l.listen();
   t.teardown(() => l.close(100));
   return { l, port };
@@ -124,7 +101,7 @@ const sha = (b: Buffer): string => crypto.createHash('sha256').update(b).digest(
 
 t.test('a POST body is replayed to the reselected real after a refused connect', async (t) => {
   const n = await bodyNode(t);
-  const b = new ScriptedBalancer(() => server(DEAD, DEAD_PORT, 'dead'), () => server(LIVE, LIVE_PORT, 'live'));
+  const b = new ScriptedBalancer(() => serverDecision(DEAD, DEAD_PORT, 'dead'), () => serverDecision(LIVE, LIVE_PORT, 'live'));
   const { l, port } = await listener(t, b);
   for (const [size, chunked] of [[7, false], [40_000, true], [300_000, false]] as const) {
     const body = crypto.randomBytes(size);
@@ -133,7 +110,7 @@ t.test('a POST body is replayed to the reselected real after a refused connect',
     t.equal(n.seen.at(-1), `POST /upload upgrade=- settings=- len=${size} sha=${sha(body)}`, `${size} bytes: the live real got the whole body, byte for byte`);
   }
   t.equal(l.counters.reassigned, 3);
-  t.same(b.log.slice(0, 6), ['open dead', 'close dead', 'fail dead', 'open live', 'close live', 'open dead']);
+  t.same(b.log.slice(0, 7), ['open dead', 'close dead', 'fail dead', 'reselect after dead', 'open live', 'close live', 'open dead']);
 });
 
 /** A real whose accept queue is full (its process never accepts): SYNs are dropped, a connect hangs. Returns its port. */
@@ -152,13 +129,13 @@ async function stuckReal(t: Test): Promise<number> {
 t.test('a 1 MiB POST waits, bounded, through a connect timeout and is replayed in full', async (t) => {
   const stuckPort = await stuckReal(t);
   const n = await bodyNode(t);
-  const b = new ScriptedBalancer(() => server(STUCK, stuckPort, 'stuck'), () => server(LIVE, LIVE_PORT, 'live'));
+  const b = new ScriptedBalancer(() => serverDecision(STUCK, stuckPort, 'stuck'), () => serverDecision(LIVE, LIVE_PORT, 'live'));
   const { l, port } = await listener(t, b, { connectTimeoutMs: 600 });
   const body = crypto.randomBytes(1 << 20);
   const r = await post(port, body);
   t.equal(r.status, 200);
   t.equal(n.seen.at(-1), `POST /upload upgrade=- settings=- len=${body.length} sha=${sha(body)}`, 'every byte reached the second real');
-  t.same(b.log, ['open stuck', 'close stuck', 'fail stuck', 'open live', 'close live']);
+  t.same(b.log, ['open stuck', 'close stuck', 'fail stuck', 'reselect after stuck', 'open live', 'close live']);
   t.equal(l.counters.connectFailures, 1);
 });
 
@@ -166,7 +143,7 @@ t.test('WebSocket: connect failure reassigns, then the tunnel works', async (t) 
   const live = new WsNode('L', LIVE, LIVE_PORT);
   await live.start();
   t.teardown(() => live.stop());
-  const b = new ScriptedBalancer(() => server(DEAD, DEAD_PORT, 'dead'), () => server(LIVE, LIVE_PORT, 'live'));
+  const b = new ScriptedBalancer(() => serverDecision(DEAD, DEAD_PORT, 'dead'), () => serverDecision(LIVE, LIVE_PORT, 'live'));
   const { l, port } = await listener(t, b);
   const c = await WsClient.open(VIP, port, CLIENT);
   t.teardown(() => c.socket.destroy());
@@ -179,9 +156,9 @@ t.test('WebSocket: connect failure reassigns, then the tunnel works', async (t) 
   t.equal(l.http.tunnels, 1);
   c.socket.end();
   t.ok(await c.waitClosed());
-  t.ok(await waitFor(() => b.log.length === 5, 2000));
-  t.same(b.log, ['open dead', 'close dead', 'fail dead', 'open live', 'close live'], 'open/close once per attempt');
-  b.second = () => server(DEAD, DEAD_PORT, 'dead2');
+  t.ok(await waitFor(() => b.log.length === 6, 2000));
+  t.same(b.log, ['open dead', 'close dead', 'fail dead', 'reselect after dead', 'open live', 'close live'], 'open/close once per attempt');
+  b.second = () => serverDecision(DEAD, DEAD_PORT, 'dead2');
   const d = await WsClient.open(VIP, port, CLIENT);
   t.equal(d.status, 502, 'both refuse: 502');
   t.match(d.rest, /rserver dead2 .*ECONNREFUSED/);
@@ -192,7 +169,7 @@ t.test('WebSocket: a connect timeout reassigns too (the timeout reaches node:htt
   const live = new WsNode('L', LIVE, LIVE_PORT);
   await live.start();
   t.teardown(() => live.stop());
-  const b = new ScriptedBalancer(() => server(STUCK, stuckPort, 'stuck'), () => server(LIVE, LIVE_PORT, 'live'));
+  const b = new ScriptedBalancer(() => serverDecision(STUCK, stuckPort, 'stuck'), () => serverDecision(LIVE, LIVE_PORT, 'live'));
   const { l, port } = await listener(t, b, { connectTimeoutMs: 600 });
   const c = await WsClient.open(VIP, port, CLIENT);
   t.teardown(() => c.socket.destroy());
@@ -200,8 +177,8 @@ t.test('WebSocket: a connect timeout reassigns too (the timeout reaches node:htt
   t.equal(await c.next(), 'hello from L');
   t.equal(l.counters.connectFailures, 1, 'the timeout counted as a connect failure');
   t.equal(l.counters.reassigned, 1);
-  t.same(b.log, ['open stuck', 'close stuck', 'fail stuck', 'open live'], 'one attempt each, the stuck one closed');
-  b.second = () => server(STUCK, stuckPort, 'stuck2');
+  t.same(b.log, ['open stuck', 'close stuck', 'fail stuck', 'reselect after stuck', 'open live'], 'one attempt each, the stuck one closed');
+  b.second = () => serverDecision(STUCK, stuckPort, 'stuck2');
   const d = await WsClient.open(VIP, port, CLIENT);
   t.equal(d.status, 502, 'both time out: 502');
   t.match(d.rest, /rserver stuck2 .*ETIMEDOUT/);
@@ -211,7 +188,7 @@ t.test('a silent tunnel is reset by the idle timeout; failaction purge (a reset)
   const live = new WsNode('L', LIVE, LIVE_PORT);
   await live.start();
   t.teardown(() => live.stop());
-  const b = new ScriptedBalancer(() => server(LIVE, LIVE_PORT, 'live'));
+  const b = new ScriptedBalancer(() => serverDecision(LIVE, LIVE_PORT, 'live'));
   const { l, port } = await listener(t, b, { tcpIdleMs: 400 });
   const c = await WsClient.open(VIP, port, CLIENT);
   t.equal(await c.next(), 'hello from L');
@@ -238,7 +215,7 @@ t.test('a silent tunnel is reset by the idle timeout; failaction purge (a reset)
 
 t.test('Upgrades the VIP ignores are served plain; refused ones never reach the node', async (t) => {
   const n = await bodyNode(t);
-  const b = new ScriptedBalancer(() => server(LIVE, LIVE_PORT, 'live'));
+  const b = new ScriptedBalancer(() => serverDecision(LIVE, LIVE_PORT, 'live'));
   const { l, port } = await listener(t, b);
   const h2c = await raw(port, `GET /h2 HTTP/1.1\r\nHost: vip\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n`);
   t.match(h2c, /^HTTP\/1\.1 200 OK\r\n/, 'h2c: a plain HTTP/1.1 answer');
@@ -265,7 +242,7 @@ t.test('an upgrade pipelined behind a request starts after its answer', async (t
   const live = new WsNode('L', LIVE, LIVE_PORT);
   await live.start();
   t.teardown(() => live.stop());
-  const b = new ScriptedBalancer(() => server(LIVE, LIVE_PORT, 'live'));
+  const b = new ScriptedBalancer(() => serverDecision(LIVE, LIVE_PORT, 'live'));
   const { port } = await listener(t, b);
   const key = crypto.randomBytes(16).toString('base64');
   const got = await raw(port, `GET /first HTTP/1.1\r\nHost: vip\r\n\r\nGET /ws HTTP/1.1\r\nHost: vip\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`, 800);
@@ -291,7 +268,7 @@ t.test('hop-by-hop fields stay on their hop; Expect is answered by the VIP', asy
     s.closeAllConnections();
     return new Promise<void>((r) => s.close(() => r()));
   });
-  const b = new ScriptedBalancer(() => server(LIVE, LIVE_PORT, 'live'));
+  const b = new ScriptedBalancer(() => serverDecision(LIVE, LIVE_PORT, 'live'));
   const { port } = await listener(t, b);
   const sock = net.connect({ host: VIP, port, localAddress: CLIENT });
   t.teardown(() => sock.destroy());

@@ -6,9 +6,8 @@
 // the other; a client sticks to its node; a node failing its probe gets no new
 // tunnels; the accounting returns to zero.
 import t from 'tap';
-import { compileConfig } from '../../../src/config/compile.js';
-import { RealClock } from '../../../src/core/real-clock.js';
-import { createRuntime, type BalancerRuntime } from '../../../src/runtime/balancer-runtime.js';
+import type { BalancerRuntime } from '../../../src/runtime/balancer-runtime.js';
+import { openConns, startVipRuntime } from '../../fakes/vip-runtime.js';
 import { waitFor } from './tms-nodes.js';
 import { WsClient, WsNode } from './ws-wire.js';
 
@@ -64,19 +63,10 @@ interface vlan 100
 `;
 
 async function startRuntime(t: Test): Promise<BalancerRuntime> {
-  const c = compileConfig(CONFIG, 'inline.conf');
-  t.same(c.diagnostics.filter((d) => d.severity === 'error'), [], 'config compiles');
-  const created = createRuntime({ model: c.model, clock: new RealClock(), drainMs: 300, timeouts: { connectTimeoutMs: 1000 } });
-  if (!created.ok) throw new Error(created.message);
-  const rt = created.runtime;
-  const r = await rt.start();
-  t.same(r.failures, [], 'the listener bound');
-  t.same(r.listeners.map((l) => [l.vip, l.l7]), [['VIP-WS', true]], 'the http policy makes the VIP L7');
-  t.teardown(() => rt.stop());
-  return rt;
+  const started = await startVipRuntime(t, CONFIG, { listeners: [['VIP-WS', true]], runtime: { drainMs: 300, timeouts: { connectTimeoutMs: 1000 } } });
+  return started.rt;
 }
 
-const openConns = (rt: BalancerRuntime): number => rt.balancer.snapshotFarms().reduce((n, f) => n + f.reals.reduce((m, r) => m + r.current, 0), 0);
 const realState = (rt: BalancerRuntime, name: string): string | undefined => rt.balancer.snapshotFarms().flatMap((f) => f.reals).find((r) => r.rserver === name)?.state;
 
 t.test('WebSocket through the L7 VIP', async (t) => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { runRun } from '../../../src/cli/run.js';
 import type { CliIo } from '../../../src/cli/io.js';
 import { waitFor } from './tms-nodes.js';
+import { trapVipConfig } from '../../fakes/vip-configs.js';
 
 const N = 20000 + Math.floor(Math.random() * 20000);
 const VIP = '127.0.203.40';
@@ -24,28 +25,7 @@ function which(cmd: string): boolean {
 }
 const missing = ['snmptrap', 'snmptrapd'].filter((c) => !which(c));
 
-const CONFIG = `
-access-list ALL line 10 extended permit ip any any
-rserver host NODE1
-  ip address 10.0.203.50
-  inservice
-serverfarm host TRAPS
-  rserver NODE1
-    inservice
-class-map match-all VIP-TRAP
-  match virtual-address 10.0.203.40 udp eq snmptrap
-policy-map type loadbalance first-match LB-TRAP
-  class class-default
-    serverfarm TRAPS
-policy-map multi-match VIPS
-  class VIP-TRAP
-    loadbalance vip inservice
-    loadbalance policy LB-TRAP
-interface vlan 100
-  access-group input ALL
-  service-policy input VIPS
-  no shutdown
-`;
+const CONFIG = trapVipConfig({ vip: '10.0.203.40', vipPort: 'snmptrap', node: '10.0.203.50' });
 
 function snmptrap(args: string[]): Promise<void> {
   return new Promise((resolve, reject) =>

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
+import { LoopbackHttpNode } from '../../fakes/loopback-http-node.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -54,23 +55,16 @@ export interface WsHit {
 }
 
 /** A node serving WebSocket: greets with `hello from NAME`, answers each text with `NAME echo: TEXT`. */
-export class WsNode {
+export class WsNode extends LoopbackHttpNode {
   readonly hits: WsHit[] = [];
-  readonly sockets = new Set<net.Socket>();
   /** What GET /health answers (the probe's view). */
   healthStatus = 200;
   /** When set, upgrade requests get this status instead of 101. */
   refuseWith: number | undefined;
-  private server: http.Server | undefined;
 
-  constructor(
-    readonly name: string,
-    readonly address: string,
-    readonly port: number,
-  ) {}
-
-  async start(): Promise<void> {
-    const s = http.createServer((req, res) => {
+  /** Tracks the upgraded sockets (stop() destroys them; node:http no longer owns them). */
+  protected serve(s: http.Server): void {
+    s.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       res.statusCode = req.url === '/health' ? this.healthStatus : 200;
       res.end(`${this.name} plain ${req.method} ${req.url} upgrade=${req.headers.upgrade ?? '-'}\n`);
     });
@@ -99,18 +93,6 @@ export class WsNode {
         for (const text of p.texts) socket.write(frame(`${this.name} echo: ${text}`, false));
       });
     });
-    s.listen(this.port, this.address);
-    await once(s, 'listening');
-    this.server = s;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    if (!s) return;
-    for (const sock of this.sockets) sock.destroy();
-    s.closeAllConnections();
-    await new Promise<void>((r) => s.close(() => r()));
   }
 }
 

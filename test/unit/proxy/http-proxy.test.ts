@@ -6,11 +6,10 @@ import t from 'tap';
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
-import { RealClock } from '../../../src/core/real-clock.js';
-import type { Decision, ExistingFlowAction, Flow, HttpRequestInfo, ServerDecision } from '../../../src/farm/types.js';
 import { HttpVipListener } from '../../../src/proxy/http-proxy.js';
-import { nodeNetPorts } from '../../../src/proxy/net-ports.js';
-import { NULL_LOGGER, type BalancerPort, type ProxyDeps, type VipBinding } from '../../../src/proxy/types.js';
+import type { BalancerPort } from '../../../src/proxy/types.js';
+import { freeTcpPort } from '../../fakes/free-port.js';
+import { permitAll, proxyDeps, ScriptedBalancer, serverDecision } from '../../fakes/scripted-balancer.js';
 
 /** The assertions the helpers need (a subtest or the root). */
 type Test = Pick<typeof t, 'same' | 'equal' | 'teardown'>;
@@ -18,43 +17,6 @@ type Test = Pick<typeof t, 'same' | 'equal' | 'teardown'>;
 const VIP = '127.0.203.40';
 const LIVE = '127.0.203.11';
 const DEAD = '127.0.203.12';
-
-const server = (address: string, port: number, rserver: string): ServerDecision => ({
-  kind: 'server', farm: 'F', rserver, address, port, stickyHit: false, viaBackupFarm: false, viaBackupRserver: false, realId: 0, actionId: 0, stickyGroup: -1, stickyHi: 0, stickyLo: 0,
-});
-
-class ScriptedBalancer implements BalancerPort {
-  log: string[] = [];
-  requests: (HttpRequestInfo | undefined)[] = [];
-  open = (d: Decision): void => void this.log.push(`open ${d.kind === 'server' ? d.rserver : d.kind}`);
-  close = (d: Decision): void => void this.log.push(`close ${d.kind === 'server' ? d.rserver : d.kind}`);
-  reportFailure = (d: ServerDecision): void => void this.log.push(`fail ${d.rserver}`);
-  constructor(
-    public first: () => Decision,
-    public second: () => Decision,
-  ) {}
-  select = (_v: string, _f: Flow, r?: HttpRequestInfo): Decision => {
-    this.requests.push(r);
-    return this.first();
-  };
-  reselect = (_f: Flow, d: ServerDecision): Decision => {
-    this.log.push(`reselect after ${d.rserver}`);
-    return this.second();
-  };
-  existingFlowAction = (): ExistingFlowAction => ({ kind: 'keep' });
-}
-
-const permitAll: VipBinding['acl'] = () => ({ permit: true, acl: 'ALL', line: 1 });
-const deps = (balancer: BalancerPort): ProxyDeps => ({ clock: new RealClock(), net: nodeNetPorts, balancer, logger: NULL_LOGGER, transparency: 'bind-client', timeouts: { tcpIdleMs: 60_000, udpIdleMs: 60_000, connectTimeoutMs: 1000 } });
-
-async function freePort(address: string): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, address);
-  await once(s, 'listening');
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 async function node(t: Test): Promise<{ port: number; seen: string[] }> {
   const seen: string[] = [];
@@ -72,7 +34,7 @@ async function node(t: Test): Promise<{ port: number; seen: string[] }> {
 }
 
 async function listener(t: Test, b: BalancerPort): Promise<{ l: HttpVipListener; port: number }> {
-  const l = new HttpVipListener({ vipClass: 'V', address: VIP, port: 0, protocol: 'tcp', acl: permitAll }, deps(b));
+  const l = new HttpVipListener({ vipClass: 'V', address: VIP, port: 0, protocol: 'tcp', acl: permitAll }, proxyDeps(b));
   const a = await l.listen();
   t.teardown(() => l.close(100));
   return { l, port: a.port };
@@ -93,8 +55,8 @@ function send(port: number, path: string, method = 'GET', body?: string): Promis
 
 t.test('connect failure: reselect once, then served; accounting per attempt', async (t) => {
   const n = await node(t);
-  const dead = await freePort(DEAD);
-  const b = new ScriptedBalancer(() => server(DEAD, dead, 'dead'), () => server(LIVE, n.port, 'live'));
+  const dead = await freeTcpPort(DEAD);
+  const b = new ScriptedBalancer(() => serverDecision(DEAD, dead, 'dead'), () => serverDecision(LIVE, n.port, 'live'));
   const { l, port } = await listener(t, b);
   const r = await send(port, '/x?q=1');
   t.same(r, { status: 200, body: 'live\n' });
@@ -108,8 +70,8 @@ t.test('connect failure: reselect once, then served; accounting per attempt', as
 });
 
 t.test('second failure → 502 with the reason; no server → 503', async (t) => {
-  const dead = await freePort(DEAD);
-  const b = new ScriptedBalancer(() => server(DEAD, dead, 'dead'), () => server(DEAD, dead, 'dead2'));
+  const dead = await freeTcpPort(DEAD);
+  const b = new ScriptedBalancer(() => serverDecision(DEAD, dead, 'dead'), () => serverDecision(DEAD, dead, 'dead2'));
   const { l, port } = await listener(t, b);
   const r = await send(port, '/');
   t.equal(r.status, 502);
@@ -127,9 +89,9 @@ t.test('second failure → 502 with the reason; no server → 503', async (t) =>
 });
 
 t.test('a request with a body is replayed to the reselected real (the dead one never took it)', async (t) => {
-  const dead = await freePort(DEAD);
+  const dead = await freeTcpPort(DEAD);
   const n = await node(t);
-  const b = new ScriptedBalancer(() => server(DEAD, dead, 'dead'), () => server(LIVE, n.port, 'live'));
+  const b = new ScriptedBalancer(() => serverDecision(DEAD, dead, 'dead'), () => serverDecision(LIVE, n.port, 'live'));
   const { port } = await listener(t, b);
   const r = await send(port, '/post', 'POST', 'payload');
   t.same(r, { status: 200, body: 'live\n' });

@@ -5,37 +5,10 @@ import t from 'tap';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { RealClock } from '../../../src/core/real-clock.js';
-import type { Decision, ExistingFlowAction, Flow, ServerDecision } from '../../../src/farm/types.js';
-import { nodeNetPorts } from '../../../src/proxy/net-ports.js';
 import { TcpVipListener } from '../../../src/proxy/tcp-proxy.js';
 import { UdpVipListener } from '../../../src/proxy/udp-proxy.js';
-import { NULL_LOGGER, type BalancerPort, type ProxyDeps, type VipBinding } from '../../../src/proxy/types.js';
-
-const server = (address: string, port: number, rserver = address): ServerDecision => ({
-  kind: 'server', farm: 'F', rserver, address, port, stickyHit: false, viaBackupFarm: false, viaBackupRserver: false, realId: 0, actionId: 0, stickyGroup: -1, stickyHi: 0, stickyLo: 0,
-});
-
-class ScriptedBalancer implements BalancerPort {
-  log: string[] = [];
-  open = (d: Decision): void => void this.log.push(`open ${d.kind === 'server' ? d.rserver : d.kind}`);
-  close = (d: Decision): void => void this.log.push(`close ${d.kind === 'server' ? d.rserver : d.kind}`);
-  reportFailure = (d: ServerDecision): void => void this.log.push(`fail ${d.rserver}`);
-  constructor(
-    public first: () => Decision,
-    public second: () => Decision,
-    public onExisting: ExistingFlowAction = { kind: 'keep' },
-  ) {}
-  select = (_v: string, _f: Flow): Decision => this.first();
-  reselect = (_f: Flow, d: ServerDecision): Decision => {
-    this.log.push(`reselect after ${d.rserver}`);
-    return this.second();
-  };
-  existingFlowAction = (): ExistingFlowAction => this.onExisting;
-}
-
-const permitAll: VipBinding['acl'] = () => ({ permit: true, acl: 'ALL', line: 1 });
-const deps = (balancer: BalancerPort): ProxyDeps => ({ clock: new RealClock(), net: nodeNetPorts, balancer, logger: NULL_LOGGER, transparency: 'bind-client', timeouts: { tcpIdleMs: 60_000, udpIdleMs: 60_000, connectTimeoutMs: 1000 } });
+import { freeTcpPort } from '../../fakes/free-port.js';
+import { permitAll, proxyDeps, ScriptedBalancer, serverDecision } from '../../fakes/scripted-balancer.js';
 
 async function echoServer(address: string): Promise<{ port: number; close: () => Promise<void> }> {
   const socks = new Set<net.Socket>();
@@ -47,15 +20,6 @@ async function echoServer(address: string): Promise<{ port: number; close: () =>
   s.listen(0, address);
   await once(s, 'listening');
   return { port: (s.address() as net.AddressInfo).port, close: () => new Promise((r) => { for (const c of socks) c.destroy(); s.close(() => r()); }) };
-}
-
-async function freePort(address: string): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, address);
-  await once(s, 'listening');
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
 }
 
 function roundTrip(port: number, localAddress: string): Promise<string> {
@@ -73,9 +37,9 @@ function roundTrip(port: number, localAddress: string): Promise<string> {
 t.test('connect failure: reassign once, then the client is reset', async (t) => {
   const good = await echoServer('127.0.210.60');
   t.teardown(good.close);
-  const deadPort = await freePort('127.0.210.50');
-  const b = new ScriptedBalancer(() => server('127.0.210.50', deadPort, 'DEAD'), () => server('127.0.210.60', good.port, 'GOOD'));
-  const l = new TcpVipListener({ vipClass: 'V', address: '127.0.210.40', port: 0, protocol: 'tcp', acl: permitAll }, deps(b));
+  const deadPort = await freeTcpPort('127.0.210.50');
+  const b = new ScriptedBalancer(() => serverDecision('127.0.210.50', deadPort, 'DEAD'), () => serverDecision('127.0.210.60', good.port, 'GOOD'));
+  const l = new TcpVipListener({ vipClass: 'V', address: '127.0.210.40', port: 0, protocol: 'tcp', acl: permitAll }, proxyDeps(b));
   const { port } = await l.listen();
   t.teardown(() => l.close(100));
   t.equal(await roundTrip(port, '127.0.100.7'), 'ping', 'reassigned to the good real');
@@ -84,7 +48,7 @@ t.test('connect failure: reassign once, then the client is reset', async (t) => 
   t.match(l.counters, { connectFailures: 1, reassigned: 1, active: 0 });
 
   b.log = [];
-  b.second = () => server('127.0.210.50', deadPort, 'DEAD2');
+  b.second = () => serverDecision('127.0.210.50', deadPort, 'DEAD2');
   await t.rejects(roundTrip(port, '127.0.100.7'), { code: 'ECONNRESET' }, 'no second reassign: reset');
   t.same(b.log, ['open DEAD', 'close DEAD', 'fail DEAD', 'reselect after DEAD', 'open DEAD2', 'close DEAD2', 'fail DEAD2'], 'every open closed');
   t.equal(l.counters.active, 0);
@@ -94,14 +58,14 @@ t.test('no server → reset; failaction purge resets established flows', async (
   const good = await echoServer('127.0.210.60');
   t.teardown(good.close);
   const b = new ScriptedBalancer(() => ({ kind: 'no-server', reason: 'farm-down' }), () => ({ kind: 'no-server', reason: 'farm-down' }));
-  const l = new TcpVipListener({ vipClass: 'V', address: '127.0.210.40', port: 0, protocol: 'tcp', acl: permitAll }, deps(b));
+  const l = new TcpVipListener({ vipClass: 'V', address: '127.0.210.40', port: 0, protocol: 'tcp', acl: permitAll }, proxyDeps(b));
   const { port } = await l.listen();
   t.teardown(() => l.close(100));
   await t.rejects(roundTrip(port, '127.0.100.7'), { code: 'ECONNRESET' });
   t.equal(l.counters.dropped, 1);
 
-  b.first = () => server('127.0.210.60', good.port, 'GOOD');
-  b.onExisting = { kind: 'reset' };
+  b.first = () => serverDecision('127.0.210.60', good.port, 'GOOD');
+  b.flowAction = { kind: 'reset' };
   const c = net.connect({ host: '127.0.210.40', port, localAddress: '127.0.100.8' });
   const err = once(c, 'error');
   c.write('x');
@@ -123,8 +87,8 @@ t.test('UDP: oversized datagrams and a full flow table are dropped and counted',
   node.on('message', (m, r) => node.send(m, r.port, r.address));
   t.teardown(() => node.close());
   const nport = node.address().port;
-  const b = new ScriptedBalancer(() => server('127.0.210.60', nport, 'N'), () => server('127.0.210.60', nport, 'N'));
-  const l = new UdpVipListener({ vipClass: 'V', address: '127.0.210.40', port: 0, protocol: 'udp', acl: permitAll }, deps(b), { maxFlows: 1, maxDatagramBytes: 100 });
+  const b = new ScriptedBalancer(() => serverDecision('127.0.210.60', nport, 'N'), () => serverDecision('127.0.210.60', nport, 'N'));
+  const l = new UdpVipListener({ vipClass: 'V', address: '127.0.210.40', port: 0, protocol: 'udp', acl: permitAll }, proxyDeps(b), { maxFlows: 1, maxDatagramBytes: 100 });
   const { port } = await l.listen();
   t.teardown(() => l.close(0));
   const c1 = dgram.createSocket('udp4');
