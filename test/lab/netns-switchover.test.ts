@@ -4,10 +4,8 @@
 // entry for the VIP follows it; the clients keep being served. Every namespace is gone
 // afterwards. Skipped without root, `ip netns`, arping or the build.
 import t from 'tap';
-import { RealClock } from '../../src/core/real-clock.js';
-import { runNetnsLab } from '../../src/lab/netns-lab.js';
 import { listAcesimNamespaces } from '../../src/lab/netns.js';
-import { entry, loadLab, macOf, neighbourSampler, netnsSkip, tempConfigFile, TMS_ACE_FT_ON_NETWORK } from '../fakes/netns-lab.js';
+import { loadLab, netnsSkip, runPairInNamespaces, tempConfigFile, TMS_ACE_FT_ON_NETWORK } from '../fakes/netns-lab.js';
 
 const VIP = '10.0.200.40';
 
@@ -37,23 +35,7 @@ const skip = await netnsSkip({ arping: true });
 t.test('ft switchover through the active member\'s API inside its namespace moves the VIP', { skip }, async (t) => {
   const configFile = tempConfigFile(t, 'acesim-netns-switchover-', 'tms-ace-ft.conf', TMS_ACE_FT_ON_NETWORK);
   const { sc, model, maps } = loadLab({ text: SCENARIO, file: 'netns-switchover.yaml' }, { text: TMS_ACE_FT_ON_NETWORK, file: 'tms-ace-ft.conf' });
-  const neighbour = neighbourSampler(VIP);
-  const macs: { lb1?: string; lb2?: string } = {};
-  const out = await runNetnsLab({
-    scenario: sc,
-    model,
-    maps,
-    configFile,
-    timeScale: 10,
-    clock: new RealClock(),
-    ...entry,
-    onNetns: neighbour.onNetns,
-    beforeDestroy: async (plan) => {
-      await neighbour.stop();
-      macs.lb1 = await macOf(plan.pair!.members[0].ns);
-      macs.lb2 = await macOf(plan.pair!.members[1].ns);
-    },
-  });
+  const { out, seen, macs } = await runPairInNamespaces({ scenario: sc, model, maps, configFile, vip: VIP });
   if (!out.ok) throw new Error(out.message);
   const pair = out.result.pair!;
   t.comment(JSON.stringify(pair));
@@ -63,7 +45,7 @@ t.test('ft switchover through the active member\'s API inside its namespace move
   t.ok(sw.takeoverMs !== null && sw.takeoverMs < 5_000, `the secondary went ACTIVE ${sw.takeoverMs} ms (config time) after the switchover`);
   t.ok(sw.vipGapMs !== null && sw.vipGapMs < 5_000, `VIP gap ${sw.vipGapMs} ms (config time)`);
   t.equal(pair.duplicateActiveMs, 0, 'a hand-over, never two ACTIVE members');
-  t.same(neighbour.seen, [macs.lb1, macs.lb2], `the clients' entry for the VIP: lb1, then lb2 after its gratuitous ARP (${neighbour.seen.join(' → ')})`);
+  t.same(seen, [macs.lb1, macs.lb2], `the clients' entry for the VIP: lb1, then lb2 after its gratuitous ARP (${seen.join(' → ')})`);
   t.ok(out.result.metrics.requests > 20 && out.result.metrics.lostRequests <= 2, `clients served through the hand-over (${out.result.metrics.lostRequests} lost of ${out.result.metrics.requests})`);
   t.same((await listAcesimNamespaces()).filter((n) => n.pid === process.pid), [], 'every namespace of the run is gone');
 });
