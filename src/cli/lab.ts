@@ -31,8 +31,6 @@ export interface LabOptions {
   timeScale?: number;
   format: 'text' | 'json';
   reportDir?: string;
-  /** Test hook: pretend openssl is missing. */
-  noTls?: boolean;
   /** The nodes' certificate maker (default: openssl); undefined from it disables HTTPS. */
   certificate?: () => TlsIdentity | undefined;
   /** Run above the time-scale hard limit anyway. */
@@ -95,7 +93,7 @@ export async function runLabCommand(io: CliIo, opts: LabOptions): Promise<number
       if (refuse) return fromFlag ? EXIT_USAGE : EXIT_FINDINGS;
     }
   }
-  const tls = opts.noTls ? undefined : (opts.certificate ?? selfSignedCert)();
+  const tls = (opts.certificate ?? selfSignedCert)();
   if (!tls) io.err('acesim lab: openssl not found: HTTPS is disabled (simulated nodes serve no HTTPS, clients send none; the HTTPS farms are left out of the measurements); install openssl to include HTTPS');
   if (opts.engine === 'haproxy') return runEngineComparison(io, { scenario: sc, model, timeScale: F, runs: opts.runs, format: opts.format, ...(tls ? { tls } : {}) });
   // Progress goes to stderr so `--format json` keeps stdout clean.

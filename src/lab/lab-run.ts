@@ -231,7 +231,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunOutcome> {
   const ctx = pickContext(model.contexts, ctx0.name)!;
   const clients = o.placement?.clients ?? clientAddresses(scenario.traffic.clientRange, scenario.traffic.clients);
   if (typeof clients === 'string') return { ok: false, message: clients };
-  if (!o.tls) notes.push('openssl not available: simulated nodes serve no HTTPS and clients send none; the HTTPS farm stays PROBE-FAILED and is left out of the measurements');
+  if (!o.tls) notes.push('no TLS certificate for the simulated nodes (openssl makes one): they serve no HTTPS and clients send none; the HTTPS farm stays PROBE-FAILED and is left out of the measurements');
 
   const raw: RunEvent[] = [];
   const probes: ProbeStats = { attempts: 0, failed: 0, failedByCause: {} };

@@ -26,12 +26,22 @@ function cliPath(): string {
   return join(root, 'dist/src/cli/main.js');
 }
 
+/**
+ * A fault as applied. A switchover is timed from the moment the active member took the
+ * command (its step-down from ACTIVE), not from the lab's request: in the namespace lab the
+ * request comes from a short process started in the member's namespace, and its start-up is
+ * the lab's overhead, not the pair's.
+ */
+export interface PairRunFault extends BalancerFaultAt {
+  stepDownOf?: PairRole;
+}
+
 export interface PairRun {
   engine: PairEngine;
   /** The hosts the members track (`ft track host`), for the tracked-host faults. */
   tracked: TrackedHostsLab;
   events: PairEvent[];
-  faults: BalancerFaultAt[];
+  faults: PairRunFault[];
   notes: string[];
   cleanup(): void;
 }
@@ -94,7 +104,7 @@ export function schedulePairFaults(run: PairRun, timeline: readonly BalancerTime
             run.notes.push(`timeline: ${label} at ${ev.atMs / 1000} s: ${r.message}`);
             return;
           }
-          run.faults.push({ atMs: at, kind: label });
+          run.faults.push({ atMs: at, kind: label, ...(kind === 'switchover' && active ? { stepDownOf: active } : {}) });
           // A killed member publishes nothing more: mark its end for the duplicate-active figure.
           if (kind === 'kill-active' || kind === 'kill-standby') {
             const victim = role ?? (kind === 'kill-active' ? active : active === 'primary' ? 'secondary' : 'primary');
@@ -127,8 +137,15 @@ async function trackedHostFault(run: PairRun, ev: BalancerTimelineEvent, clock: 
   run.faults.push({ atMs: at, kind: ev.fault === 'tracked-host-down' ? `${label} (${role})` : label });
 }
 
+/** When a fault took effect: a switchover at the active member's step-down, when the member reported one. */
+function faultTime(run: Pick<PairRun, 'events'>, f: PairRunFault): number {
+  if (f.stepDownOf === undefined) return f.atMs;
+  const down = run.events.find((e) => e.type === 'ft.group' && e.role === f.stepDownOf && e.atMs >= f.atMs && e['from'] === 'FSM_FT_STATE_ACTIVE');
+  return down?.atMs ?? f.atMs;
+}
+
 /** Pair metrics in config time from the run's start t0. */
-export function pairMetrics(run: PairRun, requests: readonly PairRequest[], t0: number, timeScale: number, endRealMs: number): PairMetrics {
+export function pairMetrics(run: Pick<PairRun, 'events' | 'faults'>, requests: readonly PairRequest[], t0: number, timeScale: number, endRealMs: number): PairMetrics {
   const cfg = (ms: number): number => toConfigMs(ms - t0, timeScale);
   const groupEvents: PairGroupEvent[] = run.events
     .filter((e) => e.type === 'ft.group' || e.type === 'ft.vips')
@@ -136,7 +153,7 @@ export function pairMetrics(run: PairRun, requests: readonly PairRequest[], t0: 
   return computePairMetrics(
     groupEvents,
     requests,
-    run.faults.map((f) => ({ ...f, atMs: cfg(f.atMs) })),
+    run.faults.map((f) => ({ kind: f.kind, atMs: cfg(faultTime(run, f)) })),
     cfg(endRealMs),
   );
 }

@@ -1,5 +1,7 @@
 import t from 'tap';
 import { computePairMetrics, type PairGroupEvent, type PairRequest } from '../../../src/lab/pair-measure.js';
+import { pairMetrics } from '../../../src/lab/pair-run.js';
+import type { PairEvent } from '../../../src/lab/engine-pair.js';
 
 t.test('takeover, VIP gap, losses and stickiness around a kill of the active', async (t) => {
   const ev: PairGroupEvent[] = [
@@ -41,4 +43,23 @@ t.test('split brain: both ACTIVE while the link is cut counts as duplicate-activ
 t.test('no takeover: null figures, never a crash', async (t) => {
   const m = computePairMetrics([], [], [{ atMs: 1, kind: 'switchover' }], 10);
   t.same(m.faults[0], { kind: 'switchover', atMs: 1, takeoverMs: null, vipGapMs: null, lostRequests: 0, requests: 0, lostTraps: 0, traps: 0, stickyKept: 0, stickyClients: 0 });
+});
+
+t.test('a switchover is timed from the active member\'s step-down, not from the lab\'s request', async (t) => {
+  // Real ms from t0 = 0 at time scale 10: the lab asks at 2,000 ms; the request process takes
+  // 700 ms to reach the primary; the secondary is ACTIVE 5 ms later and serving 8 ms after that.
+  const events: PairEvent[] = [
+    { role: 'primary', atMs: 0, type: 'ft.group', from: 'FSM_FT_STATE_INIT', to: 'FSM_FT_STATE_ACTIVE' },
+    { role: 'primary', atMs: 1, type: 'ft.vips', serving: true },
+    { role: 'secondary', atMs: 50, type: 'ft.group', from: 'FSM_FT_STATE_INIT', to: 'FSM_FT_STATE_STANDBY_HOT' },
+    { role: 'primary', atMs: 2_700, type: 'ft.group', from: 'FSM_FT_STATE_ACTIVE', to: 'FSM_FT_STATE_STANDBY_HOT' },
+    { role: 'secondary', atMs: 2_705, type: 'ft.group', from: 'FSM_FT_STATE_STANDBY_HOT', to: 'FSM_FT_STATE_ACTIVE' },
+    { role: 'secondary', atMs: 2_713, type: 'ft.vips', serving: true },
+  ];
+  const timed = pairMetrics({ events, faults: [{ atMs: 2_000, kind: 'switchover', stepDownOf: 'primary' }] }, [], 0, 10, 5_000);
+  t.same([timed.faults[0]!.atMs, timed.faults[0]!.takeoverMs, timed.faults[0]!.vipGapMs], [27_000, 50, 130], 'config ms: the step-down at 27 s, ACTIVE 50 ms and serving 130 ms after it');
+  const untimed = pairMetrics({ events: events.filter((e) => e.role !== 'primary' || e.atMs < 2_000), faults: [{ atMs: 2_000, kind: 'switchover', stepDownOf: 'primary' }] }, [], 0, 10, 5_000);
+  t.equal(untimed.faults[0]!.atMs, 20_000, 'no step-down reported: the lab\'s request time stands');
+  const kill = pairMetrics({ events, faults: [{ atMs: 2_000, kind: 'kill-active' }] }, [], 0, 10, 5_000);
+  t.equal(kill.faults[0]!.takeoverMs, 7_050, 'other faults keep the time they were applied');
 });
