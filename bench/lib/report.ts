@@ -46,3 +46,13 @@ export function percentile(values: number[], p: number): number {
   const idx = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
   return s[idx]!;
 }
+
+/**
+ * `value` with `digits` decimals, or more where rounding would put it on the other side of
+ * `threshold` (0.8996 against ≥ 0.9 reads "0.900", never "0.90 … FAIL").
+ */
+export function fixedAgainst(value: number, threshold: number, digits = 2): string {
+  let d = digits;
+  while (d < 6 && Number(value.toFixed(d)) >= threshold !== value >= threshold) d++;
+  return value.toFixed(d);
+}
