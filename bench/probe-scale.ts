@@ -174,6 +174,25 @@ async function attemptCost(prober: Prober, instances: ProbeInstance[], servers: 
   return { rate: Math.round(COST_ATTEMPTS / (wall / 1000)), selfUs: Math.round((c.user + c.system) / COST_ATTEMPTS), serverUs: Math.round((s * 1000) / COST_ATTEMPTS), ok };
 }
 
+/**
+ * The floor, measured in every run: a bare node:net connect, request write, read to the peer's
+ * FIN and close, no parsing, no deadlines, no engine. It shows this machine's speed at the time of
+ * the run (seen on one machine on one day: 89 to 130 µs), so a slower run can be told from slower code.
+ */
+const bareNet: Prober = {
+  probe: (inst) =>
+    new Promise((resolve) => {
+      const t0 = performance.now();
+      const s = net.connect({ host: inst.key.address, port: inst.key.port });
+      let ok = false;
+      s.once('connect', () => s.write(`GET / HTTP/1.1\r\nhost: ${inst.key.address}\r\nconnection: close\r\n\r\n`));
+      s.on('data', (b: Buffer) => (ok ||= b.subarray(0, 12).toString('latin1') === 'HTTP/1.1 200'));
+      s.once('end', () => s.end());
+      s.once('error', () => {});
+      s.once('close', () => resolve({ ok, cause: ok ? 'OK' : 'L7_BAD_STATUS', latencyMs: performance.now() - t0 }));
+    }),
+};
+
 interface PhaseOut {
   durationS: number;
   table: string;
@@ -298,7 +317,7 @@ async function main(): Promise<void> {
 
   if (ONLY === 'pool' || ONLY === 'single' || ONLY === 'cost') {
     if (ONLY === 'pool') await poolPhase(clock, instances, servers);
-    else if (ONLY === 'cost') console.log(await attemptCost(new NodeProber({ clock, httpClient: 'wire' }), instances, servers));
+    else if (ONLY === 'cost') console.log({ wire: await attemptCost(new NodeProber({ clock, httpClient: 'wire' }), instances, servers), floor: await attemptCost(bareNet, instances, servers) });
     else await runPhase(clock, instances, DURATION_S, new NodeProber({ clock }), servers);
     stopAll();
     rmSync(dir, { recursive: true, force: true });
@@ -309,8 +328,10 @@ async function main(): Promise<void> {
   const wireProber = new NodeProber({ clock, httpClient: 'wire' });
   const costU = await attemptCost(undiciProber, instances, servers);
   const costW = await attemptCost(wireProber, instances, servers);
+  const costF = await attemptCost(bareNet, instances, servers);
   const cost = `| client | attempts/s (one thread, ${COST_CONCURRENCY} in flight) | CPU per attempt, prober | CPU per attempt, servers | OK |
 |---|---|---|---|---|
+| the floor: bare node:net connect, write, read, close (no parsing, no deadlines) | ${costF.rate.toLocaleString('en-US')} | ${costF.selfUs} µs | ${costF.serverUs} µs | ${costF.ok.toLocaleString('en-US')} / ${COST_ATTEMPTS.toLocaleString('en-US')} |
 | undici Client per attempt on acesim's socket | ${costU.rate.toLocaleString('en-US')} | ${costU.selfUs} µs | ${costU.serverUs} µs | ${costU.ok.toLocaleString('en-US')} / ${COST_ATTEMPTS.toLocaleString('en-US')} |
 | wire client (http-parser-js) on acesim's socket | ${costW.rate.toLocaleString('en-US')} | ${costW.selfUs} µs | ${costW.serverUs} µs | ${costW.ok.toLocaleString('en-US')} / ${COST_ATTEMPTS.toLocaleString('en-US')} |`;
   console.log(cost);
@@ -330,7 +351,7 @@ async function main(): Promise<void> {
   const body = `
 ${INSTANCES.toLocaleString('en-US')} HTTP probe instances (GET /, expect status 200, \`Connection: close\`, a new TCP connection per attempt as the ACE opens one), interval ${INTERVAL_MS / 1000} s, so ${(INSTANCES / (INTERVAL_MS / 1000)).toLocaleString('en-US')} attempts/s, against ${servers.targets.length} listeners on ${HOSTS.join(', ')} served by ${servers.what}. Engine on RealClock, first attempts spread over one interval; the first ${WARMUP_MS / 1000} s of each phase are left out of the lag and latency figures. The machine has ${cpus().length} cores (${availableParallelism()} usable) shared by the engine, the servers and anything else running.
 
-What one attempt costs by plain-HTTP client (${COST_ATTEMPTS.toLocaleString('en-US')} attempts, closed loop, no engine). Both open the socket the same way (acesim's own connect, bounded by \`open\`). Measured once while this was built (closed loop, 64 in flight, quiet machine, HAProxy serving): undici Client per attempt 382 µs, undici \`request\` through a shared Agent with \`reset: true\` 404 µs, \`node:http\` with \`agent: false\` 197 µs, a bare \`node:net\` connect/write/read/close with no parsing and no deadlines 89 µs — the floor. HTTPS probes keep undici.
+What one attempt costs by plain-HTTP client (${COST_ATTEMPTS.toLocaleString('en-US')} attempts, closed loop, no engine). Both open the socket the same way (acesim's own connect, bounded by \`open\`). Measured once while this was built (closed loop, 64 in flight, quiet machine, HAProxy serving): undici Client per attempt 382 µs, undici \`request\` through a shared Agent with \`reset: true\` 404 µs, \`node:http\` with \`agent: false\` 197 µs, a bare \`node:net\` connect/write/read/close 89 µs. The floor row below measures that bare loop in this run: this machine's speed varies by a third from hour to hour, and the floor moves with it, so compare acesim's figures with the floor of the same run. HTTPS probes keep undici.
 
 ${cost}
 
