@@ -177,7 +177,7 @@ async function attemptCost(prober: Prober, instances: ProbeInstance[], servers: 
 /**
  * The floor, measured in every run: a bare node:net connect, request write, read to the peer's
  * FIN and close, no parsing, no deadlines, no engine. It shows this machine's speed at the time of
- * the run (seen on one machine on one day: 89 to 130 µs), so a slower run can be told from slower code.
+ * the run (seen on one machine on one day: 89 to 160 µs), so a slower run can be told from slower code.
  */
 const bareNet: Prober = {
   probe: (inst) =>
@@ -378,8 +378,10 @@ ${single.met ? 'carried' : 'did not carry'} ${rate.toLocaleString('en-US')} atte
 At the CPU per attempt measured here (engine process + servers: ${single.processUs} + ${single.serverUs} µs on one thread,
 ${pooled.processUs} + ${pooled.serverUs} µs with workers) ${rate.toLocaleString('en-US')} attempts/s need about ${cores(single)} / ${cores(pooled)} cores
 of CPU; this machine has ${cpus().length}. Paced by the engine (one attempt per timer, few events per
-event-loop turn) an attempt costs more than in the closed loop above, and the cost grows further
-once attempts queue (more sockets in flight, more garbage), so a run that falls behind does not recover.
+event-loop turn) an attempt costs more than in the closed loop above, and more once attempts queue
+(more sockets in flight, more garbage). Each instance keeps its place in the schedule when acesim
+starts an attempt late (\`intervalFrom: 'scheduled-start'\`, docs/ace-compatibility.md), so a busy
+moment does not bunch the instances it delayed, and a run that falls behind catches up.
 `;
   console.log(body);
   writeSection('probe-scale', 'Probe engine at ACE scale (issue 3)', body);

@@ -80,6 +80,15 @@ export function createMetrics(runtime: () => MgmtRuntime): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: reg,
   });
+  new Counter({
+    name: 'acesim_probe_attempts_skipped_total',
+    help: 'Slots of probe schedules passed over because an attempt began too late to keep them (acesim short of CPU); the instance keeps its phase.',
+    registers: reg,
+    collect() {
+      this.reset();
+      this.inc(rt().probes.snapshot().startLag.skipped);
+    },
+  });
   const results = new Counter({ name: 'acesim_probe_results_total', help: 'Probe attempts by result cause (OK or the failure layer).', labelNames: ['probe', 'cause'], registers: reg });
   new Gauge({
     name: 'acesim_probe_health',

@@ -88,6 +88,8 @@ export interface StatsView {
     startedLate: number;
     worstStartLagMs: number;
     meanStartLagMs: number;
+    /** Probe slots passed over because an attempt began too late to keep its schedule. */
+    skippedAttempts: number;
   };
 }
 
@@ -200,6 +202,7 @@ export function stats(rt: MgmtRuntime): StatsView {
       startedLate: snap.startLag.late,
       worstStartLagMs: snap.startLag.maxMs,
       meanStartLagMs: snap.startLag.meanMs,
+      skippedAttempts: snap.startLag.skipped,
     },
   };
 }

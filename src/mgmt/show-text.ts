@@ -235,5 +235,6 @@ export function renderStats(s: StatsView): string {
     row('Probes started late (>= 1 s)', s.probes.startedLate),
     row('Worst probe start lag (ms)', s.probes.worstStartLagMs),
     row('Mean probe start lag (ms)', s.probes.meanStartLagMs),
+    row('Probes skipped (began too late)', s.probes.skippedAttempts),
   ].join('\n');
 }

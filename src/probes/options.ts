@@ -21,6 +21,14 @@ export interface ProbeOptions {
    * that recovers it by one more `passdetect interval` wait) or 'after-result'. §4.5 [U-H].
    */
   nextDelayFrom: 'before-result' | 'after-result';
+  /**
+   * What the interval counts from (§4.5 "start to start"): the attempt's scheduled start
+   * ('scheduled-start') or the moment acesim actually began it ('actual-start', the reference
+   * pseudocode's literal `lastStart`). They differ only when acesim runs late: then the second
+   * lets that lateness move the instance's schedule for good, and instances begun late together
+   * stay bunched together. [U-M]
+   */
+  intervalFrom: 'scheduled-start' | 'actual-start';
   /** Probe types acesim does not simulate (radius, rtsp, scripted, sip, vm) pass (true) or fail. */
   unsimulatedProbesPass: boolean;
   /** `ssl version all` upper bound: the ACE 4710 speaks at most TLS 1.2. §4.2 [U-M]. */
@@ -38,6 +46,7 @@ export const DEFAULT_PROBE_OPTIONS: Readonly<ProbeOptions> = Object.freeze({
   initCountsAsOperational: true,
   initPassRequiresPassdetectCount: false,
   nextDelayFrom: 'before-result',
+  intervalFrom: 'scheduled-start',
   unsimulatedProbesPass: true,
   sslAllMaxVersion: 'TLSv1.2',
   snmpThresholdExceededFails: true,

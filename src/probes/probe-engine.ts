@@ -179,6 +179,7 @@ export class ProbeEngine {
     for (const fx of out.effects) {
       switch (fx.kind) {
         case 'schedule': {
+          if (fx.skipped !== undefined) this.lag.skip(fx.skipped);
           entry.timer?.();
           const gen = entry.gen;
           const dueMs = fx.atMs;

@@ -32,6 +32,11 @@ export interface ProbeInstanceState {
   /** An attempt is running; a due tick never starts a second one. */
   inFlight: boolean;
   lastStartMs?: number;
+  /**
+   * When the last attempt was due (monotonic ms): the start the next interval counts from
+   * (`intervalFrom: 'scheduled-start'`), so acesim's own lateness never moves the schedule.
+   */
+  lastDueMs?: number;
   /** When the next attempt should start (monotonic ms); undefined while in flight or disabled. */
   nextDueMs?: number;
   counters: ProbeCounters;
@@ -54,8 +59,11 @@ export type ProbeInput =
 export type ProbeEffect =
   /** Run one attempt now. */
   | { kind: 'launch' }
-  /** Arm the instance's timer for atMs (replaces any armed timer). */
-  | { kind: 'schedule'; atMs: number }
+  /**
+   * Arm the instance's timer for atMs (replaces any armed timer). `skipped`: slots of the
+   * instance's schedule passed over because its last attempt began too late (see nextDue).
+   */
+  | { kind: 'schedule'; atMs: number; skipped?: number }
   /** Cancel the armed timer and any attempt in flight. */
   | { kind: 'cancel' };
 
@@ -63,7 +71,7 @@ export type ProbeEffect =
 export interface StepConfig {
   timing: ProbeTiming;
   key: ProbeInstanceKey;
-  options: Pick<ProbeOptions, 'initPassRequiresPassdetectCount' | 'nextDelayFrom'>;
+  options: Pick<ProbeOptions, 'initPassRequiresPassdetectCount' | 'nextDelayFrom' | 'intervalFrom'>;
 }
 
 export interface StepOutput {
@@ -112,6 +120,8 @@ export function step(state: ProbeInstanceState, input: ProbeInput, config: StepC
       // After its first result a state holds every key, in onResult's order: written out, as
       // there; the first attempt copies (it adds lastStartMs and lastProbeMs to start's keys).
       const now = input.nowMs;
+      // The time it was due (never later than now: a tick is late, not early).
+      const due = state.nextDueMs !== undefined && state.nextDueMs < now ? state.nextDueMs : now;
       const s: ProbeInstanceState =
         'lastCause' in state
           ? {
@@ -122,6 +132,7 @@ export function step(state: ProbeInstanceState, input: ProbeInput, config: StepC
               counters: state.counters,
               nextDueMs: undefined,
               lastStartMs: now,
+              lastDueMs: due,
               lastProbeMs: now,
               lastCause: state.lastCause,
               lastStatus: state.lastStatus,
@@ -130,7 +141,7 @@ export function step(state: ProbeInstanceState, input: ProbeInput, config: StepC
               lastFailMs: state.lastFailMs,
               lastActiveMs: state.lastActiveMs,
             }
-          : Object.assign({}, state, { inFlight: true, lastStartMs: now, lastProbeMs: now, nextDueMs: undefined });
+          : Object.assign({}, state, { inFlight: true, lastStartMs: now, lastDueMs: due, lastProbeMs: now, nextDueMs: undefined });
       return { state: s, events: [], effects: [{ kind: 'launch' }] };
     }
     case 'disable': {
@@ -153,7 +164,7 @@ function onResult(
   result: ProbeResult,
   config: ProbeTiming,
   key: ProbeInstanceKey,
-  options: Pick<ProbeOptions, 'initPassRequiresPassdetectCount' | 'nextDelayFrom'>,
+  options: Pick<ProbeOptions, 'initPassRequiresPassdetectCount' | 'nextDelayFrom' | 'intervalFrom'>,
 ): StepOutput {
   // A late result after disable/stop is dropped: the instance is not running.
   if (state.health === 'DISABLED' || !state.inFlight) return { state, events: [], effects: [] };
@@ -196,8 +207,9 @@ function onResult(
 
   const basis = options.nextDelayFrom === 'before-result' ? before : health;
   const delayMs = basis === 'FAILED' ? config.passdetectIntervalMs : config.intervalMs;
-  const lastStart = state.lastStartMs ?? nowMs;
-  const nextDueMs = Math.max(lastStart + delayMs, nowMs);
+  // Start to start (§4.5), from the scheduled start by default: an attempt the engine began late
+  // does not push every later one back, so the start-up spread of many instances is kept.
+  const [nextDueMs, skipped] = nextDue(state, result, nowMs, delayMs, options.intervalFrom);
 
   // Written out, not copied: a state reaching here went start → due, so it holds exactly the
   // keys below up to lastProbeMs, in this order, and the result adds the rest; a copy gave
@@ -210,6 +222,7 @@ function onResult(
     counters,
     nextDueMs,
     lastStartMs: state.lastStartMs,
+    lastDueMs: state.lastDueMs,
     lastProbeMs: state.lastProbeMs,
     lastCause: result.cause,
     lastStatus: result.status ?? state.lastStatus,
@@ -218,7 +231,26 @@ function onResult(
     lastFailMs,
     lastActiveMs,
   };
-  return { state: next, events, effects: [{ kind: 'schedule', atMs: nextDueMs }] };
+  return { state: next, events, effects: [skipped > 0 ? { kind: 'schedule', atMs: nextDueMs, skipped } : { kind: 'schedule', atMs: nextDueMs }] };
+}
+
+/**
+ * When the next attempt is due. On time: one delay after this one's start. An attempt that
+ * itself outlived its delay is never duplicated: the next starts when it ended and counts from
+ * there (§4.5). With 'scheduled-start', an attempt that was short but began so late (acesim
+ * busy) that its result came after the next start keeps its phase: the next goes to the next
+ * free slot of its own schedule, as a periodic timer skips missed ticks. Restarting every such
+ * instance at its result instead bunched all the instances of one busy moment together, for good.
+ */
+function nextDue(state: ProbeInstanceState, result: ProbeResult, nowMs: number, delayMs: number, from: ProbeOptions['intervalFrom']): [atMs: number, skipped: number] {
+  if (from === 'actual-start') return [Math.max((state.lastStartMs ?? nowMs) + delayMs, nowMs), 0];
+  const grid = (state.lastDueMs ?? state.lastStartMs ?? nowMs) + delayMs;
+  if (grid >= nowMs) return [grid, 0];
+  // Its end at the prober, not the moment its result is handled here: a worker hands results
+  // over in batches, and restarting a batch's instances together would bunch them.
+  if (result.latencyMs >= delayMs) return [Math.min(nowMs, (state.lastStartMs ?? nowMs) + (result.queuedMs ?? 0) + result.latencyMs), 0];
+  const skipped = Math.ceil((nowMs - grid) / delayMs);
+  return [grid + skipped * delayMs, skipped];
 }
 
 /**

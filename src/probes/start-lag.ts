@@ -18,6 +18,8 @@ export interface StartLagSnapshot {
   late: number;
   /** The worst lateness seen, ms. */
   maxMs: number;
+  /** Slots of instances' schedules passed over because an attempt began too late to keep them. */
+  skipped: number;
   /** Mean lateness, ms (0 before the first attempt). */
   meanMs: number;
 }
@@ -34,6 +36,7 @@ export class StartLag {
   private late = 0;
   private sumMs = 0;
   private maxMs = 0;
+  private skipped = 0;
   /** Late attempts and worst lateness not yet reported in a warning. */
   private unreported = 0;
   private unreportedWorstMs = 0;
@@ -57,8 +60,13 @@ export class StartLag {
     return w;
   }
 
+  /** Counts schedule slots passed over (the late attempts behind them are recorded and warned of). */
+  skip(slots: number): void {
+    this.skipped += slots;
+  }
+
   snapshot(): StartLagSnapshot {
-    return { attempts: this.attempts, late: this.late, maxMs: Math.round(this.maxMs), meanMs: this.attempts === 0 ? 0 : Math.round((this.sumMs / this.attempts) * 10) / 10 };
+    return { attempts: this.attempts, late: this.late, maxMs: Math.round(this.maxMs), skipped: this.skipped, meanMs: this.attempts === 0 ? 0 : Math.round((this.sumMs / this.attempts) * 10) / 10 };
   }
 }
 

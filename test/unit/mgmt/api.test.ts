@@ -53,8 +53,8 @@ t.test('show text follows the ACE layouts', async (t) => {
   t.match(probe, /probe {7}: FAST\n type {8}: HTTP/);
   const statsText = bodyOf(await api.handle(get('/api/show/stats?format=text')));
   t.match(statsText, /Total Layer4 decisions +: 0/);
-  t.match(statsText, /Probes started late \(>= 1 s\) +: 0\nWorst probe start lag \(ms\) +: \d+\nMean probe start lag \(ms\) +: [\d.]+/);
-  t.match(jsonOf(await api.handle(get('/api/show/stats'))), { probes: { startedLate: 0, worstStartLagMs: Number, meanStartLagMs: Number } });
+  t.match(statsText, /Probes started late \(>= 1 s\) +: 0\nWorst probe start lag \(ms\) +: \d+\nMean probe start lag \(ms\) +: [\d.]+\nProbes skipped \(began too late\) +: 0/);
+  t.match(jsonOf(await api.handle(get('/api/show/stats'))), { probes: { startedLate: 0, worstStartLagMs: Number, meanStartLagMs: Number, skippedAttempts: 0 } });
   const farms = jsonOf(await api.handle(get('/api/show/serverfarm'))) as { serverfarms: { name: string; reals: unknown[] }[] };
   t.same(farms.serverfarms.map((f) => [f.name, f.reals.length]), [['FARM', 2]]);
 });
@@ -147,6 +147,7 @@ t.test('metrics: rserver state, probe latency and causes, sticky sizes, process 
   t.match(m, /acesim_probe_start_lag_seconds_bucket\{le="1"\} 0\n/, 'an attempt 1.2 s late is over the 1 s bucket');
   t.match(m, /acesim_probe_start_lag_seconds_bucket\{le="2.5"\} 1\n/);
   t.match(m, /acesim_probe_start_lag_seconds_count 1\n/, 'only results that carry a lateness are counted');
+  t.match(m, /# TYPE acesim_probe_attempts_skipped_total counter\nacesim_probe_attempts_skipped_total 0\n/, 'skipped probe slots, from the engine (none here)');
   t.match(m, /acesim_rserver_state\{farm="FARM",rserver="N1",port="0",state="OPERATIONAL"\} 1/);
   t.match(m, /acesim_probe_results_total\{probe="FAST",cause="L4_REFUSED"\} 1/);
   t.match(m, /acesim_probe_latency_seconds_count\{probe="FAST",farm="FARM",rserver="N1"\} 2/);

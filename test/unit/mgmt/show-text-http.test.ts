@@ -51,7 +51,7 @@ t.test('show stats: an HTTP block when some VIP is L7, none otherwise', async (t
     listeners: 2,
     totals: { ...newCounters(), flows: 9 },
     sticky: { hits: 0, misses: 0, inserts: 0, evictions: 0, expirations: 0, purged: 0, insertFailures: 0, entries: 0, capacity: 1000 },
-    probes: { instances: 0, probes: 0, passed: 0, failed: 0, startedLate: 0, worstStartLagMs: 0, meanStartLagMs: 0 },
+    probes: { instances: 0, probes: 0, passed: 0, failed: 0, startedLate: 0, worstStartLagMs: 0, meanStartLagMs: 0, skippedAttempts: 0 },
   };
   const http = { ...newHttpCounters(), requests: 17, noServer: 2, badGateway: 3, badRequests: 4, headerTimeouts: 5, upgrades: 6, tunnels: 1 };
   const text = renderStats({ ...base, http });

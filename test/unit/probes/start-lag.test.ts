@@ -21,7 +21,7 @@ t.test('StartLag: counts, worst and mean; a warning at the first late attempt, t
   t.equal(lag.record(1_200, 200 + LATE_WARNING_EVERY_MS - 1), undefined);
   const next = lag.record(1_100, 200 + LATE_WARNING_EVERY_MS);
   t.same(next, { late: 3, worstMs: 3_000, windowMs: LATE_WARNING_EVERY_MS }, 'the next warning carries the ones held back');
-  t.same(lag.snapshot(), { attempts: 6, late: 4, maxMs: 3_000, meanMs: Math.round(((10 + 999 + 1_500 + 3_000 + 1_200 + 1_100) / 6) * 10) / 10 });
+  t.same(lag.snapshot(), { attempts: 6, late: 4, maxMs: 3_000, skipped: 0, meanMs: Math.round(((10 + 999 + 1_500 + 3_000 + 1_200 + 1_100) / 6) * 10) / 10 });
   t.equal(lag.record(-5, 99_999), undefined, 'a negative lag (clock rounding) counts as on time');
   t.equal(lag.snapshot().attempts, 7);
   t.match(lateStartText(next!), /^3 probe attempt\(s\) started 1 s or more after they were due in the last 10 s \(worst 3\.0 s\): acesim is short of CPU/);
@@ -58,7 +58,7 @@ t.test('engine: a prober queue counts as lateness, reaches the result event, the
   const { lags, warnings, startLag } = await runQueued(1_500, 29_000);
   t.equal(lags.length, 15);
   t.ok(lags.every((l) => l === 1_500), 'startLagMs = timer lateness (0) + queuedMs');
-  t.same(startLag, { attempts: 15, late: 15, maxMs: 1_500, meanMs: 1_500 });
+  t.same(startLag, { attempts: 15, late: 15, maxMs: 1_500, skipped: 0, meanMs: 1_500 });
   // Results at 5 ms, 2005, 4005, …: warnings at the first and then at least 10 s apart.
   t.equal(warnings.length, 3, 'at 0 s, ~10 s and ~20 s');
   t.match(warnings[0]!.obj, { lateAttempts: 1, worstLagMs: 1_500 });
@@ -66,11 +66,31 @@ t.test('engine: a prober queue counts as lateness, reaches the result event, the
   t.match(warnings[1]!.msg, /^5 probe attempt\(s\) started 1 s or more after they were due in the last 10 s/);
 });
 
+t.test('engine: an attempt queued past its next slot makes the instance skip that slot, keep its phase, and count it', async (t) => {
+  const clock = new VirtualClock();
+  const bus = new EventBus<ProbeEvent>(clock);
+  const starts: number[] = [];
+  // Each attempt waits 2.4 s in the prober's queue and then takes 100 ms: its result comes at
+  // 2.5 s, after the next 2 s slot; had it begun on time it would have ended at 0.1 s.
+  const prober: Prober = {
+    probe: () => {
+      starts.push(clock.monotonicNow());
+      return new Promise<ProbeResult>((resolve) => clock.setTimer(2_500, () => resolve({ ok: true, cause: 'OK', latencyMs: 100, queuedMs: 2_400 })));
+    },
+  };
+  const engine = new ProbeEngine({ clock, bus, prober });
+  engine.start([instanceFor(probe('P', 'http', { intervalMs: 2_000 }), '10.0.0.1', 80)]);
+  await clock.runUntilAsync(10_000);
+  engine.stop();
+  t.same(starts, [0, 4_000, 8_000], 'the 2 s, 6 s and 10 s slots are passed over: never back to back, never off the 2 s grid');
+  t.equal(engine.snapshot().startLag.skipped, 2, 'the slots skipped by 10 s (the results at 2.5 s and 6.5 s)');
+});
+
 t.test('engine: attempts on time raise no warning and report zero lateness', async (t) => {
   const { lags, warnings, startLag } = await runQueued(0, 10_000);
   t.ok(lags.length >= 5 && lags.every((l) => l === 0));
   t.equal(warnings.length, 0);
-  t.same(startLag, { attempts: lags.length, late: 0, maxMs: 0, meanMs: 0 });
+  t.same(startLag, { attempts: lags.length, late: 0, maxMs: 0, skipped: 0, meanMs: 0 });
 });
 
 t.test('engine on RealClock: a blocked event loop makes the next attempt start late, and that is measured', async (t) => {
