@@ -266,7 +266,7 @@ async function runPhase(clock: RealClock, instances: ProbeInstance[], durationS:
     `| attempts per second | ${Math.round(launches / (wallMs / 1000)).toLocaleString('en-US')} |`,
     `| scheduling lag p50 / p99 / max, engine thread (dispatch − due) | ${percentile(lags, 50)} ms / ${p99} ms / ${max(lags)} ms |`,
     ...(pool ? [`| scheduling lag p50 / p99 / max, prober worker (socket opened − due) | ${percentile(startLags, 50)} ms / ${percentile(startLags, 99)} ms / ${max(startLags)} ms (${startLags.length.toLocaleString('en-US')} attempts) |`] : []),
-    `| acesim's own figure (show stats, warm-up included): started ≥ 1 s late / worst / mean | ${snap.startLag.late.toLocaleString('en-US')} / ${snap.startLag.maxMs} ms / ${snap.startLag.meanMs} ms |`,
+    `| acesim's own figure (show stats, warm-up included): started ≥ 1 s late / worst / mean / slots skipped | ${snap.startLag.late.toLocaleString('en-US')} / ${snap.startLag.maxMs} ms / ${snap.startLag.meanMs} ms / ${snap.startLag.skipped.toLocaleString('en-US')} |`,
     `| target p99 lag < 50 ms at the full rate | ${met ? 'met' : 'NOT met'} |`,
     `| probe latency p50 / p99 | ${percentile(latencies, 50)} ms / ${percentile(latencies, 99)} ms |`,
     `| results by cause | ${results} |`,
