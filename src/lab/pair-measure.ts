@@ -75,17 +75,18 @@ function overlap(a: [number, number][], b: [number, number][]): number {
 
 export function computePairMetrics(eventsIn: readonly PairGroupEvent[], requests: readonly PairRequest[], faults: readonly BalancerFaultAt[], endMs: number): PairMetrics {
   const events = [...eventsIn].sort((a, b) => a.atMs - b.atMs);
-  const stateAt = (role: string, t: number): string => {
+  // A member's state just before t: a transition stamped at t itself is the fault's doing.
+  const stateBefore = (role: string, t: number): string => {
     let s = 'none';
     for (const e of events) {
-      if (e.atMs > t) break;
+      if (e.atMs >= t) break;
       if (e.role === role && e.state !== 'SERVING' && e.state !== 'RELEASED') s = e.state;
     }
     return s;
   };
   const out: PairFaultMetrics[] = [];
   for (const f of faults) {
-    const activeBefore = (['primary', 'secondary'] as const).filter((r) => stateAt(r, f.atMs) === 'FSM_FT_STATE_ACTIVE');
+    const activeBefore = (['primary', 'secondary'] as const).filter((r) => stateBefore(r, f.atMs) === 'FSM_FT_STATE_ACTIVE');
     const took = events.find((e) => e.atMs >= f.atMs && e.state === 'FSM_FT_STATE_ACTIVE' && !activeBefore.includes(e.role));
     const served = took ? events.find((e) => e.atMs >= took.atMs && e.role === took.role && e.state === 'SERVING') : undefined;
     const windowEnd = (served?.atMs ?? took?.atMs ?? f.atMs) + SETTLE_MS;

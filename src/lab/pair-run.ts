@@ -137,11 +137,20 @@ async function trackedHostFault(run: PairRun, ev: BalancerTimelineEvent, clock: 
   run.faults.push({ atMs: at, kind: ev.fault === 'tracked-host-down' ? `${label} (${role})` : label });
 }
 
-/** When a fault took effect: a switchover at the active member's step-down, when the member reported one. */
+/**
+ * When a fault took effect: a switchover at the first transition it caused — the active member's
+ * step-down, or the other's ACTIVE when that is stamped first (two processes stamp their own
+ * events, and the hand-over message can beat the step-down's stamp).
+ */
 function faultTime(run: Pick<PairRun, 'events'>, f: PairRunFault): number {
   if (f.stepDownOf === undefined) return f.atMs;
-  const down = run.events.find((e) => e.type === 'ft.group' && e.role === f.stepDownOf && e.atMs >= f.atMs && e['from'] === 'FSM_FT_STATE_ACTIVE');
-  return down?.atMs ?? f.atMs;
+  let first: number | undefined;
+  for (const e of run.events) {
+    if (e.type !== 'ft.group' || e.atMs < f.atMs) continue;
+    const caused = e.role === f.stepDownOf ? e['from'] === 'FSM_FT_STATE_ACTIVE' : e['to'] === 'FSM_FT_STATE_ACTIVE';
+    if (caused && (first === undefined || e.atMs < first)) first = e.atMs;
+  }
+  return first ?? f.atMs;
 }
 
 /** Pair metrics in config time from the run's start t0. */

@@ -58,8 +58,12 @@ t.test('a switchover is timed from the active member\'s step-down, not from the 
   ];
   const timed = pairMetrics({ events, faults: [{ atMs: 2_000, kind: 'switchover', stepDownOf: 'primary' }] }, [], 0, 10, 5_000);
   t.same([timed.faults[0]!.atMs, timed.faults[0]!.takeoverMs, timed.faults[0]!.vipGapMs], [27_000, 50, 130], 'config ms: the step-down at 27 s, ACTIVE 50 ms and serving 130 ms after it');
-  const untimed = pairMetrics({ events: events.filter((e) => e.role !== 'primary' || e.atMs < 2_000), faults: [{ atMs: 2_000, kind: 'switchover', stepDownOf: 'primary' }] }, [], 0, 10, 5_000);
-  t.equal(untimed.faults[0]!.atMs, 20_000, 'no step-down reported: the lab\'s request time stands');
+  const untimed = pairMetrics({ events: events.filter((e) => e.atMs < 2_000), faults: [{ atMs: 2_000, kind: 'switchover', stepDownOf: 'primary' }] }, [], 0, 10, 5_000);
+  t.equal(untimed.faults[0]!.atMs, 20_000, 'no transition reported: the lab\'s request time stands');
+  // The secondary's ACTIVE stamped 1 ms before the primary's step-down (each member stamps its own events).
+  const raced = events.map((e) => (e.role === 'secondary' && e.atMs === 2_705 ? { ...e, atMs: 2_699 } : e));
+  const r = pairMetrics({ events: raced, faults: [{ atMs: 2_000, kind: 'switchover', stepDownOf: 'primary' }] }, [], 0, 10, 5_000);
+  t.same([r.faults[0]!.atMs, r.faults[0]!.takeoverMs], [26_990, 0], 'timed from the first transition it caused, so the takeover is found');
   const kill = pairMetrics({ events, faults: [{ atMs: 2_000, kind: 'kill-active' }] }, [], 0, 10, 5_000);
   t.equal(kill.faults[0]!.takeoverMs, 7_050, 'other faults keep the time they were applied');
 });
