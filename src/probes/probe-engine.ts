@@ -36,7 +36,7 @@ export interface ProbeEngineDeps {
 
 /** One instance in a snapshot: its identity and a copy of its reducer state (times are monotonic ms;
  * convert for display with ProbeSnapshot.wallOffsetMs). */
-export type ProbeSnapshotEntry = Omit<ProbeInstanceState, 'lastStartMs'> & {
+export type ProbeSnapshotEntry = Omit<ProbeInstanceState, 'lastStartMs' | 'lastDueMs'> & {
   id: string;
   key: ProbeInstanceKey;
   members: ProbeMemberRef[];
@@ -155,7 +155,8 @@ export class ProbeEngine {
     for (const e of this.entries.values()) {
       const s = e.state;
       // A shallow copy of the state; counters is the one nested object, so it is copied too.
-      const { lastStartMs: _lastStart, ...state } = s;
+      // lastStartMs is lastProbeMs under another name; lastDueMs is the schedule's own bookkeeping.
+      const { lastStartMs: _lastStart, lastDueMs: _lastDue, ...state } = s;
       const row: ProbeSnapshotEntry = { id: e.inst.id, key: e.inst.key, members: e.inst.members, enabled: e.inst.enabled, ...state, counters: { ...s.counters } };
       instances.push(row);
     }
