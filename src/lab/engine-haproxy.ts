@@ -130,9 +130,10 @@ export class HaproxyEngine implements LabVipEngine {
     this.proc = undefined;
     if (p && p.exitCode === null && p.signalCode === null && p.pid !== undefined) {
       const exited = once(p, 'exit');
-      process.kill(p.pid, 'SIGTERM');
+      // kill() by the ChildProcess: it is a no-op, not an ESRCH throw, once the process is gone.
+      p.kill('SIGTERM');
       const timer = this.o.clock.setTimer(STOP_GRACE_MS, () => {
-        if (p.exitCode === null && p.signalCode === null && p.pid !== undefined) process.kill(p.pid, 'SIGKILL');
+        if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
       });
       await exited;
       timer();

@@ -67,13 +67,24 @@ function activeIntervals(events: readonly PairGroupEvent[], role: string, endMs:
   return out;
 }
 
-function overlap(a: [number, number][], b: [number, number][]): number {
+/** Total overlap, leaving out overlaps no longer than `noiseMs` (the stamps' own uncertainty). */
+function overlap(a: [number, number][], b: [number, number][], noiseMs: number): number {
   let total = 0;
-  for (const [a0, a1] of a) for (const [b0, b1] of b) total += Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
+  for (const [a0, a1] of a) {
+    for (const [b0, b1] of b) {
+      const o = Math.min(a1, b1) - Math.max(a0, b0);
+      if (o > noiseMs) total += o;
+    }
+  }
   return total;
 }
 
-export function computePairMetrics(eventsIn: readonly PairGroupEvent[], requests: readonly PairRequest[], faults: readonly BalancerFaultAt[], endMs: number): PairMetrics {
+/**
+ * `stampNoiseMs`: how far apart two members' stamps of one instant can be (each process stamps its
+ * own events, in whole ms, on its own clock reading); an overlap of ACTIVE no longer than that,
+ * as a hand-over's step-down and takeover stamped out of order, is not counted as two actives.
+ */
+export function computePairMetrics(eventsIn: readonly PairGroupEvent[], requests: readonly PairRequest[], faults: readonly BalancerFaultAt[], endMs: number, stampNoiseMs = 0): PairMetrics {
   const events = [...eventsIn].sort((a, b) => a.atMs - b.atMs);
   // A member's state just before t: a transition stamped at t itself is the fault's doing.
   const stateBefore = (role: string, t: number): string => {
@@ -120,5 +131,5 @@ export function computePairMetrics(eventsIn: readonly PairGroupEvent[], requests
       stickyClients: both,
     });
   }
-  return { faults: out, duplicateActiveMs: overlap(activeIntervals(events, 'primary', endMs), activeIntervals(events, 'secondary', endMs)) };
+  return { faults: out, duplicateActiveMs: overlap(activeIntervals(events, 'primary', endMs), activeIntervals(events, 'secondary', endMs), stampNoiseMs) };
 }

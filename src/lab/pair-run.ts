@@ -153,6 +153,13 @@ function faultTime(run: Pick<PairRun, 'events'>, f: PairRunFault): number {
   return first ?? f.atMs;
 }
 
+/**
+ * How far apart two members' stamps of one instant can be, in real ms: each stamps in whole ms on
+ * its own reading of the wall clock, and the lab converts each line with its own. A hand-over's two
+ * stamps were seen 0.5 ms out of order under CI load; a split brain lasts seconds.
+ */
+const STAMP_NOISE_REAL_MS = 5;
+
 /** Pair metrics in config time from the run's start t0. */
 export function pairMetrics(run: Pick<PairRun, 'events' | 'faults'>, requests: readonly PairRequest[], t0: number, timeScale: number, endRealMs: number): PairMetrics {
   const cfg = (ms: number): number => toConfigMs(ms - t0, timeScale);
@@ -164,5 +171,6 @@ export function pairMetrics(run: Pick<PairRun, 'events' | 'faults'>, requests: r
     requests,
     run.faults.map((f) => ({ kind: f.kind, atMs: cfg(faultTime(run, f)) })),
     cfg(endRealMs),
+    toConfigMs(STAMP_NOISE_REAL_MS, timeScale),
   );
 }

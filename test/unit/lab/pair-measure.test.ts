@@ -67,3 +67,17 @@ t.test('a switchover is timed from the active member\'s step-down, not from the 
   const kill = pairMetrics({ events, faults: [{ atMs: 2_000, kind: 'kill-active' }] }, [], 0, 10, 5_000);
   t.equal(kill.faults[0]!.takeoverMs, 7_050, 'other faults keep the time they were applied');
 });
+
+t.test('a hand-over whose two stamps are out of order by less than the stamps\' noise is not two actives', async (t) => {
+  const ev: PairGroupEvent[] = [
+    { atMs: 0, role: 'secondary', state: 'FSM_FT_STATE_ACTIVE' },
+    { atMs: 100, role: 'primary', state: 'FSM_FT_STATE_STANDBY_HOT' },
+    // Preemption: the primary's ACTIVE stamped 5 ms (config time) before the secondary's step-down.
+    { atMs: 50_000, role: 'primary', state: 'FSM_FT_STATE_ACTIVE' },
+    { atMs: 50_005, role: 'secondary', state: 'FSM_FT_STATE_STANDBY_HOT' },
+  ];
+  t.equal(computePairMetrics(ev, [], [], 60_000).duplicateActiveMs, 5, 'without a noise allowance: 5 ms of two actives');
+  t.equal(computePairMetrics(ev, [], [], 60_000, 50).duplicateActiveMs, 0, 'within 50 ms of noise: a hand-over');
+  const split: PairGroupEvent[] = [...ev.slice(0, 2), { atMs: 50_000, role: 'primary', state: 'FSM_FT_STATE_ACTIVE' }, { atMs: 53_000, role: 'secondary', state: 'FSM_FT_STATE_STANDBY_HOT' }];
+  t.equal(computePairMetrics(split, [], [], 60_000, 50).duplicateActiveMs, 3_000, 'a real overlap is counted whole');
+});
