@@ -302,7 +302,7 @@ async function poolPhase(clock: RealClock, instances: ProbeInstance[], servers: 
   });
   // Boot the workers before the clock starts counting.
   await Promise.all(instances.slice(0, THREADS * 4).map((i) => workers.probe(i)));
-  base.wallOffsetMs = clock.wallNow() - clock.monotonicNow();
+  base.wallOffsetMs = clock.wallOf(0);
   base.t0 = clock.monotonicNow();
   const out = await runPhase(clock, instances, DURATION_S, workers, servers, pool);
   await workers.close();

@@ -9,6 +9,12 @@ export interface Clock {
   monotonicNow(): number;
   /** Milliseconds since the Unix epoch; use only to display or stamp reports. */
   wallNow(): number;
+  /**
+   * Wall milliseconds of a monotonic stamp, on one mapping fixed for the clock's life (to line
+   * up the stamps of separate processes; `wallNow() - monotonicNow()` is two readings and can
+   * differ by a millisecond from one call to the next).
+   */
+  wallOf(monotonicMs: number): number;
   /** Runs fn once after ms (clamped to >= 0). Returns a cancel function (idempotent). */
   setTimer(ms: number, fn: () => void): CancelTimer;
 }

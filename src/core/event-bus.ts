@@ -44,7 +44,7 @@ export class EventBus<E extends { type: string }> {
 
   /** Wall-clock milliseconds of a monotonic stamp (to line up events of separate processes). */
   wallOf(atMs: number): number {
-    return this.clock.wallNow() - this.clock.monotonicNow() + atMs;
+    return this.clock.wallOf(atMs);
   }
 
   /** Subscribes to one event type, narrowed. */

@@ -4,13 +4,26 @@ import type { Clock, CancelTimer } from './clock.js';
 
 export class RealClock implements Clock {
   private readonly origin = performance.now();
+  /**
+   * Wall time of monotonic 0, fixed once (wallOf). Read as two clocks per call, the offset
+   * jittered by a millisecond, and stamps converted between processes with it (the lab lining
+   * up its members' events) came out of order: a member's ACTIVE sorted before the step-down it
+   * followed. performance.timeOrigin is the wall clock at process start to the microsecond; a
+   * step of the system clock after start is not followed (CLOCK_MONOTONIC and the wall clock
+   * share NTP's rate corrections, so nothing drifts otherwise).
+   */
+  private readonly wallBase = Math.round(performance.timeOrigin + this.origin);
 
   monotonicNow(): number {
     return Math.floor(performance.now() - this.origin);
   }
 
   wallNow(): number {
-    return Date.now();
+    return this.wallBase + this.monotonicNow();
+  }
+
+  wallOf(monotonicMs: number): number {
+    return this.wallBase + monotonicMs;
   }
 
   setTimer(ms: number, fn: () => void): CancelTimer {

@@ -80,6 +80,10 @@ export class VirtualClock implements Clock {
     return this.wallOrigin + this.now;
   }
 
+  wallOf(monotonicMs: number): number {
+    return this.wallOrigin + monotonicMs;
+  }
+
   setTimer(ms: number, fn: () => void): CancelTimer {
     const t: Timer = { at: this.now + Math.max(0, Math.floor(ms)), seq: this.seq++, fn, cancelled: false };
     this.heap.push(t);

@@ -644,7 +644,7 @@ export class FtController implements FtStatusSource {
       preempt: m.preempt,
       ...(m.peer ? { peerState: m.peer.state, peerConfigPriority: m.peer.configPriority, peerNetPriority: m.peer.netPriority, peerPreempt: m.peer.preempt } : {}),
       peerId: this.o.peerId,
-      lastStateChangeMs: this.clock.wallNow() - this.clock.monotonicNow() + m.lastChangeMs,
+      lastStateChangeMs: this.clock.wallOf(m.lastChangeMs),
       stickyReplicated: m.state === 'FSM_FT_STATE_ACTIVE' ? this.replicatedSent : this.replicatedReceived,
       configSync: m.syncFailed ? 'failed' : m.state === 'FSM_FT_STATE_STANDBY_CONFIG' ? 'pending' : m.peer ? 'done' : 'disabled',
       ...(this.syncDetail.has(m.id) ? { configSyncDetail: this.syncDetail.get(m.id)! } : {}),

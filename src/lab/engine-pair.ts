@@ -222,7 +222,7 @@ export class PairEngine implements LabVipEngine {
     }
     if (typeof e.type !== 'string' || typeof e.wallMs !== 'number') return;
     // Wall stamps of the member → the lab's monotonic clock (same host, same wall clock).
-    const atMs = e.wallMs - (this.o.clock.wallNow() - this.o.clock.monotonicNow());
+    const atMs = e.wallMs - this.o.clock.wallOf(0);
     if (e.type === 'ft.group' && typeof e['to'] === 'string') m.state = e['to'];
     if (e.type === 'ft.vips') m.serving = e['serving'] === true;
     const ev: PairEvent = { ...e, role: m.role, atMs, type: e.type };

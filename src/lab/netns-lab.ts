@@ -83,7 +83,7 @@ class NsProcess {
 }
 
 /** Wall stamp of another process on this clock (same host, same wall clock). */
-const onClock = (clock: Clock, wallMs: number): number => wallMs - (clock.wallNow() - clock.monotonicNow());
+const onClock = (clock: Clock, wallMs: number): number => wallMs - clock.wallOf(0);
 
 /** A netns-worker process with request/answer by id. */
 class Worker {

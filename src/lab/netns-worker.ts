@@ -46,7 +46,7 @@ export type WorkerMessage =
 
 async function main(): Promise<void> {
   const clock = new RealClock();
-  const wall = (atMs: number): number => clock.wallNow() - clock.monotonicNow() + atMs;
+  const wall = (atMs: number): number => clock.wallOf(atMs);
   const send = (m: WorkerMessage): void => void process.stdout.write(`${JSON.stringify(m)}\n`);
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   const first = await lines.next();
