@@ -46,10 +46,10 @@ t.test('ft switchover through the active member\'s API inside its namespace move
   t.ok(sw.vipGapMs !== null && sw.vipGapMs < 5_000, `VIP gap ${sw.vipGapMs} ms (config time)`);
   t.equal(pair.duplicateActiveMs, 0, 'a hand-over, never two ACTIVE members');
   t.same(seen, [macs.lb1, macs.lb2], `the clients' entry for the VIP: lb1, then lb2 after its gratuitous ARP (${seen.join(' → ')})`);
-  // 6 clients × 0.5 requests/s (config time): what they send while no member serves the VIP, and a second more, may be lost; nothing else.
+  // 6 clients × 0.5 requests/s (config time): over the whole run, no more may be lost than they send while no
+  // member serves the VIP and a second more (their neighbour entry follows the gratuitous ARP a little later).
   const inGap = Math.ceil(6 * 0.5 * ((sw.vipGapMs ?? 0) / 1000 + 1));
   t.ok(out.result.metrics.requests > 20, `clients kept sending (${out.result.metrics.requests} requests)`);
-  t.equal(out.result.metrics.lostRequests, sw.lostRequests, `requests lost only around the hand-over (${out.result.metrics.lostRequests} lost of ${out.result.metrics.requests})`);
-  t.ok(sw.lostRequests <= inGap, `at most what the clients sent in the VIP gap and a second after it: ${sw.lostRequests} ≤ ${inGap}`);
+  t.ok(out.result.metrics.lostRequests <= inGap, `clients served through the hand-over: ${out.result.metrics.lostRequests} lost of ${out.result.metrics.requests}, at most ${inGap} (what they sent in the VIP gap and a second after it)`);
   t.same((await listAcesimNamespaces()).filter((n) => n.pid === process.pid), [], 'every namespace of the run is gone');
 });
