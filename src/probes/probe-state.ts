@@ -118,7 +118,7 @@ export function step(state: ProbeInstanceState, input: ProbeInput, config: StepC
     case 'due': {
       if (state.health === 'DISABLED' || state.inFlight) return { state, events: [], effects: [] };
       // After its first result a state holds every key, in onResult's order: written out, as
-      // there; the first attempt copies (it adds lastStartMs and lastProbeMs to start's keys).
+      // there; the first attempt copies (it adds lastStartMs, lastDueMs and lastProbeMs to start's keys).
       const now = input.nowMs;
       // The time it was due (never later than now: a tick is late, not early).
       const due = state.nextDueMs !== undefined && state.nextDueMs < now ? state.nextDueMs : now;
