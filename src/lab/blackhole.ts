@@ -37,25 +37,15 @@ export function acceptQueueCapacity(backlog = LISTEN_BACKLOG): number {
 
 const HOLD_TIMEOUT_MS = 5_000;
 const live = new Set<ChildProcess>();
-/**
- * SIGKILL by PID, where the process may already be gone: a child can be reaped before its
- * ChildProcess reports the exit, and then kill() throws ESRCH — nothing left to kill.
- */
-function killGone(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // gone already
-  }
-}
-
 let exitHook = false;
 /** A stopped holder outliving us would keep the ports: kill any left (by PID) when this process exits. */
 function guardExit(): void {
   if (exitHook) return;
   exitHook = true;
   process.on('exit', () => {
-    for (const c of live) if (c.pid !== undefined) killGone(c.pid);
+    // ChildProcess.kill signals its PID and, unlike process.kill, does not throw ESRCH for a
+    // child already reaped whose exit is not reported yet.
+    for (const c of live) c.kill('SIGKILL');
   });
 }
 
@@ -96,8 +86,8 @@ export class Blackhole {
       dog.on('error', () => {});
       dog.unref();
       child.once('exit', () => {
-        if (dog.exitCode !== null || dog.signalCode !== null || dog.pid === undefined) return;
-        killGone(dog.pid); // the watchdog may have seen the holder go and ended first
+        // The watchdog may have seen the holder go and ended first: kill() is then a no-op.
+        if (dog.exitCode === null && dog.signalCode === null) dog.kill('SIGKILL');
       });
     }
     child.once('exit', () => live.delete(child));
@@ -150,7 +140,7 @@ export class Blackhole {
     this.holder = undefined;
     if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'exit');
-    killGone(child.pid);
+    child.kill('SIGKILL');
     await exited;
   }
 

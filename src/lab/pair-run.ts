@@ -27,10 +27,9 @@ function cliPath(): string {
 }
 
 /**
- * A fault as applied. A switchover is timed from the moment the active member took the
- * command (its step-down from ACTIVE), not from the lab's request: in the namespace lab the
- * request comes from a short process started in the member's namespace, and its start-up is
- * the lab's overhead, not the pair's.
+ * A fault as applied. A switchover is timed from the first FT transition it caused (see
+ * faultTime), not from the lab's request: in the namespace lab the request comes from a short
+ * process started in the member's namespace, and its start-up is the lab's overhead, not the pair's.
  */
 export interface PairRunFault extends BalancerFaultAt {
   stepDownOf?: PairRole;
@@ -154,8 +153,8 @@ function faultTime(run: Pick<PairRun, 'events'>, f: PairRunFault): number {
 }
 
 /**
- * How far apart two members' stamps of one instant can be, in real ms: each stamps in whole ms on
- * its own reading of the wall clock, and the lab converts each line with its own. A hand-over's two
+ * How far apart two members' stamps of one instant can be, in real ms: each process stamps in
+ * whole ms on its own clock (mapped to wall time by Clock.wallOf, to ±0.5 ms). A hand-over's two
  * stamps were seen 0.5 ms out of order under CI load; a split brain lasts seconds.
  */
 const STAMP_NOISE_REAL_MS = 5;

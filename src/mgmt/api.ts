@@ -38,7 +38,7 @@ export type ReloadOutcome =
 export type PublicDiagnostic = Pick<Diagnostic, 'severity' | 'code' | 'message' | 'file' | 'line' | 'col'> & { hint?: string };
 
 export interface ApiRuntime extends MgmtRuntime {
-  readonly probes: Pick<ProbeEngine, 'snapshot' | 'disable' | 'enable'>;
+  readonly probes: Pick<ProbeEngine, 'snapshot' | 'startLag' | 'disable' | 'enable'>;
   reload?(model: Model): Promise<{ ok: true; applied: ReloadApplied } | { ok: false; message: string }>;
 }
 

@@ -86,7 +86,7 @@ export function createMetrics(runtime: () => MgmtRuntime): Metrics {
     registers: reg,
     collect() {
       this.reset();
-      this.inc(rt().probes.snapshot().startLag.skipped);
+      this.inc(rt().probes.startLag().skipped);
     },
   });
   const results = new Counter({ name: 'acesim_probe_results_total', help: 'Probe attempts by result cause (OK or the failure layer).', labelNames: ['probe', 'cause'], registers: reg });

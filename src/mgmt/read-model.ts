@@ -18,7 +18,7 @@ import type { ListenerCountersView, ListenerInfo } from '../runtime/balancer-run
 export interface MgmtRuntime {
   readonly context: ContextModel;
   readonly balancer: Balancer;
-  readonly probes: Pick<ProbeEngine, 'snapshot'>;
+  readonly probes: Pick<ProbeEngine, 'snapshot' | 'startLag'>;
   readonly probeBus: Pick<EventBus<ProbeEvent>, 'subscribe'>;
   readonly farmBus: Pick<EventBus<BalancerEvent>, 'subscribe'>;
   counters(): ListenerCountersView[];

@@ -160,7 +160,12 @@ export class ProbeEngine {
       const row: ProbeSnapshotEntry = { id: e.inst.id, key: e.inst.key, members: e.inst.members, enabled: e.inst.enabled, ...state, counters: { ...s.counters } };
       instances.push(row);
     }
-    return { atMs, wallOffsetMs: this.clock.wallNow() - atMs, instances, startLag: this.lag.snapshot() };
+    return { atMs, wallOffsetMs: this.clock.wallNow() - atMs, instances, startLag: this.startLag() };
+  }
+
+  /** How late attempts started, and the slots skipped: the engine's own health, without copying every instance. */
+  startLag(): StartLagSnapshot {
+    return this.lag.snapshot();
   }
 
   private apply(entry: Entry, input: ProbeInput, startLagMs?: number): void {
