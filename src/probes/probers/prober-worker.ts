@@ -11,18 +11,26 @@ import type { FromWorker, ToWorker } from './worker-wire.js';
 import type { ProbeInstance } from '../types.js';
 import type { Probe } from '../../config/model.js';
 
+interface Running {
+  inst: ProbeInstance;
+  ctl: AbortController | undefined;
+  /** The attempt in flight, or -1. */
+  seq: number;
+}
+
 const port = parentPort;
 if (port) {
   const clock = new RealClock();
   const { options, httpClient } = (workerData ?? {}) as Pick<NodeProberDeps, 'options' | 'httpClient'>;
   const prober = new NodeProber({ clock, ...(options ? { options } : {}), ...(httpClient ? { httpClient } : {}) });
   const probes = new Map<number, Probe>();
-  const instances = new Map<number, ProbeInstance>();
-  /** Attempt seq → instance handle. */
-  const inFlight = new Map<number, number>();
-  // One controller per instance, reused until an abort uses it up (as the engine does
-  // on its thread): an AbortController per attempt was a visible share of the CPU.
-  const controllers = new Map<number, AbortController>();
+  /**
+   * Instances by handle, each with its abort controller and the seq of its attempt in flight
+   * (-1: none; the engine never runs two at once). Kept on the instance's own record, not in a
+   * Map of attempts: a Map entry added and deleted per attempt reallocated the Map's table as
+   * it grew and shrank, and each table outlived the young-generation GC.
+   */
+  const instances = new Map<number, Running>();
   const outbox = new Outbox<FromWorker>(clock, (batch) => port.postMessage(batch));
   const handle = (m: ToWorker): void => {
     switch (m.t) {
@@ -30,33 +38,33 @@ if (port) {
         probes.set(m.p, unpackValue<Probe>(m.probe));
         return;
       case 'def':
-        instances.set(m.h, unpackInstance(m.inst, probes.get(m.p)!));
+        instances.set(m.h, { inst: unpackInstance(m.inst, probes.get(m.p)!), ctl: undefined, seq: -1 });
         return;
       case 'abort': {
         // The prober then answers promptly ('aborted'); that result still goes back.
-        const h = inFlight.get(m.seq);
-        if (h === undefined) return;
-        controllers.get(h)?.abort();
-        controllers.delete(h);
+        const rec = instances.get(m.h);
+        if (rec === undefined || rec.seq !== m.seq) return;
+        rec.ctl?.abort();
+        rec.ctl = undefined;
         return;
       }
       case 'probe': {
-        const inst = instances.get(m.h);
+        const rec = instances.get(m.h);
         const seq = m.seq;
-        let ctl = controllers.get(m.h);
-        if (!ctl) controllers.set(m.h, (ctl = new AbortController()));
-        inFlight.set(seq, m.h);
-        const startedWallMs = clock.wallNow();
-        const post = (result: FromWorker['result']): void => {
-          inFlight.delete(seq);
-          outbox.push({ seq, result, startedWallMs });
-        };
-        if (!inst) {
-          post({ ok: false, cause: 'INTERNAL_ERROR', latencyMs: 0, detail: `unknown instance handle ${m.h}` });
+        if (!rec) {
+          outbox.push({ seq, result: { ok: false, cause: 'INTERNAL_ERROR', latencyMs: 0, detail: `unknown instance handle ${m.h}` }, startedWallMs: clock.wallNow() });
           return;
         }
+        rec.seq = seq;
+        const startedWallMs = clock.wallNow();
+        // One controller per instance, reused until an abort uses it up (as the engine does
+        // on its thread): an AbortController per attempt was a visible share of the CPU.
+        const ctl = (rec.ctl ??= new AbortController());
         // NodeProber never rejects (it turns throws into INTERNAL_ERROR results).
-        void prober.probe(inst, ctl.signal).then(post);
+        void prober.probe(rec.inst, ctl.signal).then((result) => {
+          if (rec.seq === seq) rec.seq = -1;
+          outbox.push({ seq, result, startedWallMs });
+        });
         return;
       }
     }

@@ -25,9 +25,11 @@ export interface WorkerProberPoolDeps {
 interface Pending {
   inst: ProbeInstance;
   slot: Slot;
+  /** The worker's handle for the instance (abort messages name it). */
+  h: number;
   resolve: (r: ProbeResult) => void;
   /** The attempts in flight under the caller's signal (see watch()), this one among them. */
-  watchers: Set<number> | undefined;
+  watchers: number[] | undefined;
   sentMs: number;
   /** Wall time of the hand-over, to compare with the worker's wall-clock start stamp. */
   sentWallMs: number;
@@ -39,8 +41,8 @@ interface Slot {
   /** Bumped when the worker is replaced, so instances are defined to the new one again. */
   gen: number;
   nextHandle: number;
-  /** Pending attempts on this worker (an instance has at most one: the engine never duplicates). */
-  pending: Set<number>;
+  /** Attempts pending on this worker (an instance has at most one: the engine never duplicates). */
+  inFlight: number;
   /** Probe configs defined to the current worker, by identity. */
   probes: WeakMap<Probe, number>;
   /** Resolves when the current worker has loaded (or has failed). */
@@ -60,14 +62,15 @@ export class WorkerProberPool implements Prober {
    * Attempts in flight by the caller's abort signal. The engine reuses one signal per instance
    * attempt after attempt, so each signal gets one 'abort' listener for its life: adding and
    * removing an EventTarget listener per attempt was a visible share of the engine thread.
+   * An array, not a Set: a Set going between 0 and 1 members reallocates its table each time.
    */
-  private readonly watched = new WeakMap<AbortSignal, Set<number>>();
+  private readonly watched = new WeakMap<AbortSignal, number[]>();
   private seq = 0;
   private nextSlot = 0;
   private closed = false;
 
   constructor(private readonly deps: WorkerProberPoolDeps) {
-    this.slots = Array.from({ length: Math.max(1, Math.floor(deps.threads)) }, () => ({ worker: undefined, outbox: undefined, gen: 0, nextHandle: 0, pending: new Set<number>(), probes: new WeakMap<Probe, number>(), booted: undefined }));
+    this.slots = Array.from({ length: Math.max(1, Math.floor(deps.threads)) }, () => ({ worker: undefined, outbox: undefined, gen: 0, nextHandle: 0, inFlight: 0, probes: new WeakMap<Probe, number>(), booted: undefined }));
   }
 
   probe(inst: ProbeInstance, signal?: AbortSignal): Promise<ProbeResult> {
@@ -91,12 +94,11 @@ export class WorkerProberPool implements Prober {
     const seq = this.seq++;
     return new Promise<ProbeResult>((resolve) => {
       const watchers = signal ? this.watch(signal) : undefined;
-      watchers?.add(seq);
-      const p: Pending = { inst, slot, resolve, watchers, sentMs: clock.monotonicNow(), sentWallMs: clock.wallNow() };
+      watchers?.push(seq);
+      const p: Pending = { inst, slot, h: def.h, resolve, watchers, sentMs: clock.monotonicNow(), sentWallMs: clock.wallNow() };
       this.pending.set(seq, p);
       // A worker with attempts in flight keeps the process alive; an idle one does not.
-      if (slot.pending.size === 0) worker.ref();
-      slot.pending.add(seq);
+      if (slot.inFlight++ === 0) worker.ref();
       outbox.push({ t: 'probe', h: def.h, seq });
     });
   }
@@ -166,30 +168,32 @@ export class WorkerProberPool implements Prober {
     return w;
   }
 
-  /** The set of in-flight attempts under `signal`, listening for its abort once. */
-  private watch(signal: AbortSignal): Set<number> {
-    let set = this.watched.get(signal);
-    if (set !== undefined) return set;
-    const seqs = (set = new Set<number>());
-    this.watched.set(signal, seqs);
+  /** The in-flight attempts under `signal`, listening for its abort once. */
+  private watch(signal: AbortSignal): number[] {
+    let seqs = this.watched.get(signal);
+    if (seqs !== undefined) return seqs;
+    const list = (seqs = []);
+    this.watched.set(signal, list);
     signal.addEventListener(
       'abort',
       () => {
         this.watched.delete(signal);
-        for (const seq of seqs) this.pending.get(seq)?.slot.outbox?.push({ t: 'abort', seq });
+        for (const seq of list) {
+          const p = this.pending.get(seq);
+          p?.slot.outbox?.push({ t: 'abort', h: p.h, seq });
+        }
       },
       { once: true },
     );
-    return set;
+    return seqs;
   }
 
   private settle(m: FromWorker): void {
     const p = this.pending.get(m.seq);
     if (!p) return;
     this.pending.delete(m.seq);
-    p.slot.pending.delete(m.seq);
-    if (p.slot.pending.size === 0) p.slot.worker?.unref();
-    p.watchers?.delete(m.seq);
+    if (--p.slot.inFlight === 0) p.slot.worker?.unref();
+    if (p.watchers) unwatch(p.watchers, m.seq);
     this.deps.onAttemptStart?.(p.inst, m.startedWallMs);
     // The wait between hand-over and the worker's start (batching, the message, a busy worker)
     // is part of how late the attempt started: the engine adds it to its own timer lateness.
@@ -199,13 +203,20 @@ export class WorkerProberPool implements Prober {
 
   private failAll(slot: Slot, why: string): void {
     const now = this.deps.clock.monotonicNow();
-    for (const seq of slot.pending) {
-      const p = this.pending.get(seq);
-      if (!p) continue;
+    for (const [seq, p] of this.pending) {
+      if (p.slot !== slot) continue;
       this.pending.delete(seq);
-      p.watchers?.delete(seq);
+      if (p.watchers) unwatch(p.watchers, seq);
       p.resolve({ ok: false, cause: 'INTERNAL_ERROR', latencyMs: Math.max(0, now - p.sentMs), detail: why });
     }
-    slot.pending.clear();
+    slot.inFlight = 0;
   }
+}
+
+/** Drops seq from a signal's list (order does not matter: the last member takes its place). */
+function unwatch(seqs: number[], seq: number): void {
+  const i = seqs.lastIndexOf(seq);
+  if (i < 0) return;
+  seqs[i] = seqs[seqs.length - 1]!;
+  seqs.pop();
 }

@@ -10,14 +10,15 @@ import type { Probe } from '../../config/model.js';
 /**
  * Engine thread → worker, sent in batches (one postMessage per Clock tick and worker: a
  * message costs more than a small probe's socket work). `h` is the worker's handle for
- * an instance sent once with `def`; `p` for a probe config sent once with `probeDef`
+ * an instance sent once with `def` (an abort names both the instance and its attempt);
+ * `p` for a probe config sent once with `probeDef`
  * (16,000 instances usually share a handful of probes).
  */
 export type ToWorker =
   | { t: 'probeDef'; p: number; probe: unknown }
   | { t: 'def'; h: number; p: number; inst: unknown }
   | { t: 'probe'; h: number; seq: number }
-  | { t: 'abort'; seq: number };
+  | { t: 'abort'; h: number; seq: number };
 
 /** Worker → engine thread (batched likewise): one attempt's result and the worker's wall-clock ms when it began. */
 export interface FromWorker {

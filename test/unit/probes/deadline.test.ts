@@ -50,3 +50,33 @@ t.test('many attempts on one signal: deadlines come and go without piling up', a
   ctl.abort();
   t.equal(n, 1, 'only the deadline still waiting is aborted');
 });
+
+t.test('deadlines leave the signal in any order: first, middle or last to join', async (t) => {
+  const clock = new VirtualClock();
+  for (const leaving of [[0], [1], [2], [0, 2], [2, 1], [1, 0, 2]]) {
+    const ctl = new AbortController();
+    const fired: number[] = [];
+    const ds = [0, 1, 2].map((i) => {
+      const d = new Deadline(clock, 1_000, ctl.signal);
+      d.onAbort(() => fired.push(i));
+      return d;
+    });
+    for (const i of leaving) ds[i]!.clear();
+    ctl.abort();
+    t.same(fired.sort(), [0, 1, 2].filter((i) => !leaving.includes(i)), `cleared ${leaving.join(', ')}`);
+  }
+});
+
+t.test('a deadline cleared by another one\'s abort callback is not called', async (t) => {
+  const clock = new VirtualClock();
+  const ctl = new AbortController();
+  const a = new Deadline(clock, 1_000, ctl.signal);
+  const b = new Deadline(clock, 1_000, ctl.signal);
+  const fired: string[] = [];
+  // Whichever the outer abort reaches first clears the other (a phase ending its sibling).
+  a.onAbort(() => (fired.push('a'), b.clear()));
+  b.onAbort(() => (fired.push('b'), a.clear()));
+  ctl.abort();
+  t.equal(fired.length, 1, `one callback ran: ${fired.join(', ')}`);
+  t.ok(a.aborted && b.aborted, 'both read aborted');
+});
