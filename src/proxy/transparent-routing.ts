@@ -26,16 +26,17 @@ export interface CommandResult {
 }
 
 /** Runs a command (no shell); `input` goes to its stdin. Resolves even when it fails (code ≠ 0, or 127 when it cannot start). */
-export type CommandRunner = (cmd: string, args: readonly string[], input?: string) => Promise<CommandResult>;
+/** `signal`: stops the command (SIGTERM); it then resolves with code 143. */
+export type CommandRunner = (cmd: string, args: readonly string[], input?: string, signal?: AbortSignal) => Promise<CommandResult>;
 
-export const runCommand: CommandRunner = (cmd, args, input) =>
+export const runCommand: CommandRunner = (cmd, args, input, signal) =>
   new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
     let stdout = '';
     let stderr = '';
     p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    p.on('error', (e) => resolve({ code: 127, stdout, stderr: `${cmd}: ${(e as NodeJS.ErrnoException).code ?? e.message}` }));
+    p.on('error', (e) => resolve(e.name === 'AbortError' ? { code: 143, stdout, stderr } : { code: 127, stdout, stderr: `${cmd}: ${(e as NodeJS.ErrnoException).code ?? e.message}` }));
     p.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
     p.stdin.on('error', () => {});
     p.stdin.end(input ?? '');

@@ -50,9 +50,11 @@ export function ipHostAddresses(run: CommandRunner = runCommand): HostAddressPor
       if (r.code === 0 || /not found|Cannot assign/i.test(r.stderr)) return { ok: true };
       return { ok: false, message: permission(r.stderr) ? NEEDS : r.stderr.trim() || `ip exit ${r.code}` };
     },
-    async announce(a: HostAddress, count: number): Promise<PortResult> {
+    async announce(a: HostAddress, count: number, signal?: AbortSignal): Promise<PortResult> {
       // -U: unsolicited ARP (sender = target = the address), one per second; -w bounds it.
-      const r = await run('arping', ['-q', '-U', '-c', String(count), '-w', String(Math.max(1, count - 1)), '-I', a.iface, a.address]);
+      const r = await run('arping', ['-q', '-U', '-c', String(count), '-w', String(Math.max(1, count - 1)), '-I', a.iface, a.address], undefined, signal);
+      // Stopped on purpose (the member gave the address up): not a failure.
+      if (signal?.aborted) return { ok: true };
       return r.code === 0 ? { ok: true } : { ok: false, message: r.stderr.trim() || `arping exit ${r.code}` };
     },
   };

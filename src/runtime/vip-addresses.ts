@@ -30,8 +30,8 @@ export interface HostAddressPort {
   /** Adds the address; one already there (left by a SIGKILLed member) is fine: existed = true. */
   add(a: HostAddress): Promise<{ ok: true; existed: boolean } | { ok: false; message: string }>;
   remove(a: HostAddress): Promise<PortResult>;
-  /** Gratuitous ARP for the address on its interface, `count` times. */
-  announce(a: HostAddress, count: number): Promise<PortResult>;
+  /** Gratuitous ARP for the address on its interface, `count` times; `signal` stops the rest of them. */
+  announce(a: HostAddress, count: number, signal?: AbortSignal): Promise<PortResult>;
 }
 
 const ipNum = (a: string): number => parseIpv4(a) ?? NaN;
@@ -85,6 +85,8 @@ export const GARP_COUNT = 2;
 export class VipAddressOwner {
   private held = false;
   private readonly announcing = new Set<Promise<unknown>>();
+  /** Stops the announcements still going out (remove()). */
+  private announcingCtl: AbortController | undefined;
 
   constructor(private readonly o: { port: HostAddressPort; addresses: readonly HostAddress[]; garpCount?: number; onLine?: (line: string) => void }) {}
 
@@ -108,8 +110,9 @@ export class VipAddressOwner {
 
   /** Starts the gratuitous ARPs without waiting for them (they take a moment; the takeover does not). */
   announce(): void {
+    const signal = (this.announcingCtl ??= new AbortController()).signal;
     for (const a of this.o.addresses) {
-      const p = this.o.port.announce(a, this.o.garpCount ?? GARP_COUNT).then((r) => {
+      const p = this.o.port.announce(a, this.o.garpCount ?? GARP_COUNT, signal).then((r) => {
         if (!r.ok) this.line(`vip address: gratuitous ARP for ${a.address} on ${a.iface} failed: ${r.message}`);
       });
       this.announcing.add(p);
@@ -129,8 +132,16 @@ export class VipAddressOwner {
     }
   }
 
-  /** Removes every planned address (also one found already there: this member owned it while serving). */
+  /**
+   * Removes every planned address (also one found already there: this member owned it while
+   * serving). The gratuitous ARPs still to go out are stopped first: one sent after the new
+   * active's would point the clients back at this member just as it drops the address, and they
+   * would lose requests until their neighbour entry expired (a member preempted a moment after
+   * its own takeover, at start, used to go on announcing for a second).
+   */
   async remove(): Promise<void> {
+    this.announcingCtl?.abort();
+    this.announcingCtl = undefined;
     await Promise.all(this.announcing);
     if (!this.held) return;
     this.held = false;

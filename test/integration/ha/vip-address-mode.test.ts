@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compileConfig } from '../../../src/config/compile.js';
 import { runRun } from '../../../src/cli/run.js';
-import type { CommandRunner } from '../../../src/proxy/transparent-routing.js';
+import { runCommand, type CommandRunner } from '../../../src/proxy/transparent-routing.js';
 import { ipHostAddresses } from '../../../src/runtime/host-addresses.js';
-import { planHostAddresses, type HostAddress, type HostAddressPort } from '../../../src/runtime/vip-addresses.js';
+import { planHostAddresses, VipAddressOwner, type HostAddress, type HostAddressPort } from '../../../src/runtime/vip-addresses.js';
 import { ftPairConfig, tcpProbedFarm } from '../../fakes/ft-pair-config.js';
 import { captureIo } from '../../fakes/capture-io.js';
 import { startMember, stopPairAtTeardown, until } from '../../fakes/ft-members.js';
@@ -43,6 +43,43 @@ function fakePort(log: string[], check?: string): HostAddressPort {
     announce: async (a: HostAddress, n: number) => (log.push(`arp ${a.address} ${a.iface} x${n}`), { ok: true }),
   };
 }
+
+t.test('giving the addresses up stops the gratuitous ARPs still to go out, before the addresses go', async (t) => {
+  const log: string[] = [];
+  const started = Date.now();
+  const port: HostAddressPort = {
+    ...fakePort(log),
+    // One announcement a second, as arping -U does: this one would take 10 s unless stopped.
+    announce: (a, _n, signal) =>
+      new Promise((resolve) => {
+        log.push(`arp ${a.address}`);
+        const done = setTimeout(() => (log.push(`arp ${a.address} finished`), resolve({ ok: true })), 10_000);
+        signal?.addEventListener('abort', () => (clearTimeout(done), log.push(`arp ${a.address} stopped`), resolve({ ok: true })), { once: true });
+      }),
+  };
+  const owner = new VipAddressOwner({ port, addresses: [{ address: '10.0.0.40', prefixLen: 32, iface: 'vlan200', kind: 'vip' }] });
+  await owner.add();
+  owner.announce();
+  await owner.remove();
+  t.same(log, ['add 10.0.0.40/32 vlan200', 'arp 10.0.0.40', 'arp 10.0.0.40 stopped', 'remove 10.0.0.40/32 vlan200']);
+  t.ok(Date.now() - started < 5_000, 'remove() did not wait for the announcements to run their course');
+  // Taking them again announces again (a fresh stop signal, not the used one).
+  await owner.add();
+  owner.announce();
+  t.equal(log.at(-1), 'arp 10.0.0.40', 'a new announcement runs');
+  await owner.remove();
+  t.equal(log.at(-2), 'arp 10.0.0.40 stopped');
+});
+
+t.test('the command runner stops a command when its signal aborts', async (t) => {
+  const ctl = new AbortController();
+  const started = Date.now();
+  const running = runCommand('sleep', ['10'], undefined, ctl.signal);
+  setTimeout(() => ctl.abort(), 100);
+  const r = await running;
+  t.equal(r.code, 143, 'ended by SIGTERM');
+  t.ok(Date.now() - started < 5_000, 'not the 10 s of sleep');
+});
 
 t.test('plan: VIPs as /32 on vlanN of their interface subnet, aliases on theirs, --vip-interface overrides the VIPs', async (t) => {
   const ctx = (text: string) => compileConfig(text, 'x.conf').model.contexts[0]!;
