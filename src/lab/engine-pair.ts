@@ -18,7 +18,7 @@ import type { Clock, CancelTimer } from '../core/clock.js';
 import { sleep } from '../core/real-clock.js';
 import type { LabVipEngine } from './engine-haproxy.js';
 import { FtRelay } from './ft-relay.js';
-import { JsonLinesTail } from './netns-event-file.js';
+import { JsonLinesTail, onClock } from './netns-event-file.js';
 import { runCommand } from '../proxy/transparent-routing.js';
 
 export type PairRole = 'primary' | 'secondary';
@@ -221,8 +221,7 @@ export class PairEngine implements LabVipEngine {
       return;
     }
     if (typeof e.type !== 'string' || typeof e.wallMs !== 'number') return;
-    // Wall stamps of the member → the lab's monotonic clock (same host, same wall clock).
-    const atMs = e.wallMs - this.o.clock.wallOf(0);
+    const atMs = onClock(this.o.clock, e.wallMs);
     if (e.type === 'ft.group' && typeof e['to'] === 'string') m.state = e['to'];
     if (e.type === 'ft.vips') m.serving = e['serving'] === true;
     const ev: PairEvent = { ...e, role: m.role, atMs, type: e.type };

@@ -1,9 +1,14 @@
 // Reads a growing JSON-lines file (an `acesim run --events` log) from where the
 // last read stopped: whole lines only, a partial last line kept for the next
 // read. A file that does not exist yet reads as empty. One reader per file.
-// Used for the balancer's events in --netns runs and for the pair lab's members.
+// Used for the balancer's events in --netns runs and for the pair lab's members,
+// whose wall-clock stamps onClock puts on the lab's clock.
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import type { Clock } from '../core/clock.js';
+
+/** Wall stamp of another process on this clock (same host, same wall clock). */
+export const onClock = (clock: Clock, wallMs: number): number => wallMs - clock.wallOf(0);
 
 export class JsonLinesTail {
   private offset = 0;

@@ -29,7 +29,7 @@ import { pickContext, planVipListeners } from '../runtime/vip-plan.js';
 import { clientAddresses, type FleetOptions } from './clients.js';
 import type { LabVipEngine } from './engine-haproxy.js';
 import { runLab, type LabFleet, type LabNode, type LabPlacement, type LabRunOptions, type LabRunOutcome } from './lab-run.js';
-import { JsonLinesTail } from './netns-event-file.js';
+import { JsonLinesTail, onClock } from './netns-event-file.js';
 import { createNetns, ftLinkOf, queryLinkOf, netnsUnavailable, planNetns, prefixLength, sweepStale, type NetnsInput, type NetnsLab, type NetnsPair, type NetnsPlan } from './netns.js';
 import { createPairRun, type PairRun } from './pair-run.js';
 import type { NodeFault, NodeRecord, SimNodeOptions } from './sim-node.js';
@@ -81,9 +81,6 @@ class NsProcess {
     return this.exited;
   }
 }
-
-/** Wall stamp of another process on this clock (same host, same wall clock). */
-const onClock = (clock: Clock, wallMs: number): number => wallMs - clock.wallOf(0);
 
 /** A netns-worker process with request/answer by id. */
 class Worker {

@@ -25,8 +25,10 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs a command (no shell); `input` goes to its stdin. Resolves even when it fails (code ≠ 0, or 127 when it cannot start). */
-/** `signal`: stops the command (SIGTERM); it then resolves with code 143. */
+/**
+ * Runs a command (no shell); `input` goes to its stdin. Resolves even when it fails (code ≠ 0,
+ * or 127 when it cannot start). `signal` stops it (SIGTERM); it then resolves with code 143.
+ */
 export type CommandRunner = (cmd: string, args: readonly string[], input?: string, signal?: AbortSignal) => Promise<CommandResult>;
 
 export const runCommand: CommandRunner = (cmd, args, input, signal) =>

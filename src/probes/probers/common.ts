@@ -5,6 +5,7 @@ import net from 'node:net';
 import type { Clock, CancelTimer } from '../../core/clock.js';
 import type { ProbeOptions } from '../options.js';
 import type { ProbeCause, ProbeInstance, ProbeResult } from '../types.js';
+import { signalWatch, type SignalWatch } from './signal-watch.js';
 
 export interface ProberContext {
   clock: Clock;
@@ -63,21 +64,18 @@ export class Deadline {
   private abortedFlag = false;
   private reason: Error | undefined;
   private callbacks: ((reason: Error) => void)[] | undefined;
-  /** Links in the list of deadlines waiting on the same outer signal (see OuterWatch). */
-  prevWaiting: Deadline | undefined;
-  nextWaiting: Deadline | undefined;
-  /** The list this deadline is on, while it is on one. */
-  private watch: OuterWatch | undefined;
+  /** The outer signal's watch this deadline waits on, while it does. */
+  private watch: SignalWatch<Deadline> | undefined;
 
   constructor(clock: Clock, ms: number, outer?: AbortSignal) {
     this.cancel = clock.setTimer(ms, () => this.abort(new Error('deadline'), true));
     if (outer) {
       if (outer.aborted) this.onOuterAbort();
-      else (this.watch = watchOf(outer)).add(this);
+      else (this.watch = signalWatch(outerWatches, outer, abortWaiting)).add(this);
     }
   }
 
-  /** The outer signal aborted (its OuterWatch calls this). */
+  /** The outer signal aborted (its watch calls this). */
   onOuterAbort(): void {
     this.watch = undefined;
     this.abort(new Error('probe aborted'), false);
@@ -142,51 +140,12 @@ export class Deadline {
   }
 }
 
-/**
- * The deadlines waiting on one outer signal (one per instance, reused attempt after
- * attempt): the signal gets one 'abort' listener for its life, and a deadline links itself
- * in and out of this list. An EventTarget listener per phase was a visible share of a prober
- * worker's CPU at 8,000 attempts/s, and a Set here reallocated its table on every add and
- * delete between 0 and 1 members: small tables owned by a long-lived Set, so each survived
- * the young-generation GC and was promoted, two to four per attempt.
- */
-class OuterWatch {
-  private head: Deadline | undefined;
+/** Deadlines waiting on each outer signal (see SignalWatch). */
+const outerWatches = new WeakMap<AbortSignal, SignalWatch<Deadline>>();
 
-  constructor(signal: AbortSignal) {
-    signal.addEventListener('abort', () => this.abortAll(), { once: true });
-  }
-
-  add(d: Deadline): void {
-    d.prevWaiting = undefined;
-    d.nextWaiting = this.head;
-    if (this.head) this.head.prevWaiting = d;
-    this.head = d;
-  }
-
-  remove(d: Deadline): void {
-    if (d.prevWaiting) d.prevWaiting.nextWaiting = d.nextWaiting;
-    else if (this.head === d) this.head = d.nextWaiting;
-    if (d.nextWaiting) d.nextWaiting.prevWaiting = d.prevWaiting;
-    d.prevWaiting = d.nextWaiting = undefined;
-  }
-
-  private abortAll(): void {
-    // Unlinked first: an aborted deadline's callbacks may clear other deadlines on this list.
-    const waiting: Deadline[] = [];
-    for (let d = this.head; d; d = d.nextWaiting) waiting.push(d);
-    for (const d of waiting) this.remove(d);
-    for (const d of waiting) d.onOuterAbort();
-  }
-}
-
-const outerWatches = new WeakMap<AbortSignal, OuterWatch>();
-
-function watchOf(signal: AbortSignal): OuterWatch {
-  let w = outerWatches.get(signal);
-  if (w === undefined) outerWatches.set(signal, (w = new OuterWatch(signal)));
-  return w;
-}
+const abortWaiting = (waiting: readonly Deadline[]): void => {
+  for (const d of waiting) d.onOuterAbort();
+};
 
 export type OpenOutcome = { ok: true; socket: net.Socket } | { ok: false; result: ProbeResult };
 

@@ -10,6 +10,7 @@ import type { ProbeInstance, ProbeResult, Prober } from '../types.js';
 import type { Probe } from '../../config/model.js';
 import type { HttpClientKind } from './http.js';
 import { Outbox, packInstance, packValue } from './worker-wire.js';
+import { signalWatch, type SignalWatch } from './signal-watch.js';
 import type { FromWorker, ToWorker } from './worker-wire.js';
 
 export interface WorkerProberPoolDeps {
@@ -29,7 +30,7 @@ interface Pending {
   h: number;
   resolve: (r: ProbeResult) => void;
   /** The attempts in flight under the caller's signal (see watch()), this one among them. */
-  watchers: number[] | undefined;
+  watchers: SignalWatch<number> | undefined;
   sentMs: number;
   /** Wall time of the hand-over, to compare with the worker's wall-clock start stamp. */
   sentWallMs: number;
@@ -62,9 +63,8 @@ export class WorkerProberPool implements Prober {
    * Attempts in flight by the caller's abort signal. The engine reuses one signal per instance
    * attempt after attempt, so each signal gets one 'abort' listener for its life: adding and
    * removing an EventTarget listener per attempt was a visible share of the engine thread.
-   * An array, not a Set: a Set going between 0 and 1 members reallocates its table each time.
    */
-  private readonly watched = new WeakMap<AbortSignal, number[]>();
+  private readonly watched = new WeakMap<AbortSignal, SignalWatch<number>>();
   private seq = 0;
   private nextSlot = 0;
   private closed = false;
@@ -94,7 +94,7 @@ export class WorkerProberPool implements Prober {
     const seq = this.seq++;
     return new Promise<ProbeResult>((resolve) => {
       const watchers = signal ? this.watch(signal) : undefined;
-      watchers?.push(seq);
+      watchers?.add(seq);
       const p: Pending = { inst, slot, h: def.h, resolve, watchers, sentMs: clock.monotonicNow(), sentWallMs: clock.wallNow() };
       this.pending.set(seq, p);
       // A worker with attempts in flight keeps the process alive; an idle one does not.
@@ -168,32 +168,24 @@ export class WorkerProberPool implements Prober {
     return w;
   }
 
-  /** The in-flight attempts under `signal`, listening for its abort once. */
-  private watch(signal: AbortSignal): number[] {
-    let seqs = this.watched.get(signal);
-    if (seqs !== undefined) return seqs;
-    const list = (seqs = []);
-    this.watched.set(signal, list);
-    signal.addEventListener(
-      'abort',
-      () => {
-        this.watched.delete(signal);
-        for (const seq of list) {
-          const p = this.pending.get(seq);
-          p?.slot.outbox?.push({ t: 'abort', h: p.h, seq });
-        }
-      },
-      { once: true },
-    );
-    return seqs;
+  /** The in-flight attempts under `signal`; its abort is passed on to their workers. */
+  private watch(signal: AbortSignal): SignalWatch<number> {
+    return signalWatch(this.watched, signal, this.abortAttempts);
   }
+
+  private readonly abortAttempts = (seqs: readonly number[]): void => {
+    for (const seq of seqs) {
+      const p = this.pending.get(seq);
+      p?.slot.outbox?.push({ t: 'abort', h: p.h, seq });
+    }
+  };
 
   private settle(m: FromWorker): void {
     const p = this.pending.get(m.seq);
     if (!p) return;
     this.pending.delete(m.seq);
     if (--p.slot.inFlight === 0) p.slot.worker?.unref();
-    if (p.watchers) unwatch(p.watchers, m.seq);
+    p.watchers?.remove(m.seq);
     this.deps.onAttemptStart?.(p.inst, m.startedWallMs);
     // The wait between hand-over and the worker's start (batching, the message, a busy worker)
     // is part of how late the attempt started: the engine adds it to its own timer lateness.
@@ -206,17 +198,9 @@ export class WorkerProberPool implements Prober {
     for (const [seq, p] of this.pending) {
       if (p.slot !== slot) continue;
       this.pending.delete(seq);
-      if (p.watchers) unwatch(p.watchers, seq);
+      p.watchers?.remove(seq);
       p.resolve({ ok: false, cause: 'INTERNAL_ERROR', latencyMs: Math.max(0, now - p.sentMs), detail: why });
     }
     slot.inFlight = 0;
   }
-}
-
-/** Drops seq from a signal's list (order does not matter: the last member takes its place). */
-function unwatch(seqs: number[], seq: number): void {
-  const i = seqs.lastIndexOf(seq);
-  if (i < 0) return;
-  seqs[i] = seqs[seqs.length - 1]!;
-  seqs.pop();
 }
