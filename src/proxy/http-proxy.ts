@@ -183,6 +183,9 @@ export class HttpVipListener implements VipListener {
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
     // Every header reaches the guard and the node (the 16 KiB header limit still bounds them): the default 2,000 drops the rest silently.
     this.server.maxHeadersCount = 0;
+    // An idle keep-alive connection is the header deadline's and the inactivity timeout's (http-deadlines.ts), as
+    // documented for --http-header-timeout: node:http's own keep-alive timer (5 s by default) closed it first.
+    this.server.keepAliveTimeout = 0;
     // Without a listener node:http just drops a CONNECT; the VIP is no forward proxy, so it says so.
     this.server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => this.refuseRaw(socket, 405, 'Method Not Allowed', 'CONNECT is not served by a VIP'));
     // Every request with `Connection: upgrade` + `Upgrade` comes here, body or not: node:http has detached the socket.
