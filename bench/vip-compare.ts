@@ -6,7 +6,9 @@
 // also measure what else is running. The rows run in ROUNDS interleaved rounds
 // and each figure is the median, so a burst of other work lands on one sample
 // of every row rather than on all of one row.
-// Usage: node dist/bench/vip-compare.js [SECONDS_PER_ROW=5] [ROUNDS=3]
+// A bare node:http + undici proxy (no policy, balancer or deadlines) runs as context:
+// it shows how much of acesim's L7 cost is the runtime's rather than acesim's own.
+// Usage: node dist/bench/vip-compare.js [SECONDS_PER_ROW=5] [ROUNDS=5]
 // Installs haproxy and wrk with apt-get when missing; every process it starts
 // it stops by PID. Writes its section of docs/BENCHMARKS.md.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -14,12 +16,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fixedAgainst, writeSection } from './lib/report.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
 const DURATION_S = Number(process.argv[2] ?? 5);
-const ROUNDS = Number(process.argv[3] ?? 3);
+const ROUNDS = Number(process.argv[3] ?? 5);
 const WARMUP_S = 3;
 const children: ChildProcess[] = [];
 
@@ -109,6 +113,34 @@ async function main(): Promise<void> {
   const backendJs = join(dir, 'backends.mjs');
   writeFileSync(backendJs, `import http from 'node:http';\nfor (const a of ['${B1}', '${B2}']) http.createServer((q, r) => { r.setHeader('content-type', 'text/plain'); r.end('ok from ' + a + '\\n'); }).listen(${BPORT}, a);\n`);
   start(process.execPath, [backendJs]);
+  // Context: the least an L7 proxy on acesim's stack does per request (node:http parses, an undici Pool per
+  // backend forwards round robin with X-Forwarded-For, hop-by-hop fields dropped both ways, the response
+  // written straight back), without policy, balancer, counters or deadlines.
+  const bareJs = join(dir, 'bare-proxy.mjs');
+  writeFileSync(
+    bareJs,
+    [
+      `import http from 'node:http';`,
+      `import { Pool } from ${JSON.stringify(pathToFileURL(require.resolve('undici')).href)};`,
+      `const pools = ['${B1}', '${B2}'].map((a) => new Pool('http://' + a + ':${BPORT}', { headersTimeout: 0, bodyTimeout: 0 }));`,
+      `const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);`,
+      `let rr = 0;`,
+      `http.createServer((req, res) => {`,
+      `  const headers = {};`,
+      `  for (const k in req.headers) if (!HOP.has(k)) headers[k] = req.headers[k];`,
+      `  headers['x-forwarded-for'] = req.socket.remoteAddress;`,
+      `  pools[rr++ % 2].dispatch({ method: req.method, path: req.url, headers, body: null }, {`,
+      `    onRequestStart() {},`,
+      `    onResponseStart(_c, status, h, msg) { for (const k of HOP) delete h[k]; res.writeHead(status, msg, h); },`,
+      `    onResponseData(_c, chunk) { res.write(chunk); },`,
+      `    onResponseEnd() { res.end(); },`,
+      `    onResponseError() { if (!res.headersSent) res.statusCode = 502; res.end(); },`,
+      `  });`,
+      `}).listen(18084, '127.0.53.4');`,
+      '',
+    ].join('\n'),
+  );
+  const bare = start(process.execPath, [bareJs]);
 
   // HAProxy: the same farm, L4 (mode tcp) and L7 (mode http), round robin, health checks off.
   const farm = (mode: 'tcp' | 'http'): string[] => [`backend farm_${mode}`, `  mode ${mode}`, '  balance roundrobin', `  server s1 ${B1}:${BPORT}`, `  server s2 ${B2}:${BPORT}`];
@@ -175,6 +207,7 @@ async function main(): Promise<void> {
   await waitPort('127.0.53.1', 18081);
   await waitPort('127.0.53.2', 18082);
   await waitPort('127.0.53.3', 18083);
+  await waitPort('127.0.53.4', 18084);
   await waitPort('127.0.52.1', 18081);
   await waitPort('127.0.52.2', 18082);
 
@@ -185,6 +218,7 @@ async function main(): Promise<void> {
     ['HAProxy 2.6, L7 (mode http)', 'http://127.0.53.2:18082/', haproxy],
     ['acesim, L7 HTTP VIP (undici upstream)', 'http://127.0.52.2:18082/', acesim],
     ['HAProxy 2.6, L7, nbthread 1 (context)', 'http://127.0.53.3:18083/', haproxy1],
+    ['bare node:http + undici proxy (context)', 'http://127.0.53.4:18084/', bare],
   ];
   // Each measured run follows an unmeasured one on the same target: a balancer in service is measured in its
   // steady state. acesim's hot paths are JIT-compiled in its first seconds, and after the other rows' minute of
@@ -227,21 +261,32 @@ async function main(): Promise<void> {
   const l4 = get('acesim, L4 TCP VIP').rps / get('HAProxy 2.6, L4 (mode tcp)').rps;
   const l7 = get('acesim, L7 HTTP VIP (undici upstream)').rps / get('HAProxy 2.6, L7 (mode http)').rps;
   const l7one = get('acesim, L7 HTTP VIP (undici upstream)').rps / get('HAProxy 2.6, L7, nbthread 1 (context)').rps;
+  const l7bare = get('acesim, L7 HTTP VIP (undici upstream)').rps / get('bare node:http + undici proxy (context)').rps;
+  // The same ratio within each round (rows of one round run a minute apart): how much the machine's drift moves it.
+  const perRound = (a: string, b: string): string => {
+    const xs = samples.get(a)!.map((x, i) => x.rps / samples.get(b)![i]!.rps);
+    return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+  };
   const body = `wrk 4.1 (Debian), 2 threads, 50 keep-alive connections, ${DURATION_S} s per row, ${ROUNDS} interleaved rounds (each
 figure the median of the rounds), each measured run right after an unmeasured ${WARMUP_S} s one on the same target, all on loopback on this 2-core machine (wrk, the proxy, and the two Node.js
 backends share the cores). Both proxies balance round robin over the same two backends without health checks
 in the path; acesim runs \`acesim run\` with transparency none. CPU per request is the proxy process's user +
-system time during a row divided by the requests it served.
+system time during a row divided by the requests it served. The bare node:http + undici proxy is context: the
+least an L7 proxy on acesim's stack does per request (parse, pick round robin, forward with X-Forwarded-For,
+write the answer back), with none of acesim's policy, balancer, counters or deadlines. The pass column judges
+the ratio of the medians; "within each round" is the same ratio for each round's pair of rows, which ran a
+minute apart, to show how far the machine's drift moves it.
 
 | target | requests/s (median) | range over the rounds | p99 latency (median) | errors | proxy CPU per request (median) |
 |---|---|---|---|---|---|
 ${rows.map(([l, r]) => `| ${l} | ${Math.round(r.rps).toLocaleString('en')} | ${Math.round(r.rpsMin).toLocaleString('en')}–${Math.round(r.rpsMax).toLocaleString('en')} | ${r.p99Ms.toFixed(2)} ms | ${r.errors} | ${r.cpuUsPerReq !== undefined ? `${r.cpuUsPerReq.toFixed(0)} µs` : '—'} |`).join('\n')}
 
-| ratio | value | target | pass |
-|---|---|---|---|
-| acesim L4 / HAProxy L4 | ${fixedAgainst(l4, 0.9)} | ≥ 0.9 | ${l4 >= 0.9 ? 'PASS' : 'FAIL'} |
-| acesim L7 / HAProxy L7 | ${fixedAgainst(l7, 0.5)} | ≥ 0.5 | ${l7 >= 0.5 ? 'PASS' : 'FAIL'} |
-| acesim L7 / HAProxy L7 on one thread (context: both on one thread) | ${l7one.toFixed(2)} | — | — |
+| ratio (of the medians) | value | within each round | target | pass |
+|---|---|---|---|---|
+| acesim L4 / HAProxy L4 | ${fixedAgainst(l4, 0.9)} | ${perRound('acesim, L4 TCP VIP', 'HAProxy 2.6, L4 (mode tcp)')} | ≥ 0.9 | ${l4 >= 0.9 ? 'PASS' : 'FAIL'} |
+| acesim L7 / HAProxy L7 | ${fixedAgainst(l7, 0.5)} | ${perRound('acesim, L7 HTTP VIP (undici upstream)', 'HAProxy 2.6, L7 (mode http)')} | ≥ 0.5 | ${l7 >= 0.5 ? 'PASS' : 'FAIL'} |
+| acesim L7 / HAProxy L7 on one thread (context: both on one thread) | ${l7one.toFixed(2)} | ${perRound('acesim, L7 HTTP VIP (undici upstream)', 'HAProxy 2.6, L7, nbthread 1 (context)')} | — | — |
+| acesim L7 / bare node:http + undici proxy (context: what acesim's own work costs) | ${l7bare.toFixed(2)} | ${perRound('acesim, L7 HTTP VIP (undici upstream)', 'bare node:http + undici proxy (context)')} | — | — |
 
 UDP (datagrams/s, loss at 20k/s): see the UDP VIP section (bench/udp-vip.ts).
 Load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`;
