@@ -113,19 +113,36 @@ function hasBody(req: http.IncomingMessage): boolean {
  */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'http2-settings', 'expect']);
 
+/** A protocol switch keeps Connection and Upgrade (the node must see the offer); a trailer has no place in it. */
+const UPGRADE_DROP: ReadonlySet<string> = new Set(['trailer']);
+/** An ignored switch goes as a plain request: no offer left in it. */
+const UPGRADE_IGNORED_DROP: ReadonlySet<string> = new Set(['trailer', 'upgrade', 'http2-settings']);
+
 /** Response fields the VIP re-frames for its own client connection. */
 const RESPONSE_HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'trailer'];
 
 /**
+ * The client's fields as they go to a node. Every field line counts, as the ACE forwards the bytes: a field
+ * sent twice goes twice (as an array, which undici and node:http write as separate lines), where node:http's
+ * `req.headers` keeps only the first Authorization, User-Agent, Referer, Content-Type… and joins the rest.
+ * Names are lower-cased; `drop` and the fields the VIP sets itself (`add`, appended last) are left out.
  * Fields a client lists in `Connection` are left alone (as HAProxy does): honouring the list would let
  * `Connection: host` or `Connection: authorization` strip what the node relies on.
  */
-function upstreamHeaders(h: http.IncomingHttpHeaders, add: Record<string, string>): Record<string, string | string[]> {
-  // Copied field by field rather than spread-then-delete: deleting keys turns the object into a slow dictionary.
+export function forwardFields(raw: readonly string[], drop: ReadonlySet<string>, add: Record<string, string>): Record<string, string | string[]> {
+  // Built field by field rather than spread-then-delete: deleting keys turns the object into a slow dictionary.
   const out: Record<string, string | string[]> = {};
-  for (const name in h) {
-    const v = h[name];
-    if (v !== undefined && !HOP_BY_HOP.has(name)) out[name] = v;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (drop.has(name) || Object.hasOwn(add, name)) continue;
+    const v = raw[i + 1]!;
+    const prev = Object.hasOwn(out, name) ? out[name] : undefined;
+    if (prev === undefined) {
+      // A field named __proto__ would set the object's prototype by assignment instead of becoming a field.
+      if (name === '__proto__') Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[name] = v;
+    } else if (Array.isArray(prev)) prev.push(v);
+    else out[name] = [prev, v];
   }
   return Object.assign(out, add);
 }
@@ -319,7 +336,7 @@ export class HttpVipListener implements VipListener {
     }
     const r: Req = {
       req, res, flow, info, decision: d, opened: false,
-      headers: upstreamHeaders(req.headers, this.forwardHeaders(flow, info)),
+      headers: forwardFields(req.rawHeaders, HOP_BY_HOP, this.forwardHeaders(flow, info)),
       path: originForm(info.url),
       exchange: undefined,
       body: hasBody(req) ? new BodyReplay(req) : undefined,
@@ -352,7 +369,7 @@ export class HttpVipListener implements VipListener {
       this.plain(res, 503, `503 Service Unavailable: ${this.noServer(d)}\n`);
       return;
     }
-    const request = { method: 'OPTIONS', path: '*', headers: upstreamHeaders(req.headers, this.forwardHeaders(flow, info)), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
+    const request = { method: 'OPTIONS', path: '*', headers: forwardFields(req.rawHeaders, HOP_BY_HOP, this.forwardHeaders(flow, info)), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
     const x = new UpgradeExchange(this.upgradeHost, socket, Buffer.alloc(0), flow, d, { kind: 'ignore', reason: 'asterisk-form' }, request, responseSink(res));
     // Registered like a switch so failaction purge and the idle deadline reach it.
     this.upgraded.set(socket, x);
@@ -552,15 +569,10 @@ export class HttpVipListener implements VipListener {
       answerAndClose(socket, 503, 'Service Unavailable', this.noServer(d));
       return;
     }
-    const headers: Record<string, string | string[]> = { ...(req.headers as Record<string, string | string[]>), ...this.forwardHeaders(flow, info) };
-    delete headers['trailer'];
-    if (disposition.kind === 'ignore') {
-      // RFC 9110 §7.8: served as if the Upgrade were not there; the VIP closes the connection after the answer.
-      this.deps.logger.debug({ vip: this.binding.vipClass, client: flow.clientIp, reason: disposition.reason }, 'upgrade ignored');
-      delete headers['upgrade'];
-      delete headers['http2-settings'];
-      headers['connection'] = 'close';
-    }
+    const ignored = disposition.kind === 'ignore';
+    // RFC 9110 §7.8: an ignored Upgrade is served as if it were not there; the VIP closes the connection after the answer.
+    const headers = forwardFields(req.rawHeaders, ignored ? UPGRADE_IGNORED_DROP : UPGRADE_DROP, ignored ? { ...this.forwardHeaders(flow, info), connection: 'close' } : this.forwardHeaders(flow, info));
+    if (ignored) this.deps.logger.debug({ vip: this.binding.vipClass, client: flow.clientIp, reason: disposition.reason }, 'upgrade ignored');
     const x = new UpgradeExchange(this.upgradeHost, socket, head, flow, d, disposition, { method: req.method ?? 'GET', path: originForm(req.url ?? '/'), headers });
     this.upgraded.set(socket, x);
     x.start();

@@ -58,3 +58,10 @@ export function rawExchange(host: string, port: number, send: string, localAddre
     s.on('connect', () => s.write(send));
   });
 }
+
+/** The values of every line of field `name` (lower case) in a raw header list (IncomingMessage.rawHeaders), in order. */
+export function fieldLines(raw: readonly string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) out.push(raw[i + 1]!);
+  return out;
+}

@@ -9,7 +9,7 @@ import t from 'tap';
 import http from 'node:http';
 import { once } from 'node:events';
 import type { BalancerRuntime } from '../../../src/runtime/balancer-runtime.js';
-import { openConns, rawExchange, startVipRuntime } from '../../fakes/vip-runtime.js';
+import { fieldLines, openConns, rawExchange, startVipRuntime } from '../../fakes/vip-runtime.js';
 import { waitFor } from './tms-nodes.js';
 
 /** The assertions the helpers need (a subtest or the root). */
@@ -69,6 +69,8 @@ interface Hit {
   remote: string | undefined;
   url: string;
   headers: http.IncomingHttpHeaders;
+  /** Field lines as the node's parser read them (names and values alternating). */
+  raw: string[];
 }
 
 class Node {
@@ -80,7 +82,7 @@ class Node {
   ) {}
   async start(): Promise<void> {
     this.server = http.createServer((req, res) => {
-      this.hits.push({ node: this.name, remote: req.socket.remoteAddress, url: req.url ?? '', headers: req.headers });
+      this.hits.push({ node: this.name, remote: req.socket.remoteAddress, url: req.url ?? '', headers: req.headers, raw: req.rawHeaders });
       res.end(`${this.name}\n`);
     });
     this.server.listen(PORT, this.address);
@@ -148,6 +150,23 @@ t.test('L7 HTTP VIP', async (t) => {
     t.equal(g.headers['x-forwarded-for'], '10.9.9.9, 127.0.100.8', 'X-Forwarded-For appended');
     t.equal(g.headers['forwarded'], `for=10.9.9.9, for=127.0.100.8;proto=http;by=${VIP}`, 'Forwarded appended');
     t.equal(g.headers['x-client'], '127.0.100.8');
+  });
+
+  await t.test('a field the client sends twice reaches the node twice, in order (node:http alone keeps one)', async (t) => {
+    const reply = await raw(
+      `GET /dups HTTP/1.1\r\nHost: ${VIP}:${PORT}\r\nUser-Agent: one\r\nAuthorization: Basic AAA\r\nUser-Agent: two\r\nAuthorization: Basic BBB\r\nX-Dup: 1\r\nX-Dup: 2\r\nCookie: a=1\r\nCookie: b=2\r\nConnection: close\r\n\r\n`,
+      '127.0.100.13',
+    );
+    t.match(reply, /^HTTP\/1\.1 200 OK/);
+    const h = nb.hits.at(-1)!;
+    t.equal(h.url, '/dups');
+    const lines = (name: string): string[] => fieldLines(h.raw, name);
+    t.same(lines('user-agent'), ['one', 'two']);
+    t.same(lines('authorization'), ['Basic AAA', 'Basic BBB']);
+    t.same(lines('x-dup'), ['1', '2']);
+    t.same(lines('cookie'), ['a=1', 'b=2']);
+    t.same(lines('x-forwarded-for'), ['127.0.100.13'], "the VIP's own fields once");
+    t.same(lines('connection').map((v) => v.toLowerCase()), ['keep-alive'], "the client's Connection is not forwarded (the pool's own)");
   });
 
   await t.test('per-request selection on one keep-alive client connection', async (t) => {

@@ -7,7 +7,7 @@
 // tunnels; the accounting returns to zero.
 import t from 'tap';
 import type { BalancerRuntime } from '../../../src/runtime/balancer-runtime.js';
-import { openConns, startVipRuntime } from '../../fakes/vip-runtime.js';
+import { fieldLines, openConns, startVipRuntime } from '../../fakes/vip-runtime.js';
 import { waitFor } from './tms-nodes.js';
 import { WsClient, WsNode } from './ws-wire.js';
 
@@ -100,6 +100,18 @@ t.test('WebSocket through the L7 VIP', async (t) => {
     t.equal(await c.next(), `${node.name} echo: ping 2`);
     const http = rt.counters()[0]!;
     t.ok(http.counters.flows >= 1, 'the connection is a flow of the listener');
+  });
+
+  await t.test('a field the client sends twice reaches the node twice in the switch request', async (t) => {
+    const c = await WsClient.open(VIP, PORT, client(9), { extra: 'User-Agent: one\r\nX-Dup: 1\r\nUser-Agent: two\r\nX-Dup: 2\r\n' });
+    t.teardown(() => c.socket.destroy());
+    t.equal(c.status, 101);
+    const raw = nodes[nodeOf(c)]!.hits.at(-1)!.raw;
+    const lines = (name: string): string[] => fieldLines(raw, name);
+    t.same(lines('user-agent'), ['one', 'two']);
+    t.same(lines('x-dup'), ['1', '2']);
+    t.same(lines('upgrade'), ['websocket'], 'the offer goes through once');
+    t.same(lines('x-forwarded-for'), [client(9)]);
   });
 
   await t.test('sticky by source: one client, always the same node', async (t) => {

@@ -49,6 +49,8 @@ export interface WsHit {
   remote: string | undefined;
   url: string;
   headers: http.IncomingHttpHeaders;
+  /** Field lines as the node's parser read them (names and values alternating). */
+  raw: string[];
   /** The node's side of the tunnel: closed, and how (a reset arrives as ECONNRESET). */
   closed: boolean;
   error: string | undefined;
@@ -69,7 +71,7 @@ export class WsNode extends LoopbackHttpNode {
       res.end(`${this.name} plain ${req.method} ${req.url} upgrade=${req.headers.upgrade ?? '-'}\n`);
     });
     s.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
-      const hit: WsHit = { remote: req.socket.remoteAddress, url: req.url ?? '', headers: req.headers, closed: false, error: undefined };
+      const hit: WsHit = { remote: req.socket.remoteAddress, url: req.url ?? '', headers: req.headers, raw: req.rawHeaders, closed: false, error: undefined };
       this.hits.push(hit);
       socket.on('error', (e: NodeJS.ErrnoException) => (hit.error = e.code ?? e.message));
       if (this.refuseWith !== undefined) {
