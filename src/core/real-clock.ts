@@ -30,6 +30,41 @@ export class RealClock implements Clock {
     const handle = setTimeout(fn, Math.max(0, ms));
     return () => clearTimeout(handle);
   }
+
+  setDeadline(ms: number, fn: () => void): CancelTimer {
+    return new LoopDeadline(ms, fn).cancel;
+  }
+}
+
+/**
+ * One deadline on Node's loop: the timers phase comes before the I/O (poll) phase of each turn,
+ * so the verdict waits for the check phase (setImmediate) of the same turn, after the I/O that was
+ * ready has been read. Without that, a prober thread running 100 ms+ behind at ACE scale (16,000
+ * instances) called thousands of connects L4_OPEN_TIMEOUT that the kernel had completed in
+ * microseconds (docs/BENCHMARKS.md, issue 3).
+ */
+class LoopDeadline {
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+
+  constructor(
+    ms: number,
+    private readonly fn: () => void,
+  ) {
+    this.timer = setTimeout(this.due, Math.max(0, ms));
+  }
+
+  private readonly due = (): void => {
+    this.timer = undefined;
+    this.immediate = setImmediate(this.fn);
+  };
+
+  readonly cancel = (): void => {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+  };
 }
 
 /** Resolves after ms on the given clock: the async form every engine loop uses. */

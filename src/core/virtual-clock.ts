@@ -92,6 +92,11 @@ export class VirtualClock implements Clock {
     };
   }
 
+  /** No I/O waits unread in virtual time: a deadline is a plain timer (same order, same ties). */
+  setDeadline(ms: number, fn: () => void): CancelTimer {
+    return this.setTimer(ms, fn);
+  }
+
   /** Number of timers still armed (cancelled ones may be counted until skipped). */
   get pending(): number {
     return this.heap.size;

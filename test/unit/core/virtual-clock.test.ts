@@ -18,6 +18,18 @@ t.test('timers fire in deadline order, ties by insertion', async (t) => {
   t.equal(c.monotonicNow(), 20);
 });
 
+t.test('a deadline is a plain timer in virtual time: same order, ties by insertion, cancellable', async (t) => {
+  const c = new VirtualClock();
+  const seen: string[] = [];
+  c.setDeadline(20, () => seen.push('deadline@20'));
+  c.setTimer(20, () => seen.push('timer@20'));
+  c.setDeadline(10, () => seen.push('deadline@10'));
+  c.setDeadline(15, () => seen.push('cancelled'))();
+  c.runAll();
+  t.same(seen, ['deadline@10', 'deadline@20', 'timer@20']);
+  t.equal(c.monotonicNow(), 20);
+});
+
 t.test('timers armed by timers run within the same advance', async (t) => {
   const c = new VirtualClock();
   const at: number[] = [];
