@@ -68,7 +68,8 @@ export class Deadline {
   private watch: SignalWatch<Deadline> | undefined;
 
   constructor(clock: Clock, ms: number, outer?: AbortSignal) {
-    this.cancel = clock.setTimer(ms, () => this.abort(new Error('deadline'), true));
+    // Judged after the ready I/O (Clock.setDeadline): a late thread must not call a completed connect or response a timeout.
+    this.cancel = clock.setDeadline(ms, () => this.abort(new Error('deadline'), true));
     if (outer) {
       if (outer.aborted) this.onOuterAbort();
       else (this.watch = signalWatch(outerWatches, outer, abortWaiting)).add(this);
