@@ -181,7 +181,8 @@ export class ClientFleet {
           }
         });
       });
-      const cancel = clock.setTimer(this.o.timeoutMs, () => {
+      // A deadline (judged after the ready I/O): an answer that came in time is no lost request on a late loop.
+      const cancel = clock.setDeadline(this.o.timeoutMs, () => {
         req.destroy();
         finish(false, undefined, undefined, 'timeout');
       });

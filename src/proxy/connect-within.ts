@@ -27,7 +27,8 @@ export interface PendingConnect {
 export function connectWithin(net: NetPorts, clock: Clock, target: ConnectTarget, timeoutMs: number, settle: (err: NodeJS.ErrnoException | undefined) => void): PendingConnect {
   const socket = net.connectTcp({ host: target.host, port: target.port, ...(target.localAddress !== undefined ? { localAddress: target.localAddress } : {}) });
   let settled = false;
-  const cancel = clock.setTimer(timeoutMs, () => {
+  // A deadline (judged after the ready I/O): a connect that completed in time is no timeout on a late loop.
+  const cancel = clock.setDeadline(timeoutMs, () => {
     if (settled) return;
     settled = true;
     const err: NodeJS.ErrnoException = Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' });

@@ -81,7 +81,8 @@ export class TcpVipListener implements VipListener {
     c.upstream = up;
     c.upstreamClosed = false;
     let connected = false;
-    let cancelTimer: CancelTimer | undefined = clock.setTimer(timeouts.connectTimeoutMs, () => {
+    // A deadline (judged after the ready I/O): a connect that completed in time is no timeout on a late loop.
+    let cancelTimer: CancelTimer | undefined = clock.setDeadline(timeouts.connectTimeoutMs, () => {
       cancelTimer = undefined;
       if (!connected) up.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
     });
