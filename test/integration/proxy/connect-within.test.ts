@@ -4,6 +4,7 @@
 // whose accept queue is full: the kernel drops the SYNs) that only the
 // injected clock ends. Each settles exactly once; the timeout's error is the
 // socket's own error too, as node:http's client sees it.
+// A connect that completes while the loop is held past the timeout is connected.
 import t from 'tap';
 import net from 'node:net';
 import { once } from 'node:events';
@@ -112,4 +113,21 @@ t.test('cancel: a caller giving up stops the timer; the destroyed socket never s
   clock.advance(TIMEOUT_MS * 2);
   await sleep(real, 50);
   t.same(c.calls, [], 'never settled');
+});
+
+t.test('a connect that completed while the loop was held past the timeout is connected, not timed out', async (t) => {
+  const server = await listen(NODE);
+  t.teardown(() => server.close());
+  server.on('connection', (s: net.Socket) => s.destroy());
+  const clock = new RealClock();
+  // From the check phase; the hold is queued behind the tick that issues the connect.
+  await new Promise<void>((r) => setImmediate(r));
+  const settled = new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    connectWithin(nodeNetPorts, clock, { host: NODE, port: portOf(server) }, 100, (err) => resolve(err)).socket.on('error', () => {});
+  });
+  process.nextTick(() => {
+    const until = performance.now() + 250;
+    while (performance.now() < until);
+  });
+  t.equal(await settled, undefined, 'connected: the timer came due with the completed connect unread');
 });
