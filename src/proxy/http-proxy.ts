@@ -22,6 +22,7 @@ import { answerAndClose, CONNECT_FAILURES, responseSink, UpgradeExchange, type U
 import { UpstreamPools, type UpstreamExchange } from './http-upstream.js';
 import type { InsertRules } from './http-policy.js';
 import { upstreamLocalAddress } from './transparency.js';
+import { fieldRecord } from '../core/http-fields.js';
 import { DEFAULT_HTTP_HEADER_MS, newCounters, newHttpCounters, type HttpCounters, type ProxyDeps, type VipBinding, type VipListener } from './types.js';
 import type { TcpServerHandle } from './net-ports.js';
 
@@ -130,21 +131,7 @@ const RESPONSE_HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'tr
  * `Connection: host` or `Connection: authorization` strip what the node relies on.
  */
 export function forwardFields(raw: readonly string[], drop: ReadonlySet<string>, add: Record<string, string>): Record<string, string | string[]> {
-  // Built field by field rather than spread-then-delete: deleting keys turns the object into a slow dictionary.
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (drop.has(name) || Object.hasOwn(add, name)) continue;
-    const v = raw[i + 1]!;
-    const prev = Object.hasOwn(out, name) ? out[name] : undefined;
-    if (prev === undefined) {
-      // A field named __proto__ would set the object's prototype by assignment instead of becoming a field.
-      if (name === '__proto__') Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
-      else out[name] = v;
-    } else if (Array.isArray(prev)) prev.push(v);
-    else out[name] = [prev, v];
-  }
-  return Object.assign(out, add);
+  return Object.assign(fieldRecord(raw, drop, add), add);
 }
 
 /** The origin-form target a node gets (http-guard.ts has checked an absolute form names the same host). */
@@ -570,8 +557,10 @@ export class HttpVipListener implements VipListener {
       return;
     }
     const ignored = disposition.kind === 'ignore';
+    const add = this.forwardHeaders(flow, info);
     // RFC 9110 §7.8: an ignored Upgrade is served as if it were not there; the VIP closes the connection after the answer.
-    const headers = forwardFields(req.rawHeaders, ignored ? UPGRADE_IGNORED_DROP : UPGRADE_DROP, ignored ? { ...this.forwardHeaders(flow, info), connection: 'close' } : this.forwardHeaders(flow, info));
+    if (ignored) add['connection'] = 'close';
+    const headers = forwardFields(req.rawHeaders, ignored ? UPGRADE_IGNORED_DROP : UPGRADE_DROP, add);
     if (ignored) this.deps.logger.debug({ vip: this.binding.vipClass, client: flow.clientIp, reason: disposition.reason }, 'upgrade ignored');
     const x = new UpgradeExchange(this.upgradeHost, socket, head, flow, d, disposition, { method: req.method ?? 'GET', path: originForm(req.url ?? '/'), headers });
     this.upgraded.set(socket, x);

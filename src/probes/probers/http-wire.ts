@@ -7,6 +7,7 @@
 import type net from 'node:net';
 import { HTTPParser } from 'http-parser-js';
 import type { Deadline } from './common.js';
+import { fieldRecord } from '../../core/http-fields.js';
 
 /** A complete (or, for bodies nobody reads, status-complete) HTTP response. */
 export interface HttpReply {
@@ -122,7 +123,7 @@ export function wireExchange(socket: net.Socket, plan: HttpRequestPlan, deadline
         return 1;
       }
       final = true;
-      reply = { status: info.statusCode, headers: headerRecord(info.headers), body: Buffer.alloc(0) };
+      reply = { status: info.statusCode, headers: fieldRecord(info.headers), body: Buffer.alloc(0) };
       return plan.method === 'HEAD' ? 1 : 0;
     };
     parser[HTTPParser.kOnBody] = (chunk, offset, length) => {
@@ -172,18 +173,4 @@ function headSize(info: { headers: string[]; statusMessage: string }): number {
   let n = 17 + info.statusMessage.length;
   for (let i = 0; i + 1 < info.headers.length; i += 2) n += info.headers[i]!.length + info.headers[i + 1]!.length + 4;
   return n;
-}
-
-/** Raw [name, value, …] pairs → undici's response-headers shape. */
-function headerRecord(raw: string[]): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const k = raw[i]!.toLowerCase();
-    const v = raw[i + 1]!;
-    const prev = out[k];
-    if (prev === undefined) out[k] = v;
-    else if (Array.isArray(prev)) prev.push(v);
-    else out[k] = [prev, v];
-  }
-  return out;
 }

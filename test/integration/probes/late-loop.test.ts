@@ -13,29 +13,15 @@ import { NodeProber } from '../../../src/probes/probers/node-prober.js';
 import type { ProbeResult } from '../../../src/probes/types.js';
 import type { Probe } from '../../../src/config/model.js';
 import { instanceFor, probe } from '../../fakes/probe-fixtures.js';
+import { startWhileLate } from '../../fakes/late-loop.js';
 
 const HOST = '127.0.0.1';
 const OPEN_MS = 200;
 const RECEIVE_MS = 300;
 const prober = new NodeProber({ clock: new RealClock() });
 
-/** Holds the event loop (a busy thread) for ms. */
-function hold(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
-}
-
-/**
- * Starts the attempt from the check phase and holds the loop just after its connect went out
- * (net.connect issues it on the next tick; this tick is queued behind it), past the open deadline.
- * The next turn then finds the deadline due and the connection complete, both unread.
- */
-async function attemptWhileLate(p: Probe, port: number, holdMs: number): Promise<ProbeResult> {
-  await new Promise<void>((r) => setImmediate(r));
-  const attempt = prober.probe(instanceFor(p, HOST, port));
-  process.nextTick(() => hold(holdMs));
-  return attempt;
-}
+/** An attempt started just before the loop is held past the open deadline (see startWhileLate). */
+const attemptWhileLate = (p: Probe, port: number, holdMs: number): Promise<ProbeResult> => startWhileLate(() => prober.probe(instanceFor(p, HOST, port)), holdMs);
 
 t.test('a connect that completed while the prober was late is no open timeout', async (t) => {
   const web = http.createServer((_req, res) => res.end('ok'));
