@@ -95,6 +95,9 @@ export function buildBackend(ctx: ContextModel, req: BackendRequest, opts: { use
   const { farm } = req;
   const name = backendName(req);
   const lines: string[] = [`backend ${name}`, `  mode ${req.mode}`, `  ${balance(farm, diags)}`];
+  // The ACE sends a keep-alive connection's next request of the same class to the previous request's real (HTTP
+  // persistence); HAProxy balances each request unless told to prefer the server the connection last used.
+  if (req.mode === 'http') lines.push('  option prefer-last-server');
   for (const l of req.sticky ? stickLines(req.sticky, diags) : []) lines.push(`  ${l}`);
   const extras = farmExtras(farm, diags);
   // One check per HAProxy server: of the probes that decide the members, the one that fails a dead real first.

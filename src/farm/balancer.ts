@@ -318,8 +318,15 @@ export class Balancer {
    * Chooses the real for a new flow arriving on a VIP class (the class-map
    * name used in the multi-match policy). `request` enables `match http …`
    * classes of HTTP load-balance policies; without it they do not match.
+   *
+   * `previous` is the decision of the request before this one on the same
+   * keep-alive client connection (L7 VIPs). As the ACE does with HTTP
+   * persistence (non-strict persistence rebalance), a request that matches the
+   * same class goes to the real the previous one used while that real can
+   * still serve; another class, or a real that cannot, is load-balanced
+   * afresh (docs/ace-compatibility.md).
    */
-  select(vipClass: string, flow: Flow, request?: HttpRequestInfo): Decision {
+  select(vipClass: string, flow: Flow, request?: HttpRequestInfo, previous?: ServerDecision): Decision {
     // Flows arrive in runs on one VIP class: remember the last resolved one (the
     // compiled table never changes after build, so the cache cannot go stale).
     let vip = this.lastVip;
@@ -336,9 +343,22 @@ export class Balancer {
     const dst = flow.vipIpNum ?? this.vipAddress(flow.vipIp);
     for (let i = 0; i < classes.length; i++) {
       const c = classes[i]!;
-      if (c.match === null || c.match(flow, src, dst, request)) return this.runAction(c.action, flow, src, dst, -1);
+      if (c.match === null || c.match(flow, src, dst, request)) {
+        if (previous !== undefined && previous.actionId === c.action.id && this.canContinue(previous)) return previous;
+        return this.runAction(c.action, flow, src, dst, -1);
+      }
     }
     return NO_CLASS;
+  }
+
+  /**
+   * A real may go on serving a persistent connection while it is OPERATIONAL, or STANDBY (graceful
+   * shutdown: existing connections continue, §2.4, as sticky hits do). MAXCONNS is not: every L7 request
+   * counts as a connection to the real here, so its conn-limit would be overrun.
+   */
+  private canContinue(d: ServerDecision): boolean {
+    const m = this.reals[d.realId];
+    return m !== undefined && m.rserver === d.rserver && (m.token === 'OPERATIONAL' || m.token === 'STANDBY');
   }
 
   /** VIP addresses repeat on every flow: parse each distinct text once (last-seen cache). */

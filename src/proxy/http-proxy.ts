@@ -9,7 +9,8 @@
 // upstream connects (http-body-replay.ts) so a connect failure can resend it;
 // protocol switches (WebSocket) are selected here and served by http-upgrade.ts,
 // as is `OPTIONS *`, which the pools cannot send in asterisk form.
-// Timebase: injected Clock (connect timeout, header and idle deadlines, drain).
+// A keep-alive connection's next request of the same class follows the previous one's real (the ACE's HTTP
+// persistence). Timebase: injected Clock (connect timeout, header and idle deadlines, drain).
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -163,6 +164,8 @@ export class HttpVipListener implements VipListener {
   /** Client connections and how many requests each has in flight. */
   private readonly sockets = new Map<Socket, number>();
   private readonly deadlines = new Map<Socket, HttpClientDeadlines>();
+  /** The real each keep-alive client connection's last request went to: the next one of the same class follows it (Balancer.select). */
+  private readonly lastReal = new WeakMap<Socket, ServerDecision>();
   private readonly active = new InFlight();
   /** Client connections whose next bytes did not parse while a request was in flight: the 400 they are owed. */
   private readonly refuseAfter = new WeakMap<Duplex, string>();
@@ -312,7 +315,7 @@ export class HttpVipListener implements VipListener {
     }
     if (req.url === '*') return this.asteriskForm(req, res, socket, flow);
     const info = requestInfo(req);
-    const d: Decision = this.deps.balancer.select(this.binding.vipClass, flow, info);
+    const d: Decision = this.deps.balancer.select(this.binding.vipClass, flow, info, this.lastReal.get(socket));
     if (d.kind !== 'server') {
       res.once('close', () => this.finished(undefined, socket));
       this.http.noServer++;
@@ -386,6 +389,7 @@ export class HttpVipListener implements VipListener {
     const local = bindClient ? upstreamLocalAddress(this.deps.transparency, r.flow.clientIp) : undefined;
     r.opened = true;
     this.deps.balancer.open(d);
+    this.lastReal.set(r.req.socket, d);
     const res = r.res;
     let control: { pause(): void; resume(): void } | undefined;
     r.exchange = this.upstream.dispatch(
@@ -432,6 +436,8 @@ export class HttpVipListener implements VipListener {
     const d = r.decision;
     this.release(r);
     const { res, req } = r;
+    // The connection's next request is balanced afresh, unless this one moves (forward() records where to).
+    this.lastReal.delete(req.socket);
     if (res.headersSent || res.writableEnded) {
       // Mid-response failure: the client cannot be told with a status any more.
       this.counters.resets++;

@@ -39,8 +39,10 @@ export class BalancerSwitch implements BalancerPort {
     return d;
   }
 
-  select(vipClass: string, flow: Flow, request?: HttpRequestInfo): Decision {
-    return this.own(this.cur, this.cur.select(vipClass, flow, request));
+  select(vipClass: string, flow: Flow, request?: HttpRequestInfo, previous?: ServerDecision): Decision {
+    // A connection's previous real from before a reload is not the current balancer's to continue: balanced afresh.
+    const cont = previous !== undefined && this.of(previous) === this.cur ? previous : undefined;
+    return this.own(this.cur, this.cur.select(vipClass, flow, request, cont));
   }
 
   reselect(flow: Flow, failed: ServerDecision): Decision {

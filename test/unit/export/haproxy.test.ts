@@ -105,6 +105,10 @@ t.test('sticky ip-netmask, backup farm, L7 policy, ACL', async (t) => {
   t.match(text, /http-request set-header X-Client "%\[src\]"/);
   t.match(text, /tcp-request connection reject if \{ src 10\.9\.9\.9 \}\n\s+tcp-request connection accept if \{ src 10\.1\.0\.0\/16 \} \{ dst_port 80 \}\n\s+tcp-request connection reject\n/);
   t.notMatch(text, /icmp/, 'icmp entries never match a TCP connection');
+  // HTTP persistence: a keep-alive connection's requests stay on one server, as on the ACE; mode tcp has no requests.
+  const backends = text.split(/\n(?=backend )/).filter((b) => b.startsWith('backend '));
+  t.ok(backends.some((b) => /mode http/.test(b)), 'there are mode http backends');
+  for (const b of backends) t.equal(/option prefer-last-server/.test(b), /mode http/.test(b), `${b.split('\n')[0]}: prefer-last-server exactly when mode http`);
 });
 
 t.test('untranslated constructs are positioned warnings', async (t) => {
@@ -122,6 +126,7 @@ t.test('the reference TMS config: UDP VIPs warned, one check per farm', async (t
   t.equal(r.diagnostics.filter((d) => d.code === 'EXPORT_UNTRANSLATED' && /UDP/.test(d.message)).length, 2);
   t.notMatch(r.text, /my_password/);
   t.match(r.text, /check check-ssl verify none inter 10s downinter 10s fall 3 rise 3/);
+  t.notMatch(r.text, /prefer-last-server/, 'mode tcp backends only: no requests to keep on one server');
 });
 
 t.test('status ranges as a regex', async (t) => {

@@ -1,0 +1,118 @@
+// HTTP persistence on an L7 VIP, on loopback: two node HTTP servers behind a round-robin farm. Requests on
+// one keep-alive client connection stay on the real the first one went to (as the ACE sends the next
+// request of the same class to the previous request's real); another connection is balanced on its own; a
+// real taken out of service hands the connection's next request to the other real, on the same connection.
+import t from 'tap';
+import http from 'node:http';
+import { once } from 'node:events';
+import { openConns, startVipRuntime } from '../../fakes/vip-runtime.js';
+import { waitFor } from './tms-nodes.js';
+
+const PORT = 20000 + Math.floor(Math.random() * 20000);
+const VIP = '127.0.203.40';
+const NODES = { A1: '127.0.203.11', B1: '127.0.203.21' } as const;
+type NodeName = keyof typeof NODES;
+type Teardown = Pick<typeof t, 'teardown'>;
+
+const CONFIG = `
+access-list ALL line 10 extended permit ip any any
+probe tcp TCPP
+  port ${PORT}
+  interval 2
+  faildetect 1
+  passdetect interval 2
+  open 1
+rserver host A1
+  ip address ${NODES.A1}
+  inservice
+rserver host B1
+  ip address ${NODES.B1}
+  inservice
+serverfarm host F
+  probe TCPP
+  rserver A1
+    inservice
+  rserver B1
+    inservice
+class-map match-all VIP-WEB
+  2 match virtual-address ${VIP} tcp eq ${PORT}
+policy-map type loadbalance http first-match LB
+  class class-default
+    serverfarm F
+policy-map multi-match VIPS
+  class VIP-WEB
+    loadbalance vip inservice
+    loadbalance policy LB
+interface vlan 100
+  ip address 127.0.203.2 255.255.255.0
+  access-group input ALL
+  service-policy input VIPS
+  no shutdown
+`;
+
+/** Who served each request, and from which client address the node saw it. */
+const hits: { node: NodeName; remote: string | undefined }[] = [];
+
+async function startNode(t: Teardown, name: NodeName): Promise<void> {
+  const server = http.createServer((req, res) => {
+    hits.push({ node: name, remote: req.socket.remoteAddress });
+    res.end(`${name}\n`);
+  });
+  server.listen(PORT, NODES[name]);
+  await once(server, 'listening');
+  t.teardown(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+}
+
+function get(agent: http.Agent, localAddress: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: VIP, port: PORT, path: '/', localAddress, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(body.trim()));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+t.test('HTTP persistence on an L7 VIP', async (t) => {
+  await startNode(t, 'A1');
+  await startNode(t, 'B1');
+  const { rt } = await startVipRuntime(t, CONFIG, { listeners: [['VIP-WEB', true]], runtime: { drainMs: 300, timeouts: { connectTimeoutMs: 1000 } } });
+  t.ok(await waitFor(() => rt.balancer.snapshotFarms().every((f) => f.reals.every((r) => r.state === 'OPERATIONAL')), 8000), 'both reals operational');
+  const flows = (): number => rt.counters()[0]!.counters.flows;
+  const one = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const two = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => {
+    one.destroy();
+    two.destroy();
+  });
+
+  const before = flows();
+  const first: string[] = [];
+  for (let i = 0; i < 4; i++) first.push(await get(one, '127.0.100.21'));
+  t.equal(new Set(first).size, 1, `one connection, four requests, one real (got ${first.join(' ')})`);
+  const x = first[0] as NodeName;
+  const y: NodeName = x === 'A1' ? 'B1' : 'A1';
+  t.same(
+    hits.slice(-4).map((h) => h.remote),
+    ['127.0.100.21', '127.0.100.21', '127.0.100.21', '127.0.100.21'],
+    'the node saw the client address each time',
+  );
+
+  const second = [await get(two, '127.0.100.22'), await get(two, '127.0.100.22')];
+  t.same(second, [y, y], 'the next connection is balanced to the other real and stays there');
+  t.equal(flows() - before, 2, 'two client connections carried the six requests');
+
+  // The operator takes the first connection's real out of service: its next request moves, on the same connection.
+  rt.balancer.setRserverAdmin(x, 'outofservice');
+  t.equal(await get(one, '127.0.100.21'), y, 'the real is out of service: the next request goes to the other');
+  t.equal(await get(one, '127.0.100.21'), y, 'and stays there');
+  t.equal(flows() - before, 2, 'still the same two client connections');
+
+  t.ok(await waitFor(() => openConns(rt) === 0, 2000), 'every open has its close');
+});
