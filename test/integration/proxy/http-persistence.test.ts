@@ -53,17 +53,21 @@ interface vlan 100
 /** Who served each request, and from which client address the node saw it. */
 const hits: { node: NodeName; remote: string | undefined }[] = [];
 
-async function startNode(t: Teardown, name: NodeName): Promise<void> {
+/** Starts a node; the function it returns stops it (also done at teardown). */
+async function startNode(t: Teardown, name: NodeName): Promise<() => Promise<void>> {
   const server = http.createServer((req, res) => {
     hits.push({ node: name, remote: req.socket.remoteAddress });
     res.end(`${name}\n`);
   });
   server.listen(PORT, NODES[name]);
   await once(server, 'listening');
-  t.teardown(() => {
+  const stop = (): Promise<void> => {
+    if (!server.listening) return Promise.resolve();
     server.closeAllConnections();
     return new Promise<void>((r) => server.close(() => r()));
-  });
+  };
+  t.teardown(stop);
+  return stop;
 }
 
 function get(agent: http.Agent, localAddress: string): Promise<string> {
@@ -80,8 +84,7 @@ function get(agent: http.Agent, localAddress: string): Promise<string> {
 }
 
 t.test('HTTP persistence on an L7 VIP', async (t) => {
-  await startNode(t, 'A1');
-  await startNode(t, 'B1');
+  const stop = { A1: await startNode(t, 'A1'), B1: await startNode(t, 'B1') };
   const { rt } = await startVipRuntime(t, CONFIG, { listeners: [['VIP-WEB', true]], runtime: { drainMs: 300, timeouts: { connectTimeoutMs: 1000 } } });
   t.ok(await waitFor(() => rt.balancer.snapshotFarms().every((f) => f.reals.every((r) => r.state === 'OPERATIONAL')), 8000), 'both reals operational');
   const flows = (): number => rt.counters()[0]!.counters.flows;
@@ -113,6 +116,14 @@ t.test('HTTP persistence on an L7 VIP', async (t) => {
   t.equal(await get(one, '127.0.100.21'), y, 'the real is out of service: the next request goes to the other');
   t.equal(await get(one, '127.0.100.21'), y, 'and stays there');
   t.equal(flows() - before, 2, 'still the same two client connections');
+
+  // Back in service, and the other node dies: the connection's next request cannot continue there (refused, or
+  // already probe-failed) and moves back; the one after it stays where it moved.
+  rt.balancer.setRserverAdmin(x, 'inservice');
+  await stop[y]();
+  t.equal(await get(one, '127.0.100.21'), x, 'the node it was on is gone: the request is served by the other');
+  t.equal(await get(one, '127.0.100.21'), x, 'and the connection stays there');
+  t.equal(flows() - before, 2, 'no new client connection');
 
   t.ok(await waitFor(() => openConns(rt) === 0, 2000), 'every open has its close');
 });
