@@ -265,17 +265,21 @@ async function main(): Promise<void> {
   // The same ratio within each round (rows of one round run a minute apart): how much the machine's drift moves it.
   const perRound = (a: string, b: string): string => {
     const xs = samples.get(a)!.map((x, i) => x.rps / samples.get(b)![i]!.rps);
-    return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+    const sorted = [...xs].sort((p, q) => p - q);
+    // Each round's value in run order, then their median: a pair of adjacent rows shares the machine's drift, where
+    // the medians of two rows may come from different rounds.
+    return `${xs.map((x) => x.toFixed(2)).join(', ')} (median ${sorted[sorted.length >> 1]!.toFixed(2)})`;
   };
   const body = `wrk 4.1 (Debian), 2 threads, 50 keep-alive connections, ${DURATION_S} s per row, ${ROUNDS} interleaved rounds (each
 figure the median of the rounds), each measured run right after an unmeasured ${WARMUP_S} s one on the same target, all on loopback on this 2-core machine (wrk, the proxy, and the two Node.js
 backends share the cores). Both proxies balance round robin over the same two backends without health checks
-in the path; acesim runs \`acesim run\` with transparency none. CPU per request is the proxy process's user +
+in the path (HAProxy per request; acesim's L7 VIP, as the ACE, keeps a keep-alive connection's requests of one
+class on the backend its first one went to, so wrk's 50 connections split between the two); acesim runs \`acesim run\` with transparency none. CPU per request is the proxy process's user +
 system time during a row divided by the requests it served. The bare node:http + undici proxy is context: the
 least an L7 proxy on acesim's stack does per request (parse, pick round robin, forward with X-Forwarded-For,
 write the answer back), with none of acesim's policy, balancer, counters or deadlines. The pass column judges
-the ratio of the medians; "within each round" is the same ratio for each round's pair of rows, which ran a
-minute apart, to show how far the machine's drift moves it.
+the ratio of the medians; "within each round" is the same ratio for each round's pair of rows (in run order, and
+their median), which ran within a minute of each other, to show how far the machine's drift moves it.
 
 | target | requests/s (median) | range over the rounds | p99 latency (median) | errors | proxy CPU per request (median) |
 |---|---|---|---|---|---|
