@@ -42,6 +42,8 @@ t.test('an L7 VIP has an HTTP block, an L4 VIP none', async (t) => {
       `detail=${detail}`,
     );
     t.notMatch(l4 ?? '', /HTTP:/, 'nothing for the L4 VIP');
+    t.match(web, /\n {8}VIP State: INSERVICE\n {8}Persistence Rebalance: ENABLED\n/, 'an L7 VIP keeps a connection on its real per class, in the ACE\'s words');
+    t.notMatch(l4 ?? '', /Persistence Rebalance/, 'an L4 VIP has no requests to rebalance');
   }
 });
 
