@@ -1,7 +1,8 @@
 // HTTP persistence on an L7 VIP, on loopback: two node HTTP servers behind a round-robin farm. Requests on
 // one keep-alive client connection stay on the real the first one went to (as the ACE sends the next
 // request of the same class to the previous request's real); another connection is balanced on its own; a
-// real taken out of service hands the connection's next request to the other real, on the same connection.
+// real taken out of service hands the connection's next request to the other real, on the same connection;
+// after a request that failed upstream (502) the next one is balanced afresh.
 import t from 'tap';
 import http from 'node:http';
 import { once } from 'node:events';
@@ -57,6 +58,8 @@ const hits: { node: NodeName; remote: string | undefined }[] = [];
 async function startNode(t: Teardown, name: NodeName): Promise<() => Promise<void>> {
   const server = http.createServer((req, res) => {
     hits.push({ node: name, remote: req.socket.remoteAddress });
+    // A node that breaks mid-request (the connection to it reset, not refused): the VIP answers 502.
+    if (req.url === '/boom') return void req.socket.destroy();
     res.end(`${name}\n`);
   });
   server.listen(PORT, NODES[name]);
@@ -70,13 +73,13 @@ async function startNode(t: Teardown, name: NodeName): Promise<() => Promise<voi
   return stop;
 }
 
-function get(agent: http.Agent, localAddress: string): Promise<string> {
+function get(agent: http.Agent, localAddress: string, path = '/'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: VIP, port: PORT, path: '/', localAddress, agent }, (res) => {
+    const req = http.request({ host: VIP, port: PORT, path, localAddress, agent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(body.trim()));
+      res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : `${res.statusCode}`));
     });
     req.on('error', reject);
     req.end();
@@ -125,5 +128,21 @@ t.test('HTTP persistence on an L7 VIP', async (t) => {
   t.equal(await get(one, '127.0.100.21'), x, 'and the connection stays there');
   t.equal(flows() - before, 2, 'no new client connection');
 
+  t.ok(await waitFor(() => openConns(rt) === 0, 2000), 'every open has its close');
+});
+
+t.test('a request that failed upstream: the next one on the connection is balanced afresh', async (t) => {
+  await startNode(t, 'A1');
+  await startNode(t, 'B1');
+  const { rt } = await startVipRuntime(t, CONFIG, { listeners: [['VIP-WEB', true]], runtime: { drainMs: 300, timeouts: { connectTimeoutMs: 1000 } } });
+  t.ok(await waitFor(() => rt.balancer.snapshotFarms().every((f) => f.reals.every((r) => r.state === 'OPERATIONAL')), 8000), 'both reals operational');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const x = (await get(agent, '127.0.100.31')) as NodeName;
+  t.equal(await get(agent, '127.0.100.31'), x, 'the connection is on one real');
+  t.equal(await get(agent, '127.0.100.31', '/boom'), '502', 'that real resets the request: 502');
+  t.equal(rt.balancer.realState('F', x), 'OPERATIONAL', 'the real is still in service (its probe passes)');
+  const next = await get(agent, '127.0.100.31');
+  t.not(next, x, `the next request is load-balanced, not sent to ${x} again (round robin's next real)`);
   t.ok(await waitFor(() => openConns(rt) === 0, 2000), 'every open has its close');
 });
