@@ -262,7 +262,7 @@ async function main(): Promise<void> {
   const l7 = get('acesim, L7 HTTP VIP (undici upstream)').rps / get('HAProxy 2.6, L7 (mode http)').rps;
   const l7one = get('acesim, L7 HTTP VIP (undici upstream)').rps / get('HAProxy 2.6, L7, nbthread 1 (context)').rps;
   const l7bare = get('acesim, L7 HTTP VIP (undici upstream)').rps / get('bare node:http + undici proxy (context)').rps;
-  // The same ratio within each round (rows of one round run a minute apart): how much the machine's drift moves it.
+  // The same ratio within each round (a round's rows run within a minute): how much the machine's drift moves it.
   const perRound = (a: string, b: string): string => {
     const xs = samples.get(a)!.map((x, i) => x.rps / samples.get(b)![i]!.rps);
     const sorted = [...xs].sort((p, q) => p - q);

@@ -326,7 +326,7 @@ export class HttpVipListener implements VipListener {
     }
     const r: Req = {
       req, res, flow, info, decision: d, opened: false,
-      headers: forwardFields(req.rawHeaders, HOP_BY_HOP, this.forwardHeaders(flow, info)),
+      headers: this.nodeFields(req, flow, info),
       path: originForm(info.url),
       exchange: undefined,
       body: hasBody(req) ? new BodyReplay(req) : undefined,
@@ -359,11 +359,16 @@ export class HttpVipListener implements VipListener {
       this.plain(res, 503, `503 Service Unavailable: ${this.noServer(d)}\n`);
       return;
     }
-    const request = { method: 'OPTIONS', path: '*', headers: forwardFields(req.rawHeaders, HOP_BY_HOP, this.forwardHeaders(flow, info)), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
+    const request = { method: 'OPTIONS', path: '*', headers: this.nodeFields(req, flow, info), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
     const x = new UpgradeExchange(this.upgradeHost, socket, Buffer.alloc(0), flow, d, { kind: 'ignore', reason: 'asterisk-form' }, request, responseSink(res));
     // Registered like a switch so failaction purge and the idle deadline reach it.
     this.upgraded.set(socket, x);
     x.start();
+  }
+
+  /** A plain request's fields as they go to a node: the client's without hop-by-hop ones, then the VIP's. */
+  private nodeFields(req: http.IncomingMessage, flow: Flow, info: HttpRequestInfo): Record<string, string | string[]> {
+    return forwardFields(req.rawHeaders, HOP_BY_HOP, this.forwardHeaders(flow, info));
   }
 
   private forwardHeaders(flow: Flow, info: HttpRequestInfo): Record<string, string> {

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { l7BesideL4Config } from '../../fakes/vip-configs.js';
 import { startVipRuntime } from '../../fakes/vip-runtime.js';
-import { waitFor } from './tms-nodes.js';
+import { delay, waitFor } from './tms-nodes.js';
 
 const PORT = 39180;
 const VIP = '127.0.193.40';
@@ -19,8 +19,6 @@ const IDLE_MS = 6_500;
 const HEADER_MS = 8_000;
 
 const CONFIG = l7BesideL4Config({ vip: VIP, port: PORT, l4Vip: '127.0.193.41', l4Port: PORT + 1, live: W, down: '127.0.193.12', vlanAddress: '127.0.193.2' });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 t.test('an idle keep-alive client connection outlives node:http default and is closed by the header deadline', async (t) => {
   const node = http.createServer((req, res) => res.end(`W1 ${req.url}\n`));
@@ -51,7 +49,7 @@ t.test('an idle keep-alive client connection outlives node:http default and is c
   s.write(`GET /one HTTP/1.1\r\nHost: ${VIP}:${PORT}\r\n\r\n`);
   t.ok(await answered(1), 'first request answered');
   const idleFrom = lastDataAt;
-  await sleep(IDLE_MS);
+  await delay(IDLE_MS);
   t.equal(closedAt, undefined, `still open after ${IDLE_MS} ms idle`);
 
   s.write(`GET /two HTTP/1.1\r\nHost: ${VIP}:${PORT}\r\n\r\n`);

@@ -5,7 +5,7 @@
 // after a request that failed upstream (502) the next one is balanced afresh.
 import t from 'tap';
 import http from 'node:http';
-import { once } from 'node:events';
+import { LoopbackHttpNode } from '../../fakes/loopback-http-node.js';
 import { openConns, startVipRuntime } from '../../fakes/vip-runtime.js';
 import { waitFor } from './tms-nodes.js';
 
@@ -54,23 +54,25 @@ interface vlan 100
 /** Who served each request, and from which client address the node saw it. */
 const hits: { node: NodeName; remote: string | undefined }[] = [];
 
-/** Starts a node; the function it returns stops it (also done at teardown). */
-async function startNode(t: Teardown, name: NodeName): Promise<() => Promise<void>> {
-  const server = http.createServer((req, res) => {
-    hits.push({ node: name, remote: req.socket.remoteAddress });
-    // A node that breaks mid-request (the connection to it reset, not refused): the VIP answers 502.
-    if (req.url === '/boom') return void req.socket.destroy();
-    res.end(`${name}\n`);
-  });
-  server.listen(PORT, NODES[name]);
-  await once(server, 'listening');
-  const stop = (): Promise<void> => {
-    if (!server.listening) return Promise.resolve();
-    server.closeAllConnections();
-    return new Promise<void>((r) => server.close(() => r()));
-  };
-  t.teardown(stop);
-  return stop;
+/** A node that records who it served and from which client address; `/boom` resets the request (the VIP answers 502). */
+class Node extends LoopbackHttpNode {
+  protected serve(server: http.Server): void {
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      hits.push({ node: this.name as NodeName, remote: req.socket.remoteAddress });
+      if (req.url === '/boom') return void req.socket.destroy();
+      res.end(`${this.name}\n`);
+    });
+  }
+}
+
+/** Both nodes started, each stopped at teardown (stopping twice is harmless). */
+async function startNodes(t: Teardown): Promise<Record<NodeName, Node>> {
+  const nodes = { A1: new Node('A1', NODES.A1, PORT), B1: new Node('B1', NODES.B1, PORT) };
+  for (const n of Object.values(nodes)) {
+    await n.start();
+    t.teardown(() => n.stop());
+  }
+  return nodes;
 }
 
 function get(agent: http.Agent, localAddress: string, path = '/'): Promise<string> {
@@ -87,7 +89,7 @@ function get(agent: http.Agent, localAddress: string, path = '/'): Promise<strin
 }
 
 t.test('HTTP persistence on an L7 VIP', async (t) => {
-  const stop = { A1: await startNode(t, 'A1'), B1: await startNode(t, 'B1') };
+  const nodes = await startNodes(t);
   const { rt } = await startVipRuntime(t, CONFIG, { listeners: [['VIP-WEB', true]], runtime: { drainMs: 300, timeouts: { connectTimeoutMs: 1000 } } });
   t.ok(await waitFor(() => rt.balancer.snapshotFarms().every((f) => f.reals.every((r) => r.state === 'OPERATIONAL')), 8000), 'both reals operational');
   const flows = (): number => rt.counters()[0]!.counters.flows;
@@ -123,7 +125,7 @@ t.test('HTTP persistence on an L7 VIP', async (t) => {
   // Back in service, and the other node dies: the connection's next request cannot continue there (refused, or
   // already probe-failed) and moves back; the one after it stays where it moved.
   rt.balancer.setRserverAdmin(x, 'inservice');
-  await stop[y]();
+  await nodes[y].stop();
   t.equal(await get(one, '127.0.100.21'), x, 'the node it was on is gone: the request is served by the other');
   t.equal(await get(one, '127.0.100.21'), x, 'and the connection stays there');
   t.equal(flows() - before, 2, 'no new client connection');
@@ -132,8 +134,7 @@ t.test('HTTP persistence on an L7 VIP', async (t) => {
 });
 
 t.test('a request that failed upstream: the next one on the connection is balanced afresh', async (t) => {
-  await startNode(t, 'A1');
-  await startNode(t, 'B1');
+  await startNodes(t);
   const { rt } = await startVipRuntime(t, CONFIG, { listeners: [['VIP-WEB', true]], runtime: { drainMs: 300, timeouts: { connectTimeoutMs: 1000 } } });
   t.ok(await waitFor(() => rt.balancer.snapshotFarms().every((f) => f.reals.every((r) => r.state === 'OPERATIONAL')), 8000), 'both reals operational');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
