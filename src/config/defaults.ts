@@ -1,7 +1,7 @@
 // ACE defaults the model resolves to (ace-semantics §0.3, §4.2, §10), and the
 // empty-model constructors. Printers omit a value equal to its default, as
 // `show running-config` does.
-import type { ContextModel, FtConfig, LoggingConfig, Model, Platform, Probe, ProbeType, SnmpConfig, SourcePos } from './model.js';
+import type { ContextModel, FtConfig, LoggingConfig, Model, PersistenceRebalance, Platform, Probe, ProbeType, SnmpConfig, SourcePos, VipClass } from './model.js';
 
 export const PROBE_INTERVAL_MS = 15_000;
 export const PROBE_FAILDETECT = 3;
@@ -16,6 +16,21 @@ export const FT_HEARTBEAT_INTERVAL_MS = 300;
 export const FT_HEARTBEAT_COUNT = 10;
 export const FT_PRIORITY = 100;
 export const INBAND_RESET_MS = 100;
+
+/**
+ * HTTP persistence rebalance when a VIP has no HTTP parameter map, or one without a persistence-rebalance line.
+ * The sources differ by release: the 4700 appliance's Device Manager guide (A5) says enabled by default, the
+ * module's A2(2.1) release note disabled. acesim models the appliance, so `enabled`; a config written for the
+ * old module says `no persistence-rebalance` in a map to get the other (docs/ace-compatibility.md).
+ */
+export const PERSISTENCE_REBALANCE: PersistenceRebalance = 'enabled';
+
+/** A VIP class's persistence rebalance: its `appl-parameter http advanced-options` map's setting, else the default. */
+export function persistenceRebalanceOf(ctx: ContextModel, vc: VipClass): PersistenceRebalance {
+  const name = vc.httpParameters?.name;
+  const map = name === undefined ? undefined : ctx.httpParameterMaps.find((m) => m.name === name);
+  return map?.persistenceRebalance?.mode ?? PERSISTENCE_REBALANCE;
+}
 
 /** Default probe port by type (ace-semantics §4.1); undefined where none. */
 export const PROBE_DEFAULT_PORT: Record<ProbeType, number | undefined> = {
@@ -88,6 +103,7 @@ export function emptyContext(name: string, pos: SourcePos): ContextModel {
     globalServicePolicies: [],
     snmp: emptySnmp(),
     logging: emptyLogging(),
+    httpParameterMaps: [],
     unsimulated: [],
   };
 }

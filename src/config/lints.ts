@@ -3,7 +3,7 @@
 // interval, VIPs out of service, traffic denied by default, …). Pure.
 import { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { lexTokens } from './lexer.js';
-import type { ContextModel, Model, PortSpec, Probe, RawBlock, Serverfarm, SourcePos, VipClass } from './model.js';
+import type { ContextModel, Model, PortSpec, Probe, Serverfarm, SourcePos, VipClass } from './model.js';
 import type { SyntaxTree } from './syntax-tree.js';
 
 const TCP_PROBES = new Set(['tcp', 'echo-tcp', 'finger', 'http', 'https', 'ftp', 'smtp', 'telnet', 'imap', 'pop', 'rtsp', 'sip-tcp']);
@@ -19,7 +19,6 @@ export function lintModel(model: Model, tree?: SyntaxTree): Diagnostic[] {
   for (const ctx of model.contexts) {
     lintContext(model, ctx, report);
     lintInsertHttp(ctx, tree, report);
-    lintPersistenceRebalance(ctx, tree, report);
   }
   return out;
 }
@@ -222,44 +221,6 @@ function lintInsertHttp(ctx: ContextModel, tree: SyntaxTree | undefined, report:
   }
 }
 
-/** Where line `i` of a raw (kept, unsimulated) block is: its child line in the tree, else the block's first line. */
-function rawLineAt(tree: SyntaxTree | undefined, b: RawBlock, i: number): { pos: SourcePos; length: number } {
-  const text = b.lines[i] ?? '';
-  const root = tree && tree.file === b.pos.file ? tree.roots.find((n) => n.source.line === b.pos.line) : undefined;
-  const child = root?.children.find((c) => c.source.text.trim() === text);
-  if (!child) return { pos: b.pos, length: (b.lines[0] ?? '').length };
-  const start = child.source.start;
-  return { pos: { ...b.pos, line: child.source.line, col: start + 1 }, length: text.length };
-}
-
-/**
- * `parameter-map type http` blocks are kept verbatim and not simulated (ACE_UNSIMULATED on the block); the two
- * persistence settings that make the ACE's L7 balancing differ from acesim's get their own warning, on their line.
- */
-function lintPersistenceRebalance(ctx: ContextModel, tree: SyntaxTree | undefined, report: Report): void {
-  for (const b of ctx.unsimulated) {
-    const head = (b.lines[0] ?? '').split(/\s+/);
-    if (head[0]?.toLowerCase() !== 'parameter-map' || head[1]?.toLowerCase() !== 'type' || head[2]?.toLowerCase() !== 'http') continue;
-    const name = head[3] ?? '';
-    for (let i = 1; i < b.lines.length; i++) {
-      const words = b.lines[i]!.toLowerCase().split(/\s+/);
-      const disabled = words[0] === 'no' && words[1] === 'persistence-rebalance';
-      const strict = words[0] === 'persistence-rebalance' && words[1] === 'strict';
-      if (!disabled && !strict) continue;
-      const at = rawLineAt(tree, b, i);
-      report(
-        'LINT_PERSISTENCE_REBALANCE',
-        strict
-          ? `parameter-map ${name}: persistence-rebalance strict load-balances every request of a keep-alive connection; acesim does not simulate parameter maps, and its L7 VIP sends a request of the same class as the one before it to that request's real`
-          : `parameter-map ${name}: with no persistence-rebalance the ACE keeps every request of a keep-alive connection on the real of its first one, whatever class it matches; acesim does not simulate parameter maps, and its L7 VIP balances a request of another class afresh`,
-        at.pos,
-        at.length,
-        'docs/ace-compatibility.md, "HTTP persistence on an L7 VIP"',
-      );
-    }
-  }
-}
-
 function lintUnused(model: Model, ctx: ContextModel, report: Report): void {
   const used = new Set<string>();
   const use = (kind: string, name: string) => used.add(`${kind}:${name}`);
@@ -294,6 +255,7 @@ function lintUnused(model: Model, ctx: ContextModel, report: Report): void {
       if (p.type === 'multi-match') {
         const vc = c as VipClass;
         if (vc.lbPolicy) use('policy-map', vc.lbPolicy.name);
+        if (vc.httpParameters) use('parameter-map', vc.httpParameters.name);
       }
     }
   }
@@ -312,4 +274,5 @@ function lintUnused(model: Model, ctx: ContextModel, report: Report): void {
   ctx.classMaps.forEach((c) => check('class-map', c.name, c.pos));
   ctx.policyMaps.forEach((p) => check('policy-map', p.name, p.pos));
   ctx.accessLists.forEach((a) => check('access-list', a.name, a.pos));
+  ctx.httpParameterMaps.forEach((m) => check('parameter-map', m.name, m.pos));
 }

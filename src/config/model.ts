@@ -50,6 +50,8 @@ export interface ContextModel {
   globalServicePolicies?: Ref[];
   snmp: SnmpConfig;
   logging: LoggingConfig;
+  /** `parameter-map type http` blocks (other parameter-map types are kept in `unsimulated`). */
+  httpParameterMaps: HttpParameterMap[];
   /** Valid ACE blocks acesim parses but does not simulate, kept so nothing is dropped. */
   unsimulated: RawBlock[];
 }
@@ -446,6 +448,26 @@ export interface ClassMap {
   matches: ClassMatch[];
 }
 
+// ---------------------------------------------------------------- parameter maps
+
+/**
+ * What an L7 VIP does with the next request on a keep-alive client connection (the ACE's HTTP persistence rebalance):
+ * `enabled` (`persistence-rebalance`): same class → the previous request's real, another class → balanced afresh;
+ * `strict` (`persistence-rebalance strict`): every request balanced; `disabled` (`no persistence-rebalance`): every
+ * request goes to the first one's real, whatever class it matches, and `insert-http` applies to that first request only.
+ */
+export type PersistenceRebalance = 'enabled' | 'strict' | 'disabled';
+
+export interface HttpParameterMap {
+  name: string;
+  pos: SourcePos;
+  description?: string;
+  /** The last persistence-rebalance line of the block; absent: the default (PERSISTENCE_REBALANCE in defaults.ts). */
+  persistenceRebalance?: { mode: PersistenceRebalance; pos: SourcePos };
+  /** The block's other sub-commands (case-insensitive, server-conn reuse, set header-maxparse-length …), kept verbatim; not simulated. */
+  otherLines: { pos: SourcePos; text: string }[];
+}
+
 // ---------------------------------------------------------------- policy-maps
 
 export type LbAction =
@@ -479,7 +501,9 @@ export interface VipClass {
   icmpReply?: 'always' | 'active' | 'primary-inservice';
   udpFastAge: boolean;
   natDynamic: { poolId: number; vlan: number; pos: SourcePos }[];
-  /** Kept verbatim (inspect, ssl-proxy, appl-parameter, …); not simulated. */
+  /** `appl-parameter http advanced-options NAME`: the VIP's HTTP parameter map. */
+  httpParameters?: Ref;
+  /** Kept verbatim (inspect, ssl-proxy, other appl-parameter types, …); not simulated. */
   unsimulated: { pos: SourcePos; text: string }[];
 }
 

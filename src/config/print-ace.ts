@@ -17,7 +17,7 @@ import {
   STICKY_TIMEOUT_MS,
 } from './defaults.js';
 import { quoteIfNeeded } from './lexer.js';
-import type { AclEntry, AddressSpec, ClassMatch, ContextModel, FarmMember, LbAction, Model, PolicyMap, PortSpec, Probe, Rserver, Serverfarm, StickyGroup, VlanInterface } from './model.js';
+import type { AclEntry, AddressSpec, ClassMatch, ContextModel, FarmMember, HttpParameterMap, LbAction, Model, PersistenceRebalance, PolicyMap, PortSpec, Probe, Rserver, Serverfarm, StickyGroup, VlanInterface } from './model.js';
 import { printPort } from './ports.js';
 
 export interface PrintOptions {
@@ -295,6 +295,7 @@ function printPolicy(p: PolicyMap, line: Line): void {
       if (c.icmpReply) line(2, `loadbalance vip icmp-reply${c.icmpReply !== 'always' ? ' ' + c.icmpReply : ''}`);
       if (c.udpFastAge) line(2, 'loadbalance vip udp-fast-age');
       for (const n of c.natDynamic) line(2, `nat dynamic ${n.poolId} vlan ${n.vlan}`);
+      if (c.httpParameters) line(2, `appl-parameter http advanced-options ${c.httpParameters.name}`);
       for (const u of c.unsimulated) line(2, u.text);
     }
   }
@@ -318,6 +319,15 @@ function printInterface(i: VlanInterface, line: Line): void {
   if (!i.shutdown) line(1, 'no shutdown');
 }
 
+const PERSISTENCE_LINE: Record<PersistenceRebalance, string> = { enabled: 'persistence-rebalance', strict: 'persistence-rebalance strict', disabled: 'no persistence-rebalance' };
+
+function printHttpParameterMap(m: HttpParameterMap, line: Line): void {
+  line(0, `parameter-map type http ${m.name}`);
+  if (m.description) line(1, `description ${m.description}`);
+  for (const o of m.otherLines) line(1, o.text);
+  if (m.persistenceRebalance) line(1, PERSISTENCE_LINE[m.persistenceRebalance.mode]);
+}
+
 function printContext(ctx: ContextModel, line: Line, secret: SecretFn): void {
   const l = ctx.logging;
   if (l.enable) line(0, 'logging enable');
@@ -330,6 +340,7 @@ function printContext(ctx: ContextModel, line: Line, secret: SecretFn): void {
   for (const h of l.hosts) line(0, `logging host ${h.address}${h.port !== undefined || h.protocol !== 'udp' ? ` ${h.protocol}/${h.port ?? ''}`.replace(/\/$/, '') : ''}`);
   for (const a of ctx.accessLists) for (const e of a.entries) line(0, aclLine(a.name, e));
   for (const p of ctx.probes) printProbe(p, line, secret);
+  for (const m of ctx.httpParameterMaps) printHttpParameterMap(m, line);
   for (const r of ctx.rservers) printRserver(r, line);
   for (const f of ctx.serverfarms) printFarm(f, line);
   for (const g of ctx.stickyGroups) printSticky(g, line);

@@ -56,6 +56,14 @@ function validateContext(ctx: ContextModel, report: Report, missing: Missing): v
   const rserver = (r: Ref) => rservers.has(r.name) || missing('rserver', r, rservers);
   const farm = (r: Ref) => farms.has(r.name) || missing('serverfarm', r, farms);
   const acl = (r: Ref) => acls.has(r.name) || missing('access-list', r, acls);
+  const httpMaps = new Set(ctx.httpParameterMaps.map((m) => m.name));
+  const httpParameters = (r: Ref) => {
+    if (httpMaps.has(r.name)) return;
+    // A parameter map of another type is kept verbatim (`parameter-map type connection NAME` …): name its type.
+    const other = ctx.unsimulated.map((b) => (b.lines[0] ?? '').split(/\s+/)).find((w) => w[0]?.toLowerCase() === 'parameter-map' && w[1]?.toLowerCase() === 'type' && w[3] === r.name);
+    if (other) report('ACE_WRONG_KIND', `parameter-map ${r.name} is a ${other[2]!.toLowerCase()} parameter map; \`appl-parameter http advanced-options\` needs \`parameter-map type http\``, r.pos, r.name.length);
+    else missing('parameter-map type http', r, httpMaps);
+  };
 
   for (const r of ctx.rservers) r.probes.forEach(probe);
   for (const f of ctx.serverfarms) {
@@ -114,6 +122,7 @@ function validateContext(ctx: ContextModel, report: Report, missing: Missing): v
           if (!cm) missing('class-map', c.classMap, classes.keys());
           else if (cm.type !== 'l4') report('ACE_WRONG_KIND', `class-map ${cm.name} is a ${cm.type} class-map; a multi-match policy needs a layer-3/4 class-map`, c.classMap.pos, cm.name.length);
         }
+        if (c.httpParameters) httpParameters(c.httpParameters);
         if (c.lbPolicy) {
           const lp = policies.get(c.lbPolicy.name);
           if (!lp) missing('policy-map', c.lbPolicy, policies.keys());

@@ -2,7 +2,8 @@
 // service-policy (on an interface or context-wide) with its VIP match lines,
 // and the farms its load-balance policy can reach. Used by summaries,
 // `acesim run` and the lab. Pure.
-import type { ContextModel, PortSpec, VipClass, VipProtocol } from './model.js';
+import { persistenceRebalanceOf } from './defaults.js';
+import type { ContextModel, PersistenceRebalance, PortSpec, VipClass, VipProtocol } from './model.js';
 
 export interface ResolvedVip {
   context: string;
@@ -20,6 +21,8 @@ export interface ResolvedVip {
   farms: string[];
   stickyGroups: string[];
   vipClass: VipClass;
+  /** What an L7 VIP does with a keep-alive connection's next request (its HTTP parameter map, else the default). */
+  persistence: PersistenceRebalance;
 }
 
 export function resolveVips(ctx: ContextModel): ResolvedVip[] {
@@ -71,6 +74,7 @@ export function resolveVips(ctx: ContextModel): ResolvedVip[] {
           farms: [...new Set(farms)],
           stickyGroups: [...new Set(groups)],
           vipClass: c,
+          persistence: persistenceRebalanceOf(ctx, c),
         };
         if (c.lbPolicy) v.lbPolicy = c.lbPolicy.name;
         out.push(v);

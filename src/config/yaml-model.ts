@@ -69,7 +69,7 @@ const SCHEMAS: Record<string, Schema> = {
       delete c.pos;
       return c;
     },
-    children: { probes: 'probe', rservers: 'rserver', serverfarms: 'serverfarm', stickyGroups: 'sticky', classMaps: 'classMap', interfaces: 'interface', accessLists: 'accessList', snmp: 'snmp', logging: 'logging', globalServicePolicies: REF },
+    children: { probes: 'probe', rservers: 'rserver', serverfarms: 'serverfarm', stickyGroups: 'sticky', classMaps: 'classMap', interfaces: 'interface', accessLists: 'accessList', snmp: 'snmp', logging: 'logging', globalServicePolicies: REF, httpParameterMaps: 'httpParameterMap' },
     free: ['policyMaps', 'routes', 'unsimulated'],
     hasPos: true,
   },
@@ -110,6 +110,7 @@ const SCHEMAS: Record<string, Schema> = {
     free: ['serverfarm', 'statics', 'extraLines'],
     hasPos: true,
   },
+  httpParameterMap: { template: () => ({ name: '', otherLines: [] }), optional: ['description', 'persistenceRebalance'], free: ['persistenceRebalance', 'otherLines'], hasPos: true },
   classMap: { template: () => ({ name: '', type: 'l4', matchMode: 'all', matches: [] }), optional: ['description', 'typeText'], free: ['matches'], hasPos: true },
   interface: {
     template: () => ({ vlan: 0, accessGroups: [], servicePolicies: [], natPools: [], shutdown: true, normalization: true, icmpGuard: true, ipv6Normalization: true, ipv6IcmpGuard: true, unsimulated: [] }),
@@ -334,6 +335,8 @@ const FREE_SHAPES: Record<string, Shape> = {
   'interface.servicePolicies': { arr: { obj: { direction: str, policy: 'ref' } } },
   'interface.natPools': { arr: { obj: { id: num, from: str, to: str, netmask: str, pat: bool } } },
   'interface.unsimulated': { arr: { obj: { text: str } } },
+  'httpParameterMap.persistenceRebalance': { obj: { mode: str }, oneOf: { key: 'mode', values: ['enabled', 'strict', 'disabled'] } },
+  'httpParameterMap.otherLines': { arr: { obj: { text: str } } },
   'accessList.entries': { arr: aclShape },
   'snmp.communities': { arr: { obj: { community: 'secret', access: str }, opt: ['group'] } },
   'snmp.hosts': { arr: { obj: { address: str, notification: str, version: str, community: 'secret' }, opt: ['port'] } },
@@ -454,7 +457,7 @@ function checkUnions(model: Model, report: ShapeReport): void {
           ? { obj: { classMap: 'ref' }, opt: ['action'] }
           : p.type === 'loadbalance'
             ? { obj: { classMap: 'ref', actions: { arr: actionShape } } }
-            : { obj: { classMap: 'ref', inservice: bool, udpFastAge: bool, natDynamic: { arr: { obj: { poolId: num, vlan: num } } }, unsimulated: { arr: { obj: { text: str } } } }, opt: ['lbPolicy', 'icmpReply'] };
+            : { obj: { classMap: 'ref', inservice: bool, udpFastAge: bool, natDynamic: { arr: { obj: { poolId: num, vlan: num } } }, unsimulated: { arr: { obj: { text: str } } } }, opt: ['lbPolicy', 'icmpReply', 'httpParameters'], optShapes: { httpParameters: 'ref' } };
       const classes = checkShape(o.classes ?? [], { arr: classShape }, `policyMap ${p.name}.classes`, o.pos as SourcePos, report) as Record<string, unknown>[] | undefined;
       if (!classes) return false;
       for (const c of classes) {

@@ -13,6 +13,8 @@ export interface BackendRequest {
   mode: 'tcp' | 'http';
   /** The VIP port instances inherit when neither probe nor member has one. */
   vipPort?: number;
+  /** `persistence-rebalance strict` (mode http): every request balanced, so no prefer-last-server (a backend of its own). */
+  strict?: boolean;
 }
 
 export interface BuiltBackend {
@@ -23,7 +25,7 @@ export interface BuiltBackend {
   servers: Map<string, string>;
 }
 
-export const backendName = (r: BackendRequest): string => `be_${safeName(r.farm.name)}${r.sticky ? `__${safeName(r.sticky.name)}` : ''}${r.mode === 'http' ? '__http' : ''}`;
+export const backendName = (r: BackendRequest): string => `be_${safeName(r.farm.name)}${r.sticky ? `__${safeName(r.sticky.name)}` : ''}${r.mode === 'http' ? '__http' : ''}${r.mode === 'http' && r.strict ? '__strict' : ''}`;
 
 const farmProbes = (ctx: ContextModel, farm: Serverfarm): Map<string, Probe> => new Map(farm.members.flatMap((m) => probesOf(ctx, farm, m.rserver.name)).map((p) => [p.name, p]));
 
@@ -96,8 +98,8 @@ export function buildBackend(ctx: ContextModel, req: BackendRequest, opts: { use
   const name = backendName(req);
   const lines: string[] = [`backend ${name}`, `  mode ${req.mode}`, `  ${balance(farm, diags)}`];
   // The ACE sends a keep-alive connection's next request of the same class to the previous request's real (HTTP
-  // persistence); HAProxy balances each request unless told to prefer the server the connection last used.
-  if (req.mode === 'http') lines.push('  option prefer-last-server');
+  // persistence rebalance, unless strict); HAProxy balances each request unless told to prefer the server the connection last used.
+  if (req.mode === 'http' && req.strict !== true) lines.push('  option prefer-last-server');
   for (const l of req.sticky ? stickLines(req.sticky, diags) : []) lines.push(`  ${l}`);
   const extras = farmExtras(farm, diags);
   // One check per HAProxy server: of the probes that decide the members, the one that fails a dead real first.

@@ -78,10 +78,11 @@ function policyLines(f: FrontendCtx, classes: readonly LbPolicyClass[]): string[
           const pf = ctx.serverfarms.find((s) => s.name === primary);
           if (!pf) return diags.untranslated(a.pos, `class ${c.classMap.name}: no server farm to balance to; left out`);
           const port = vipPort(vip);
-          const pb = f.backend({ farm: pf, ...(group ? { sticky: group } : {}), mode, ...(port !== undefined ? { vipPort: port } : {}) });
+          const strict = mode === 'http' && vip.persistence === 'strict' ? { strict: true } : {};
+          const pb = f.backend({ farm: pf, ...(group ? { sticky: group } : {}), mode, ...strict, ...(port !== undefined ? { vipPort: port } : {}) });
           const bf = backup !== undefined ? ctx.serverfarms.find((s) => s.name === backup) : undefined;
           if (bf) {
-            const bb = f.backend({ farm: bf, ...(group && group.serverfarm?.backupSticky ? { sticky: group } : {}), mode, ...(port !== undefined ? { vipPort: port } : {}) });
+            const bb = f.backend({ farm: bf, ...(group && group.serverfarm?.backupSticky ? { sticky: group } : {}), mode, ...strict, ...(port !== undefined ? { vipPort: port } : {}) });
             // ACE uses the backup farm only while the primary has no usable real (§3.8).
             // HAProxy conditions have no parentheses: "nbsrv AND (a OR b)" is written once per OR term.
             const terms = cond ? cond.slice(' if '.length).split(' || ') : [''];
@@ -133,6 +134,7 @@ export function exportHaproxy(model: Model, opts: HaproxyExportOptions = {}): Ha
     return name;
   };
   const seen = new Map<string, number>();
+  const mapsReported = new Set<string>();
   for (const v of resolveVips(ctx)) {
     const pos = v.vipClass.pos;
     const cm = byName.get(v.classMap);
@@ -165,6 +167,15 @@ export function exportHaproxy(model: Model, opts: HaproxyExportOptions = {}): Ha
     else diags.untranslated(pos, `VIP ${v.classMap}: no load-balance policy; the frontend has no backend`);
     for (const u of v.vipClass.unsimulated) diags.untranslated(u.pos, `VIP ${v.classMap}: "${u.text}" has no HAProxy equivalent; left out`);
     for (const nd of v.vipClass.natDynamic) diags.untranslated(nd.pos, `VIP ${v.classMap}: nat dynamic: HAProxy always connects from its own address (or the client's with usesrc); left out`);
+    const pm = v.vipClass.httpParameters;
+    const map = pm ? ctx.httpParameterMaps.find((m) => m.name === pm.name) : undefined;
+    if (map && !mapsReported.has(map.name)) {
+      mapsReported.add(map.name);
+      for (const o of map.otherLines) diags.untranslated(o.pos, `parameter-map ${map.name}: "${o.text}" has no HAProxy equivalent; left out`);
+    }
+    if (mode === 'http' && v.persistence === 'disabled') {
+      diags.approximate(pm?.pos ?? pos, `VIP ${v.classMap}: no persistence-rebalance keeps a keep-alive connection on its first request's real whatever class the later requests match, and inserts headers into the first request only; HAProxy picks a backend per request (prefer-last-server within it) and sets headers on every request`);
+    }
     if (v.vipClass.icmpReply !== undefined) diags.untranslated(pos, `VIP ${v.classMap}: loadbalance vip icmp-reply: HAProxy does not answer ping; the host does`);
     sections.push(lines.join('\n'));
     frontends.push({ name, address: v.address, port: vipPort(v) ?? (v.ports.kind === 'range' ? v.ports.from : undefined), mode });

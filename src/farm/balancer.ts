@@ -7,8 +7,8 @@
 // go through the pure reducers in real-state.ts and are published as events.
 // Timebase: the injected Clock (monotonic ms); resume-service timers and the
 // sticky sweep are the only timers.
-import type { AdminState, ClassMap, ContextModel, LbAction, Rserver, Serverfarm, StickyGroup } from '../config/model.js';
-import { INBAND_RESET_MS } from '../config/defaults.js';
+import type { AdminState, ClassMap, ContextModel, LbAction, PersistenceRebalance, Rserver, Serverfarm, StickyGroup } from '../config/model.js';
+import { INBAND_RESET_MS, persistenceRebalanceOf } from '../config/defaults.js';
 import type { Clock } from '../core/clock.js';
 import type { ProbeEvent, ProbeHealth } from '../probes/types.js';
 import type { EventSink, StickyEvent } from '../sticky/events.js';
@@ -117,6 +117,8 @@ interface CompiledVip {
   policy: string;
   inservice: boolean;
   classes: CompiledClass[] | undefined;
+  /** HTTP persistence rebalance: how a keep-alive connection's `previous` decision is followed (select). */
+  persistence: PersistenceRebalance;
   /** The state last published (vip.state events fire on changes only). */
   state: VipState;
 }
@@ -195,6 +197,7 @@ export class Balancer {
           policy: pm.name,
           inservice: vc.inservice,
           classes: vc.lbPolicy ? lbPolicies.get(vc.lbPolicy.name) : undefined,
+          persistence: persistenceRebalanceOf(ctx, vc),
           state: 'OUTOFSERVICE',
         });
       }
@@ -320,11 +323,12 @@ export class Balancer {
    * classes of HTTP load-balance policies; without it they do not match.
    *
    * `previous` is the decision of the request before this one on the same
-   * keep-alive client connection (L7 VIPs). As the ACE does with HTTP
-   * persistence (non-strict persistence rebalance), a request that matches the
-   * same class goes to the real the previous one used while that real can
-   * still serve; another class, or a real that cannot, is load-balanced
-   * afresh (docs/ace-compatibility.md).
+   * keep-alive client connection (L7 VIPs), followed as the VIP's HTTP
+   * persistence rebalance says (docs/ace-compatibility.md): `enabled`, a
+   * request that matches the same class goes to the real the previous one
+   * used; `disabled`, every request does, whatever class it would match;
+   * `strict`, none does. A real that can no longer serve (canContinue) is
+   * load-balanced afresh in every mode.
    */
   select(vipClass: string, flow: Flow, request?: HttpRequestInfo, previous?: ServerDecision): Decision {
     // Flows arrive in runs on one VIP class: remember the last resolved one (the
@@ -339,12 +343,14 @@ export class Balancer {
     if (!vip.inservice) return DROP_OOS;
     const classes = vip.classes;
     if (classes === undefined) return NO_POLICY;
+    // Without persistence rebalance the ACE balances a connection's first request only: no class match after it.
+    if (previous !== undefined && vip.persistence === 'disabled' && this.canContinue(previous)) return previous;
     const src = flow.clientIpNum ?? parseIpv4(flow.clientIp);
     const dst = flow.vipIpNum ?? this.vipAddress(flow.vipIp);
     for (let i = 0; i < classes.length; i++) {
       const c = classes[i]!;
       if (c.match === null || c.match(flow, src, dst, request)) {
-        if (previous !== undefined && previous.actionId === c.action.id && this.canContinue(previous)) return previous;
+        if (previous !== undefined && vip.persistence === 'enabled' && previous.actionId === c.action.id && this.canContinue(previous)) return previous;
         return this.runAction(c.action, flow, src, dst, -1);
       }
     }

@@ -3,7 +3,7 @@
 // demand from the runtime's snapshots; never holds state of its own. Secrets
 // stay `Secret` objects until JSON serialisation, which masks them.
 // Timebase: monotonic stamps from the runtime plus the snapshot's wall offset.
-import type { ContextModel, Model, Probe } from '../config/model.js';
+import type { ContextModel, Model, PersistenceRebalance, Probe } from '../config/model.js';
 import { describePorts, resolveVips } from '../config/vips.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { Balancer, BalancerEvent, FarmSnapshot, RserverSnapshot, VipState } from '../farm/balancer.js';
@@ -61,6 +61,8 @@ export interface VipView {
   counters: ListenerCounters;
   /** HTTP-level counters summed over the VIP's L7 listeners; absent when none is L7. */
   http?: HttpCounters;
+  /** The VIP's HTTP persistence rebalance (acted on by its L7 listeners). */
+  persistence: PersistenceRebalance;
   listeners: ListenerInfo[];
 }
 
@@ -168,6 +170,7 @@ export function vips(rt: MgmtRuntime, policy?: string): VipView[] {
         state: rt.balancer.vipState(v.classMap) ?? 'UNKNOWN',
         counters,
         ...(http ? { http } : {}),
+        persistence: v.persistence,
         listeners: mine.map((l) => ({ ...l.info })),
       };
     });

@@ -116,8 +116,8 @@ export function renderServicePolicy(list: readonly VipView[], detail = false): s
       out.push('      loadbalance:');
       out.push(`        L7 loadbalance policy: ${v.lbPolicy ?? '-'}`);
       out.push(`        VIP State: ${v.state === 'UP' ? 'INSERVICE' : v.state === 'OUTOFSERVICE' ? 'OUTOFSERVICE' : 'DOWN'}`);
-      // The ACE's words for what an L7 VIP here does with a keep-alive connection (docs/ace-compatibility.md).
-      if (v.http) out.push('        Persistence Rebalance: ENABLED');
+      // The ACE's words for what an L7 VIP does with a keep-alive connection; STRICT is acesim's (docs/ace-compatibility.md).
+      if (v.http) out.push(`        Persistence Rebalance: ${v.persistence.toUpperCase()}`);
       out.push(`        ${two('curr conns', c.active, 'hit count', c.flows)}`);
       out.push(`        dropped conns    : ${c.dropped + c.aclDenied + c.limitDenied}`);
       if (v.http) {

@@ -14,6 +14,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { PersistenceRebalance } from '../config/model.js';
 import type { Decision, Flow, HttpRequestInfo, ServerDecision } from '../farm/types.js';
 import { admitTcp, resetSocket } from './tcp-admission.js';
 import { HttpClientDeadlines, type DeadlineKind } from './http-deadlines.js';
@@ -30,6 +31,11 @@ import type { TcpServerHandle } from './net-ports.js';
 export interface HttpListenerOptions {
   /** `insert-http` headers of the VIP's policy; default none. */
   inserts?: InsertRules;
+  /**
+   * The VIP's HTTP persistence rebalance (the Balancer follows it when selecting); read here for `disabled`,
+   * where a connection's requests after its first go to the first one's real without `insert-http`. Default `enabled`.
+   */
+  persistence?: () => PersistenceRebalance;
 }
 
 interface Req {
@@ -175,6 +181,7 @@ export class HttpVipListener implements VipListener {
   private readonly upgradeAfter = new WeakMap<Duplex, () => void>();
   private readonly upgradeHost: UpgradeHost;
   private readonly inserts: InsertRules;
+  private readonly persistence: () => PersistenceRebalance;
   private tcp: TcpServerHandle | undefined;
   private closing = false;
   private warnedFallback = false;
@@ -185,6 +192,7 @@ export class HttpVipListener implements VipListener {
     opts: HttpListenerOptions = {},
   ) {
     this.inserts = opts.inserts ?? (() => []);
+    this.persistence = opts.persistence ?? (() => 'enabled');
     // Host rules are http-guard.ts's (counted and explained there), not node's silent 400.
     this.server = http.createServer({ requireHostHeader: false }, (req, res) => this.onRequest(req, res));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
@@ -315,7 +323,8 @@ export class HttpVipListener implements VipListener {
     }
     if (req.url === '*') return this.asteriskForm(req, res, socket, flow);
     const info = requestInfo(req);
-    const d: Decision = this.deps.balancer.select(this.binding.vipClass, flow, info, this.lastReal.get(socket));
+    const previous = this.lastReal.get(socket);
+    const d: Decision = this.deps.balancer.select(this.binding.vipClass, flow, info, previous);
     if (d.kind !== 'server') {
       res.once('close', () => this.finished(undefined, socket));
       this.http.noServer++;
@@ -326,7 +335,8 @@ export class HttpVipListener implements VipListener {
     }
     const r: Req = {
       req, res, flow, info, decision: d, opened: false,
-      headers: this.nodeFields(req, flow, info),
+      // Without persistence rebalance the ACE inserts headers into a connection's first request only.
+      headers: this.nodeFields(req, flow, info, d !== previous || this.persistence() !== 'disabled'),
       path: originForm(info.url),
       exchange: undefined,
       body: hasBody(req) ? new BodyReplay(req) : undefined,
@@ -359,7 +369,7 @@ export class HttpVipListener implements VipListener {
       this.plain(res, 503, `503 Service Unavailable: ${this.noServer(d)}\n`);
       return;
     }
-    const request = { method: 'OPTIONS', path: '*', headers: this.nodeFields(req, flow, info), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
+    const request = { method: 'OPTIONS', path: '*', headers: this.nodeFields(req, flow, info, true), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
     const x = new UpgradeExchange(this.upgradeHost, socket, Buffer.alloc(0), flow, d, { kind: 'ignore', reason: 'asterisk-form' }, request, responseSink(res));
     // Registered like a switch so failaction purge and the idle deadline reach it.
     this.upgraded.set(socket, x);
@@ -367,11 +377,12 @@ export class HttpVipListener implements VipListener {
   }
 
   /** A plain request's fields as they go to a node: the client's without hop-by-hop ones, then the VIP's. */
-  private nodeFields(req: http.IncomingMessage, flow: Flow, info: HttpRequestInfo): Record<string, string | string[]> {
-    return forwardFields(req.rawHeaders, HOP_BY_HOP, this.forwardHeaders(flow, info));
+  private nodeFields(req: http.IncomingMessage, flow: Flow, info: HttpRequestInfo, inserts: boolean): Record<string, string | string[]> {
+    return forwardFields(req.rawHeaders, HOP_BY_HOP, this.forwardHeaders(flow, info, inserts));
   }
 
-  private forwardHeaders(flow: Flow, info: HttpRequestInfo): Record<string, string> {
+  /** X-Forwarded-For, X-Forwarded-Proto and Forwarded always; the policy's `insert-http` headers when `inserts`. */
+  private forwardHeaders(flow: Flow, info: HttpRequestInfo, inserts = true): Record<string, string> {
     const ip = flow.clientIp;
     const xff = info.headers?.['x-forwarded-for'];
     const fwd = info.headers?.['forwarded'];
@@ -381,7 +392,7 @@ export class HttpVipListener implements VipListener {
       'x-forwarded-proto': 'http',
       forwarded: fwd ? `${fwd}, ${mine}` : mine,
     };
-    for (const i of this.inserts(flow, info)) {
+    if (inserts) for (const i of this.inserts(flow, info)) {
       // Node rejects header values with CR/LF; the config cannot be allowed to throw here.
       if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(i.header) || /[\r\n\0]/.test(i.value)) continue;
       h[i.header.toLowerCase()] = i.value;

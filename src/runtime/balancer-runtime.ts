@@ -275,13 +275,14 @@ export class BalancerRuntime {
 
   private base: Omit<ProxyDeps, 'transparency'> | undefined;
 
-  /** A listener for one plan row; its binding and L7 insert rules are held so a reload can retarget it. */
+  /** A listener for one plan row; its binding, L7 insert rules and persistence are held so a reload can retarget it. */
   private makeListener(p: PlannedListener): LiveListener {
     const base = this.base!;
     const binding: VipBinding = { vipClass: p.vipClass, address: p.address, port: p.port, protocol: p.protocol, acl: aclGate(p.acls), udpFastAge: p.udpFastAge };
     let inserts = compileInsertRules(this.context, p.lbPolicy);
+    let persistence = p.persistence;
     const listener: VipListener = p.l7
-      ? new HttpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, { inserts: (f, r) => inserts(f, r) })
+      ? new HttpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, { inserts: (f, r) => inserts(f, r), persistence: () => persistence })
       : p.protocol === 'tcp'
         ? new TcpVipListener(binding, { ...base, transparency: this.transparency })
         : this.makeUdpListener(p, binding, base);
@@ -292,6 +293,7 @@ export class BalancerRuntime {
       retarget: (np, ctx) => {
         rebind(binding, np, aclGate(np.acls));
         inserts = compileInsertRules(ctx, np.lbPolicy);
+        persistence = np.persistence;
         live.planned = np;
         live.info.vip = np.vipClass;
       },

@@ -25,7 +25,7 @@ export interface LiveListener {
   info: ListenerInfo;
   planned: PlannedListener;
   listener: VipListener;
-  /** Swapped on reload so an L7 listener takes the new policy's insert-http rules. */
+  /** Swapped on reload so an L7 listener takes the new policy's insert-http rules and persistence rebalance. */
   retarget(p: PlannedListener, ctx: ContextModel): void;
 }
 

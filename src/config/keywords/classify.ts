@@ -339,6 +339,19 @@ export const policyMultiClassMode: Mode = {
         c.natDynamic.push(v);
       },
     }),
+    kw({
+      words: ['appl-parameter', 'http', 'advanced-options'],
+      syntax: 'appl-parameter http advanced-options NAME',
+      description: 'The VIP’s HTTP parameter map (`parameter-map type http NAME`): its persistence rebalance applies to the VIP’s keep-alive connections.',
+      parse: (a, cx) => {
+        const r = ref(a, cx, 'parameter-map name');
+        a.end();
+        return r;
+      },
+      apply: (v: Ref, c: VipClass) => {
+        c.httpParameters = v;
+      },
+    }),
     ...([['loadbalance', 'vip', 'advertise'], ['nat', 'static'], ['inspect'], ['ssl-proxy'], ['appl-parameter'], ['connection'], ['kal-ap-primary-out-of-service']] as const).map((words) =>
       kw({
         words,

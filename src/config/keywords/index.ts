@@ -2,6 +2,7 @@
 // word (longest keyword first) used by the parser and by `check --explain`.
 import { classMapMode, policyLbClassMode, policyLbMode, policyMgmtClassMode, policyMgmtMode, policyMultiClassMode, policyMultiMode } from './classify.js';
 import { ftGroupMode, ftInterfaceMode, ftPeerMode, ftTrackMode, interfaceMode } from './interface.js';
+import { parameterMapHttpMode } from './parameter-map.js';
 import { probeMode, probeOidMode } from './probe.js';
 import { farmPredictorMode, farmRserverMode, rserverMode, serverfarmMode, stickyMode } from './slb.js';
 import { contextMode, rawMode, resourceClassMode, topMode } from './top.js';
@@ -18,6 +19,7 @@ export const MODES: Record<ModeName, Mode> = {
   'farm-predictor': farmPredictorMode,
   'farm-rserver': farmRserverMode,
   sticky: stickyMode,
+  'parameter-map-http': parameterMapHttpMode,
   'class-map': classMapMode,
   'policy-mgmt': policyMgmtMode,
   'policy-mgmt-class': policyMgmtClassMode,

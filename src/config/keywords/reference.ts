@@ -4,7 +4,7 @@
 import { MODES } from './index.js';
 import type { Keyword, Mode, ModeName } from './types.js';
 
-const ORDER: ModeName[] = ['top', 'resource-class', 'context', 'probe', 'probe-oid', 'rserver', 'serverfarm', 'farm-predictor', 'farm-rserver', 'sticky', 'class-map', 'policy-mgmt', 'policy-mgmt-class', 'policy-lb', 'policy-lb-class', 'policy-multi', 'policy-multi-class', 'interface', 'ft-interface', 'ft-peer', 'ft-group', 'ft-track'];
+const ORDER: ModeName[] = ['top', 'resource-class', 'context', 'probe', 'probe-oid', 'parameter-map-http', 'rserver', 'serverfarm', 'farm-predictor', 'farm-rserver', 'sticky', 'class-map', 'policy-mgmt', 'policy-mgmt-class', 'policy-lb', 'policy-lb-class', 'policy-multi', 'policy-multi-class', 'interface', 'ft-interface', 'ft-peer', 'ft-group', 'ft-track'];
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|');

@@ -260,6 +260,26 @@ const keywords: Keyword[] = [
     },
   }),
   kw({
+    words: ['parameter-map', 'type', 'http'],
+    syntax: 'parameter-map type http NAME',
+    description: 'HTTP parameters a VIP takes with `appl-parameter http advanced-options NAME`; persistence rebalance is simulated, the rest kept.',
+    parse: (a) => {
+      const name = a.name('parameter-map name');
+      a.end();
+      return name;
+    },
+    apply: (name: string, _t, cx): Open => {
+      const ctx = cx.ctx();
+      let m = findByName(ctx.httpParameterMaps, name);
+      if (m) duplicate(cx, 'parameter-map', name, m);
+      else {
+        m = { name, pos: cx.pos, otherLines: [] };
+        ctx.httpParameterMaps.push(m);
+      }
+      return { mode: 'parameter-map-http', target: m };
+    },
+  }),
+  kw({
     words: ['sticky'],
     syntax: 'sticky ip-netmask MASK address {source|destination|both} NAME | sticky {http-cookie COOKIE|http-header HEADER|http-content|layer4-payload|radius framed-ip …|rtsp-header Session|sip-header Call-ID|ipv6-prefix LEN address …} NAME',
     description: 'A sticky group; ip-netmask groups are simulated, the other types are kept and flagged.',

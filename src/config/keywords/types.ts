@@ -19,6 +19,7 @@ export type ModeName =
   | 'farm-predictor'
   | 'farm-rserver'
   | 'sticky'
+  | 'parameter-map-http'
   | 'class-map'
   | 'policy-mgmt'
   | 'policy-mgmt-class'

@@ -2,11 +2,14 @@
 // one keep-alive client connection stay on the real the first one went to (as the ACE sends the next
 // request of the same class to the previous request's real); another connection is balanced on its own; a
 // real taken out of service hands the connection's next request to the other real, on the same connection;
-// after a request that failed upstream (502) the next one is balanced afresh.
+// after a request that failed upstream (502) the next one is balanced afresh. The VIP's HTTP parameter map
+// changes this: `persistence-rebalance strict` balances every request, `no persistence-rebalance` keeps the
+// connection on its first real across classes and inserts headers into the first request only.
 import t from 'tap';
 import http from 'node:http';
+import { compileConfig } from '../../../src/config/compile.js';
 import { LoopbackHttpNode } from '../../fakes/loopback-http-node.js';
-import { openConns, startVipRuntime } from '../../fakes/vip-runtime.js';
+import { openConns, startVipRuntime, type Assertions } from '../../fakes/vip-runtime.js';
 import { waitFor } from './tms-nodes.js';
 
 const PORT = 20000 + Math.floor(Math.random() * 20000);
@@ -14,6 +17,7 @@ const VIP = '127.0.203.40';
 const NODES = { A1: '127.0.203.11', B1: '127.0.203.21' } as const;
 type NodeName = keyof typeof NODES;
 type Teardown = Pick<typeof t, 'teardown'>;
+type Checks = Assertions & Pick<typeof t, 'teardown' | 'ok' | 'equal'>;
 
 const CONFIG = `
 access-list ALL line 10 extended permit ip any any
@@ -52,13 +56,14 @@ interface vlan 100
 `;
 
 /** Who served each request, and from which client address the node saw it. */
-const hits: { node: NodeName; remote: string | undefined }[] = [];
+const hits: { node: NodeName; remote: string | undefined; xClass: string | undefined }[] = [];
 
 /** A node that records who it served and from which client address; `/boom` resets the request (the VIP answers 502). */
 class Node extends LoopbackHttpNode {
   protected serve(server: http.Server): void {
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-      hits.push({ node: this.name as NodeName, remote: req.socket.remoteAddress });
+      const xClass = req.headers['x-class'];
+      hits.push({ node: this.name as NodeName, remote: req.socket.remoteAddress, xClass: typeof xClass === 'string' ? xClass : undefined });
       if (req.url === '/boom') return void req.socket.destroy();
       res.end(`${this.name}\n`);
     });
@@ -145,5 +150,69 @@ t.test('a request that failed upstream: the next one on the connection is balanc
   t.equal(rt.balancer.realState('F', x), 'OPERATIONAL', 'the real is still in service (its probe passes)');
   const next = await get(agent, '127.0.100.31');
   t.not(next, x, `the next request is load-balanced, not sent to ${x} again (round robin's next real)`);
+  t.ok(await waitFor(() => openConns(rt) === 0, 2000), 'every open has its close');
+});
+
+/** Two classes (images, the rest) to the same round-robin farm, each inserting X-Class; the VIP takes map HP. */
+function withParameters(persistenceLine: string): string {
+  return CONFIG.replace('rserver host A1', `parameter-map type http HP\n  ${persistenceLine}\nrserver host A1`)
+    .replace(
+      'policy-map type loadbalance http first-match LB\n  class class-default\n    serverfarm F',
+      'class-map type http loadbalance match-any IMG\n  2 match http url .*\\.png\npolicy-map type loadbalance http first-match LB\n  class IMG\n    serverfarm F\n    insert-http X-Class header-value "img"\n  class class-default\n    serverfarm F\n    insert-http X-Class header-value "web"',
+    )
+    .replace('    loadbalance policy LB\n', '    loadbalance policy LB\n    appl-parameter http advanced-options HP\n');
+}
+
+/** The VIP on `config`, both reals up, and one keep-alive connection from `client`: the paths it sends, who served each, with which X-Class. */
+async function oneConnection(t: Checks, config: string, client: string, paths: string[]): Promise<{ served: string[]; xClass: (string | undefined)[] }> {
+  await startNodes(t);
+  const { rt } = await startVipRuntime(t, config, { listeners: [['VIP-WEB', true]], runtime: { drainMs: 300, timeouts: { connectTimeoutMs: 1000 } } });
+  t.ok(await waitFor(() => rt.balancer.snapshotFarms().every((f) => f.reals.every((r) => r.state === 'OPERATIONAL')), 8000), 'both reals operational');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const before = rt.counters()[0]!.counters.flows;
+  const from = hits.length;
+  const served: string[] = [];
+  for (const p of paths) served.push(await get(agent, client, p));
+  t.equal(rt.counters()[0]!.counters.flows - before, 1, 'all on one client connection');
+  t.ok(await waitFor(() => openConns(rt) === 0, 2000), 'every open has its close');
+  return { served, xClass: hits.slice(from).map((h) => h.xClass) };
+}
+
+t.test('the default (persistence rebalance): another class is balanced afresh, headers go into every request', async (t) => {
+  const { served, xClass } = await oneConnection(t, withParameters('persistence-rebalance'), '127.0.100.41', ['/a.png', '/page', '/page', '/b.png']);
+  const [x, y] = served;
+  t.not(x, y, `the page (another class) is balanced afresh: round robin's next real (got ${served.join(' ')})`);
+  t.same(served, [x, y, y, x], 'same class continues; the image after the pages is balanced afresh again');
+  t.same(xClass, ['img', 'web', 'web', 'img'], 'each request carries its own class\'s insert-http');
+});
+
+t.test('persistence-rebalance strict: every request on the connection is balanced', async (t) => {
+  const { served, xClass } = await oneConnection(t, withParameters('persistence-rebalance strict'), '127.0.100.42', ['/', '/', '/', '/']);
+  t.not(served[0], served[1], `round robin per request (got ${served.join(' ')})`);
+  t.same(served, [served[0], served[1], served[0], served[1]], 'alternating on one connection');
+  t.same(xClass, ['web', 'web', 'web', 'web']);
+});
+
+t.test('no persistence-rebalance: the first request\'s real serves the connection, and only it gets the headers', async (t) => {
+  const { served, xClass } = await oneConnection(t, withParameters('no persistence-rebalance'), '127.0.100.43', ['/a.png', '/page', '/b.png', '/page']);
+  t.equal(new Set(served).size, 1, `one real across both classes (got ${served.join(' ')})`);
+  t.same(xClass, ['img', undefined, undefined, undefined], 'insert-http on the first request only');
+});
+
+t.test('a reload that changes the map: the open connection follows the new setting', async (t) => {
+  await startNodes(t);
+  const { rt } = await startVipRuntime(t, withParameters('persistence-rebalance'), { listeners: [['VIP-WEB', true]], runtime: { drainMs: 300, timeouts: { connectTimeoutMs: 1000 } } });
+  t.ok(await waitFor(() => rt.balancer.snapshotFarms().every((f) => f.reals.every((r) => r.state === 'OPERATIONAL')), 8000), 'both reals operational');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const before = [await get(agent, '127.0.100.44'), await get(agent, '127.0.100.44')];
+  t.equal(before[0], before[1], 'persistence rebalance: the connection stays');
+  const r = await rt.reload(compileConfig(withParameters('persistence-rebalance strict'), 'strict.conf').model);
+  t.ok(r.ok, 'the reload is applied');
+  const after: string[] = [];
+  for (let i = 0; i < 4; i++) after.push(await get(agent, '127.0.100.44'));
+  t.same(after, [after[0], after[1], after[0], after[1]], `strict after the reload: alternating on the same connection (got ${after.join(' ')})`);
+  t.not(after[0], after[1]);
   t.ok(await waitFor(() => openConns(rt) === 0, 2000), 'every open has its close');
 });

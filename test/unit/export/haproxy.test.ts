@@ -143,3 +143,49 @@ t.test('masks', async (t) => {
   t.equal(maskBits('0.0.0.0'), 0);
   t.equal(maskBits('255.0.255.0'), undefined);
 });
+
+t.test('HTTP persistence rebalance per VIP: strict balances each request, disabled is approximate, kept map lines are listed', async (t) => {
+  const conf = (params: string[]) => `access-list ALL line 8 extended permit ip any any
+${params.join('\n')}
+probe tcp T
+rserver host A
+  ip address 10.0.0.1
+  inservice
+serverfarm host SF
+  probe T
+  rserver A 80
+    inservice
+class-map type http loadbalance match-any IMG
+  2 match http url .*\\.png
+class-map match-all V
+  2 match virtual-address 10.0.0.70 tcp eq 80
+policy-map type loadbalance http first-match LB
+  class IMG
+    serverfarm SF
+  class class-default
+    serverfarm SF
+policy-map multi-match VIPS
+  class V
+    loadbalance vip inservice
+    loadbalance policy LB
+    appl-parameter http advanced-options HP
+interface vlan 100
+  access-group input ALL
+  service-policy input VIPS
+  no shutdown
+`;
+  const strict = exportHaproxy(compileConfig(conf(['parameter-map type http HP', '  persistence-rebalance strict', '  case-insensitive']), 's.conf').model);
+  t.match(strict.text, /backend be_SF__http__strict\n {2}mode http\n {2}balance roundrobin\n(?! {2}option prefer-last-server)/, 'a strict VIP gets a backend that balances each request');
+  t.notMatch(strict.text, /prefer-last-server/);
+  const kept = strict.diagnostics.filter((d) => /case-insensitive/.test(d.message));
+  t.match(kept, [{ code: 'EXPORT_UNTRANSLATED', line: 4, message: /parameter-map HP: "case-insensitive" has no HAProxy equivalent/ }], 'the map\'s other lines are listed');
+  t.equal(kept.length, 1, 'once');
+
+  const off = exportHaproxy(compileConfig(conf(['parameter-map type http HP', '  no persistence-rebalance']), 'd.conf').model);
+  t.match(off.text, /backend be_SF__http\n {2}mode http\n {2}balance roundrobin\n {2}option prefer-last-server\n/);
+  t.match(off.diagnostics.find((d) => /persistence-rebalance/.test(d.message)), { code: 'EXPORT_APPROXIMATE', line: 25, col: 42, message: /no persistence-rebalance keeps a keep-alive connection on its first request's real/ }, 'pointed at the appl-parameter line');
+
+  const on = exportHaproxy(compileConfig(conf(['parameter-map type http HP', '  persistence-rebalance']), 'e.conf').model);
+  t.match(on.text, /option prefer-last-server/);
+  t.notMatch(JSON.stringify(on.diagnostics), /persistence|parameter-map/, 'plain persistence rebalance translates without a warning');
+});

@@ -1,11 +1,11 @@
 // HTTP persistence: the request after another on the same keep-alive connection (Balancer.select's
-// `previous`) follows the previous real when it matches the same class and that real can still serve.
+// `previous`) follows the previous real as the VIP's persistence rebalance says (default: same class, real still serving).
 import t from 'tap';
 import { VirtualClock } from '../../../src/core/virtual-clock.js';
 import { Balancer } from '../../../src/farm/balancer.js';
 import type { Decision, HttpRequestInfo, ServerDecision } from '../../../src/farm/types.js';
 import { BalancerSwitch } from '../../../src/runtime/balancer-switch.js';
-import type { ContextModel } from '../../../src/config/model.js';
+import type { ContextModel, PersistenceRebalance } from '../../../src/config/model.js';
 import { emptyContext } from '../../../src/config/defaults.js';
 import { act, farm, flow, httpClass, l4Class, lbPolicy, member, multiMatch, POS, rserver, simpleContext } from './model-builder.js';
 
@@ -106,4 +106,31 @@ t.test('across a reload: a previous real decided by the replaced balancer is not
   sw.open(next);
   sw.close(next);
   t.equal(sw.current.snapshotFarms('F')[0]!.reals.find((r) => r.rserver === next.rserver)!.total, 1, 'accounted on the new balancer');
+});
+
+/** The context with every VIP class given an HTTP parameter map whose persistence rebalance is `mode`. */
+function withPersistence(ctx: ContextModel, mode: PersistenceRebalance): ContextModel {
+  ctx.httpParameterMaps = [{ name: 'HP', pos: POS, otherLines: [], persistenceRebalance: { mode, pos: POS } }];
+  for (const p of ctx.policyMaps) if (p.type === 'multi-match') for (const c of p.classes) c.httpParameters = { name: 'HP', pos: POS };
+  return ctx;
+}
+
+t.test('persistence-rebalance strict: every request is balanced, even of the same class', async (t) => {
+  const b = new Balancer({ context: withPersistence(roundRobin(), 'strict'), clock: new VirtualClock() });
+  t.same(onOneConnection(b, [{ url: '/' }, { url: '/' }, { url: '/' }, { url: '/' }]), ['A', 'B', 'A', 'B'], 'round robin per request');
+  const explicit = new Balancer({ context: withPersistence(roundRobin(), 'enabled'), clock: new VirtualClock() });
+  t.same(onOneConnection(explicit, [{ url: '/' }, { url: '/' }, { url: '/' }]), ['A', 'A', 'A'], 'a map saying `persistence-rebalance` keeps the default behaviour');
+});
+
+t.test('no persistence-rebalance: every request follows the first one\'s real, whatever class it matches', async (t) => {
+  const b = new Balancer({ context: withPersistence(byClass(), 'disabled'), clock: new VirtualClock() });
+  t.same(onOneConnection(b, [{ url: '/a.png' }, { url: '/page' }, { url: '/b.png' }, { url: '/page' }]), ['I1', 'I1', 'I1', 'I1'], 'the image real serves the pages too');
+  t.same(onOneConnection(b, [{ url: '/page' }, { url: '/c.png' }]), ['W1', 'W1'], 'a connection that starts with a page stays on the web real');
+  // The real leaves service: the next request is balanced as a first request, by its own class.
+  const c = new Balancer({ context: withPersistence(byClass(), 'disabled'), clock: new VirtualClock() });
+  const first = server(c.select('VIP', flow('1.1.1.1'), { url: '/a.png' }));
+  c.setProbeHealth('SF_IMG', 'I1', 80, 'P', 'FAILED');
+  const next = server(c.select('VIP', flow('1.1.1.1'), { url: '/page' }, first));
+  t.equal(next.rserver, 'W1', 'PROBE-FAILED: balanced afresh, to the page class\'s farm');
+  t.equal(c.select('VIP', flow('1.1.1.1'), { url: '/d.png' }, next), next, 'and followed from there');
 });

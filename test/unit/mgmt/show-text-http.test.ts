@@ -10,7 +10,7 @@ import { newCounters, newHttpCounters } from '../../../src/proxy/types.js';
 import { createRuntime, type BalancerRuntime, type ListenerCountersView } from '../../../src/runtime/balancer-runtime.js';
 import { configText } from './fixtures.js';
 
-const vip = (name: string, http: VipView['http']): VipView => ({
+const vip = (name: string, http: VipView['http'], persistence: VipView['persistence'] = 'enabled'): VipView => ({
   policy: 'VIPS',
   vip: name,
   address: '127.0.190.40',
@@ -21,6 +21,7 @@ const vip = (name: string, http: VipView['http']): VipView => ({
   state: 'UP',
   counters: { ...newCounters(), flows: 8, dropped: 1 },
   ...(http ? { http } : {}),
+  persistence,
   listeners: [],
 });
 
@@ -44,6 +45,11 @@ t.test('an L7 VIP has an HTTP block, an L4 VIP none', async (t) => {
     t.notMatch(l4 ?? '', /HTTP:/, 'nothing for the L4 VIP');
     t.match(web, /\n {8}VIP State: INSERVICE\n {8}Persistence Rebalance: ENABLED\n/, 'an L7 VIP keeps a connection on its real per class, in the ACE\'s words');
     t.notMatch(l4 ?? '', /Persistence Rebalance/, 'an L4 VIP has no requests to rebalance');
+  }
+  // The VIP's parameter map decides the line: the ACE's DISABLED, and acesim's STRICT for `persistence-rebalance strict`.
+  for (const mode of ['disabled', 'strict'] as const) {
+    const text = renderServicePolicy([vip('VIP-WEB', http, mode)]);
+    t.match(text, new RegExp(`\\n {8}Persistence Rebalance: ${mode.toUpperCase()}\\n`), mode);
   }
 });
 

@@ -1,0 +1,56 @@
+// The `parameter-map type http` sub-mode. Persistence rebalance is simulated (it decides
+// where a keep-alive connection's next request goes, docs/ace-compatibility.md); the
+// block's other commands are valid ACE, kept verbatim and printed back, not simulated.
+import type { HttpParameterMap, PersistenceRebalance } from '../model.js';
+import { descriptionKeyword } from './common.js';
+import { kw, type Mode } from './types.js';
+
+function setMode(m: HttpParameterMap, mode: PersistenceRebalance, pos: HttpParameterMap['pos']): void {
+  m.persistenceRebalance = { mode, pos };
+}
+
+/** Commands of the mode acesim keeps but does not simulate (first words), and their `no` forms. */
+const KEPT_WORDS = ['case-insensitive', 'cookie-error-ignore', 'header', 'length-exceed', 'server-conn', 'set', 'compress'];
+const KEPT: readonly (readonly string[])[] = [...KEPT_WORDS.map((w) => [w]), ...KEPT_WORDS.map((w) => ['no', w])];
+
+export const parameterMapHttpMode: Mode = {
+  name: 'parameter-map-http',
+  prompt: 'config-parammap-http',
+  keywords: [
+    descriptionKeyword<HttpParameterMap>(),
+    kw({
+      words: ['persistence-rebalance'],
+      syntax: 'persistence-rebalance [strict]',
+      description: 'A keep-alive connection’s next request of the same class goes to the previous request’s real; `strict`: every request is load-balanced.',
+      parse: (a) => {
+        const strict = a.opt('strict');
+        a.end();
+        return strict ? ('strict' as const) : ('enabled' as const);
+      },
+      apply: (v: PersistenceRebalance, m: HttpParameterMap, cx) => setMode(m, v, cx.pos),
+    }),
+    kw({
+      words: ['no', 'persistence-rebalance'],
+      syntax: 'no persistence-rebalance [strict]',
+      description: 'Every request of a keep-alive connection goes to its first request’s real, whatever class it matches; `no persistence-rebalance strict` returns to plain persistence rebalance.',
+      parse: (a) => {
+        const strict = a.opt('strict');
+        a.end();
+        return strict ? ('enabled' as const) : ('disabled' as const);
+      },
+      apply: (v: PersistenceRebalance, m: HttpParameterMap, cx) => setMode(m, v, cx.pos),
+    }),
+    ...KEPT.map((words) =>
+      kw({
+        words,
+        syntax: `${words.join(' ')} …`,
+        description: 'Valid HTTP parameter-map command kept verbatim; not simulated.',
+        simulated: false,
+        parse: (a) => a.restOrEmpty(),
+        apply: (_v, m: HttpParameterMap, cx) => {
+          m.otherLines.push({ pos: cx.pos, text: cx.text });
+        },
+      }),
+    ),
+  ],
+};
