@@ -358,14 +358,14 @@ export class Balancer {
   }
 
   /**
-   * A real may go on serving a persistent connection while it is OPERATIONAL, or STANDBY (graceful
-   * shutdown: existing connections continue, §2.4, as sticky hits do). MAXCONNS is not: every L7 request
-   * counts as a connection to the real here, so its conn-limit would be overrun. `d` is this balancer's
-   * own decision (BalancerSwitch passes none from a replaced one), so its realId indexes this table.
+   * A real may go on serving a persistent connection while it is OPERATIONAL, STANDBY (graceful shutdown:
+   * existing connections continue, §2.4, as sticky hits do) or MAXCONNS: the L7 VIP counts the client
+   * connection on its real (open once, not per request), so continuing adds nothing to its conn-limit. `d` is
+   * this balancer's own decision (BalancerSwitch passes none from a replaced one), so its realId indexes this table.
    */
   private canContinue(d: ServerDecision): boolean {
     const m = this.reals[d.realId];
-    return m !== undefined && (m.token === 'OPERATIONAL' || m.token === 'STANDBY');
+    return m !== undefined && (m.token === 'OPERATIONAL' || m.token === 'STANDBY' || m.token === 'MAXCONNS');
   }
 
   /** VIP addresses repeat on every flow: parse each distinct text once (last-seen cache). */

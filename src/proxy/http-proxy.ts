@@ -3,7 +3,7 @@
 // still applies), and http-upstream.ts forwards it over keep-alive pools to
 // the reals, without hop-by-hop fields and with X-Forwarded-For/-Proto, RFC 7239
 // Forwarded and the policy's `insert-http` headers. Invariants: Balancer.open/close exactly once per
-// upstream attempt; a client always gets an answer (503 no server, 502 upstream
+// client connection (see Conn.held); a client always gets an answer (503 no server, 502 upstream
 // failure, 400 malformed or ambiguous, 405 CONNECT, 505 HTTP/2+, 408 headers
 // too slow) or a reset — never a crash. A request body is kept while its
 // upstream connects (http-body-replay.ts) so a connect failure can resend it;
@@ -38,14 +38,29 @@ export interface HttpListenerOptions {
   persistence?: () => PersistenceRebalance;
 }
 
+/** A client connection of the VIP. */
+interface Conn {
+  readonly flow: Flow;
+  readonly deadlines: HttpClientDeadlines;
+  /** Requests read and not yet finished (answered, or the client gone). */
+  busy: number;
+  /**
+   * The real the connection is counted on (Balancer.open done, close owed): its latest request's. As the ACE
+   * counts an L7 client connection's server connection, not each request, the count moves only when a request
+   * goes to another real, and ends with the connection, an upstream failure, or a protocol switch (which counts
+   * its own). It is also the `previous` decision the next request follows (HTTP persistence).
+   */
+  held: ServerDecision | undefined;
+}
+
 interface Req {
   req: http.IncomingMessage;
   res: http.ServerResponse;
   flow: Flow;
   info: HttpRequestInfo;
   decision: ServerDecision;
-  /** Balancer.open was called for `decision` and close is still owed. */
-  opened: boolean;
+  /** Its client connection. */
+  conn: Conn;
   /** The request as it goes to a real: the client's fields without hop-by-hop ones, plus the VIP's. */
   headers: Record<string, string | string[]>;
   path: string;
@@ -166,12 +181,7 @@ export class HttpVipListener implements VipListener {
   readonly http: HttpCounters = newHttpCounters();
   private readonly server: http.Server;
   private readonly upstream: UpstreamPools;
-  private readonly flows = new WeakMap<Duplex, Flow>();
-  /** Client connections and how many requests each has in flight. */
-  private readonly sockets = new Map<Socket, number>();
-  private readonly deadlines = new Map<Socket, HttpClientDeadlines>();
-  /** The real each keep-alive client connection's last request went to: the next one of the same class follows it (Balancer.select). */
-  private readonly lastReal = new WeakMap<Socket, ServerDecision>();
+  private readonly conns = new Map<Socket, Conn>();
   private readonly active = new InFlight();
   /** Client connections whose next bytes did not parse while a request was in flight: the 400 they are owed. */
   private readonly refuseAfter = new WeakMap<Duplex, string>();
@@ -230,16 +240,15 @@ export class HttpVipListener implements VipListener {
     // The ACL applies per connection, as on the ACE (a new flow), not per request.
     const flow = admitTcp(client, this.binding, this.deps, this.counters, this.closing);
     if (flow === undefined) return;
-    this.flows.set(client, flow);
-    this.sockets.set(client, 0);
     this.counters.active++;
     const { clock, timeouts } = this.deps;
     const deadlines = new HttpClientDeadlines(client, clock, timeouts.httpHeaderMs ?? DEFAULT_HTTP_HEADER_MS, timeouts.tcpIdleMs, (kind, partial) => this.onDeadline(client, kind, partial));
-    this.deadlines.set(client, deadlines);
+    const conn: Conn = { flow, deadlines, busy: 0, held: undefined };
+    this.conns.set(client, conn);
     client.once('close', () => {
       deadlines.stop();
-      this.deadlines.delete(client);
-      this.sockets.delete(client);
+      this.unhold(conn);
+      this.conns.delete(client);
       this.counters.active--;
     });
     this.server.emit('connection', client);
@@ -262,7 +271,7 @@ export class HttpVipListener implements VipListener {
       return;
     }
     // A pipelined request before the bad one is still being answered: its response goes first, or the client would take the 400 for it.
-    if ((this.sockets.get(socket as Socket) ?? 0) > 0) {
+    if ((this.conns.get(socket as Socket)?.busy ?? 0) > 0) {
       this.refuseAfter.set(socket, reason);
       return;
     }
@@ -303,14 +312,15 @@ export class HttpVipListener implements VipListener {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.http.requests++;
     const socket = req.socket;
-    const flow = this.flows.get(socket);
-    if (flow === undefined || this.closing) {
+    const conn = this.conns.get(socket);
+    if (conn === undefined || this.closing) {
       res.shouldKeepAlive = false;
       this.plain(res, 503, `503 Service Unavailable: VIP ${this.binding.vipClass} is closing\n`);
       return;
     }
-    this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1);
-    this.deadlines.get(socket)?.headersDone();
+    const flow = conn.flow;
+    conn.busy++;
+    conn.deadlines.headersDone();
     const refused = refuseRequest(req);
     if (refused !== undefined) {
       // Parsed, but a node could read it differently: answered here and the connection closed (its framing is in doubt).
@@ -321,9 +331,9 @@ export class HttpVipListener implements VipListener {
       this.plain(res, refused.status, `${refused.status} ${refused.status === 505 ? 'HTTP Version Not Supported' : 'Bad Request'}: ${refused.reason}\n`);
       return;
     }
-    if (req.url === '*') return this.asteriskForm(req, res, socket, flow);
+    if (req.url === '*') return this.asteriskForm(req, res, socket, conn);
     const info = requestInfo(req);
-    const previous = this.lastReal.get(socket);
+    const previous = conn.held;
     const d: Decision = this.deps.balancer.select(this.binding.vipClass, flow, info, previous);
     if (d.kind !== 'server') {
       res.once('close', () => this.finished(undefined, socket));
@@ -334,7 +344,7 @@ export class HttpVipListener implements VipListener {
       return;
     }
     const r: Req = {
-      req, res, flow, info, decision: d, opened: false,
+      req, res, flow, info, decision: d, conn,
       // Without persistence rebalance the ACE inserts headers into a connection's first request only.
       headers: this.nodeFields(req, flow, info, d !== previous || this.persistence() !== 'disabled'),
       path: originForm(info.url),
@@ -353,7 +363,8 @@ export class HttpVipListener implements VipListener {
    * `OPTIONS *` (a server-wide OPTIONS, RFC 9110 §9.3.7), which the pools cannot send: an exchange of its own
    * (http-upgrade.ts) sends it as it is and relays the node's answer; the connection closes after it.
    */
-  private asteriskForm(req: http.IncomingMessage, res: http.ServerResponse, socket: Socket, flow: Flow): void {
+  private asteriskForm(req: http.IncomingMessage, res: http.ServerResponse, socket: Socket, conn: Conn): void {
+    const flow = conn.flow;
     res.once('close', () => this.finished(undefined, socket));
     if (req.method !== 'OPTIONS') {
       this.http.badRequests++;
@@ -370,6 +381,8 @@ export class HttpVipListener implements VipListener {
       return;
     }
     const request = { method: 'OPTIONS', path: '*', headers: this.nodeFields(req, flow, info, true), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
+    // The exchange counts itself on its real, and the connection closes after it.
+    this.unhold(conn);
     const x = new UpgradeExchange(this.upgradeHost, socket, Buffer.alloc(0), flow, d, { kind: 'ignore', reason: 'asterisk-form' }, request, responseSink(res));
     // Registered like a switch so failaction purge and the idle deadline reach it.
     this.upgraded.set(socket, x);
@@ -403,9 +416,7 @@ export class HttpVipListener implements VipListener {
   private forward(r: Req, retried: boolean, bindClient: boolean): void {
     const d = r.decision;
     const local = bindClient ? upstreamLocalAddress(this.deps.transparency, r.flow.clientIp) : undefined;
-    r.opened = true;
-    this.deps.balancer.open(d);
-    this.lastReal.set(r.req.socket, d);
+    this.hold(r.conn, d);
     const res = r.res;
     let control: { pause(): void; resume(): void } | undefined;
     r.exchange = this.upstream.dispatch(
@@ -427,7 +438,6 @@ export class HttpVipListener implements VipListener {
             // A field node:http will not write (undici's parser is not node's): the client cannot be given this answer.
             r.exchange?.abort();
             this.http.badGateway++;
-            this.release(r);
             this.plain(res, 502, `502 Bad Gateway: rserver ${d.rserver} (${d.address}:${d.port}) sent a response header the VIP cannot relay\n`);
             return;
           }
@@ -442,18 +452,27 @@ export class HttpVipListener implements VipListener {
     );
   }
 
-  private release(r: Req): void {
-    if (!r.opened) return;
-    r.opened = false;
-    this.deps.balancer.close(r.decision);
+  /** Counts the connection on `d`'s real, and off the one it was on. */
+  private hold(conn: Conn, d: ServerDecision): void {
+    if (conn.held === d) return;
+    this.unhold(conn);
+    this.deps.balancer.open(d);
+    conn.held = d;
+  }
+
+  private unhold(conn: Conn): void {
+    const d = conn.held;
+    if (d === undefined) return;
+    conn.held = undefined;
+    this.deps.balancer.close(d);
   }
 
   private upstreamError(r: Req, err: Error & { code?: string }, retried: boolean, bound: boolean): void {
     const d = r.decision;
-    this.release(r);
     const { res, req } = r;
-    // The connection's next request is balanced afresh, unless this one moves (forward() records where to).
-    this.lastReal.delete(req.socket);
+    // Off the real that failed; the connection's next request is balanced afresh, unless this one is sent again
+    // (forward() counts it where it goes). A pipelined request decided since may already hold the connection elsewhere.
+    if (r.conn.held === d) this.unhold(r.conn);
     if (res.headersSent || res.writableEnded) {
       // Mid-response failure: the client cannot be told with a status any more.
       this.counters.resets++;
@@ -508,11 +527,10 @@ export class HttpVipListener implements VipListener {
     if (r !== undefined) {
       // The client is gone or answered: an upstream exchange still running has no one to answer.
       r.exchange?.abort();
-      this.release(r);
       this.active.delete(r);
     }
-    const n = (this.sockets.get(socket) ?? 1) - 1;
-    if (this.sockets.has(socket)) this.sockets.set(socket, n);
+    const conn = this.conns.get(socket);
+    const n = conn === undefined ? 0 : --conn.busy;
     const refusal = n <= 0 ? this.refuseAfter.get(socket) : undefined;
     if (refusal !== undefined) {
       this.refuseAfter.delete(socket);
@@ -526,7 +544,7 @@ export class HttpVipListener implements VipListener {
       return;
     }
     if (this.closing && n <= 0) socket.end();
-    else if (n <= 0) this.deadlines.get(socket)?.awaitHeaders();
+    else if (n <= 0) conn?.deadlines.awaitHeaders();
   }
 
   private plain(res: http.ServerResponse, status: number, body: string): void {
@@ -547,28 +565,31 @@ export class HttpVipListener implements VipListener {
   private onUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
     this.http.requests++;
     this.http.upgrades++;
-    const flow = this.flows.get(socket);
-    this.deadlines.get(socket)?.headersDone();
-    if (flow === undefined || this.closing) {
+    const conn = this.conns.get(socket);
+    conn?.deadlines.headersDone();
+    if (conn === undefined || this.closing) {
       answerAndClose(socket, 503, 'Service Unavailable', `VIP ${this.binding.vipClass} is closing`);
       return;
     }
     const refused = refuseRequest(req) ?? (req.url === '*' && req.method !== 'OPTIONS' ? ASTERISK_MISUSED : undefined);
     if (refused !== undefined) {
-      this.deps.logger.debug({ vip: this.binding.vipClass, client: flow.clientIp, reason: refused.reason }, 'upgrade request refused');
+      this.deps.logger.debug({ vip: this.binding.vipClass, client: conn.flow.clientIp, reason: refused.reason }, 'upgrade request refused');
       this.refuseRaw(socket, refused.status, refused.status === 505 ? 'HTTP Version Not Supported' : 'Bad Request', refused.reason);
       return;
     }
-    const start = (): void => this.startUpgrade(req, socket, head, flow);
+    const start = (): void => this.startUpgrade(req, socket, head, conn);
     // The answers to earlier pipelined requests go out first; node:http no longer reads this connection meanwhile.
-    if ((this.sockets.get(socket) ?? 0) > 0) this.upgradeAfter.set(socket, start);
+    if (conn.busy > 0) this.upgradeAfter.set(socket, start);
     else start();
   }
 
-  private startUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer, flow: Flow): void {
+  private startUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer, conn: Conn): void {
     if (socket.destroyed) return;
+    const flow = conn.flow;
     // Busy from now on: close() must not end it as an idle keep-alive connection.
-    this.sockets.set(socket, 1);
+    conn.busy = 1;
+    // The switch is balanced on its own and counts itself on its real (http-upgrade.ts).
+    this.unhold(conn);
     const disposition = upgradeDisposition(req);
     const info = requestInfo(req);
     const d = this.deps.balancer.select(this.binding.vipClass, flow, info);
@@ -592,14 +613,20 @@ export class HttpVipListener implements VipListener {
   // ---------------------------------------------------------------- failaction, shutdown
 
   onRealLeftService(farm: string, rserver: string): void {
+    // The connections counted on the real, idle keep-alive ones too: the ACE purges connections, not requests.
+    // A kept one's next request is balanced afresh (the real can no longer be continued); one in flight cannot move mid-response.
+    for (const [s, c] of this.conns) {
+      const d = c.held;
+      if (d === undefined || d.farm !== farm || d.rserver !== rserver || this.deps.balancer.existingFlowAction(d, c.flow).kind === 'keep') continue;
+      this.counters.resets++;
+      resetSocket(s);
+    }
+    // A pipelined request still running on the real after its connection moved on to another.
     for (const r of this.active.toArray()) {
       const d = r.decision;
-      if (!r.opened || d.farm !== farm || d.rserver !== rserver) continue;
-      // Later requests are selected afresh; an in-flight one cannot move mid-response.
-      if (this.deps.balancer.existingFlowAction(d, r.flow).kind !== 'keep') {
-        this.counters.resets++;
-        r.res.destroy();
-      }
+      if (r.req.socket.destroyed || d.farm !== farm || d.rserver !== rserver || this.deps.balancer.existingFlowAction(d, r.flow).kind === 'keep') continue;
+      this.counters.resets++;
+      r.res.destroy();
     }
     for (const x of [...this.upgraded.values()]) {
       const d = x.decision;
@@ -611,14 +638,17 @@ export class HttpVipListener implements VipListener {
     this.closing = true;
     const closed = this.tcp?.close();
     // Idle keep-alive connections end now; busy ones after their response (finished()).
-    for (const [s, n] of this.sockets) if (n <= 0) s.end();
+    for (const [s, c] of this.conns) if (c.busy <= 0) s.end();
     for (const x of this.upgraded.values()) x.end();
     const deadline = this.deps.clock.monotonicNow() + drainMs;
-    while (this.sockets.size > 0 && this.deps.clock.monotonicNow() < deadline) {
+    while (this.conns.size > 0 && this.deps.clock.monotonicNow() < deadline) {
       await new Promise<void>((r) => this.deps.clock.setTimer(Math.min(50, Math.max(1, drainMs)), r));
     }
-    for (const s of [...this.sockets.keys()]) resetSocket(s);
-    for (const r of this.active.toArray()) this.release(r);
+    // Reset now, counted off now: their close events come later, and find nothing left to close.
+    for (const [s, c] of [...this.conns]) {
+      resetSocket(s);
+      this.unhold(c);
+    }
     this.server.close();
     await Promise.all([closed, this.upstream.destroy()]);
   }

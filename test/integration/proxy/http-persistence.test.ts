@@ -120,6 +120,14 @@ t.test('HTTP persistence on an L7 VIP', async (t) => {
   const second = [await get(two, '127.0.100.22'), await get(two, '127.0.100.22')];
   t.same(second, [y, y], 'the next connection is balanced to the other real and stays there');
   t.equal(flows() - before, 2, 'two client connections carried the six requests');
+  // As the ACE counts an L7 connection's server connection: each idle keep-alive connection is one current conn on its real.
+  const current = (n: NodeName): number => rt.balancer.snapshotFarms()[0]!.reals.find((r) => r.rserver === n)!.current;
+  t.same([current(x), current(y)], [1, 1], 'one current connection on each real, not one per request');
+  t.same(
+    [x, y].map((n) => rt.balancer.snapshotFarms()[0]!.reals.find((r) => r.rserver === n)!.total),
+    [1, 1],
+    'and one total each: the six requests opened two connections',
+  );
 
   // The operator takes the first connection's real out of service: its next request moves, on the same connection.
   rt.balancer.setRserverAdmin(x, 'outofservice');
@@ -134,8 +142,12 @@ t.test('HTTP persistence on an L7 VIP', async (t) => {
   t.equal(await get(one, '127.0.100.21'), x, 'the node it was on is gone: the request is served by the other');
   t.equal(await get(one, '127.0.100.21'), x, 'and the connection stays there');
   t.equal(flows() - before, 2, 'no new client connection');
+  // The first connection moved to x; the second, idle, stays counted on y until its next request or its close.
+  t.same([current(x), current(y)], [1, 1], 'the moved connection is counted on its new real, once');
 
-  t.ok(await waitFor(() => openConns(rt) === 0, 2000), 'every open has its close');
+  one.destroy();
+  two.destroy();
+  t.ok(await waitFor(() => openConns(rt) === 0, 2000), 'closing the client connections closes their counts');
 });
 
 t.test('a request that failed upstream: the next one on the connection is balanced afresh', async (t) => {
@@ -150,6 +162,8 @@ t.test('a request that failed upstream: the next one on the connection is balanc
   t.equal(rt.balancer.realState('F', x), 'OPERATIONAL', 'the real is still in service (its probe passes)');
   const next = await get(agent, '127.0.100.31');
   t.not(next, x, `the next request is load-balanced, not sent to ${x} again (round robin's next real)`);
+  t.equal(openConns(rt), 1, 'the connection is counted once, on the real it moved to');
+  agent.destroy();
   t.ok(await waitFor(() => openConns(rt) === 0, 2000), 'every open has its close');
 });
 
@@ -175,6 +189,8 @@ async function oneConnection(t: Checks, config: string, client: string, paths: s
   const served: string[] = [];
   for (const p of paths) served.push(await get(agent, client, p));
   t.equal(rt.counters()[0]!.counters.flows - before, 1, 'all on one client connection');
+  t.equal(openConns(rt), 1, 'counted once while it is open');
+  agent.destroy();
   t.ok(await waitFor(() => openConns(rt) === 0, 2000), 'every open has its close');
   return { served, xClass: hits.slice(from).map((h) => h.xClass) };
 }
@@ -214,5 +230,29 @@ t.test('a reload that changes the map: the open connection follows the new setti
   for (let i = 0; i < 4; i++) after.push(await get(agent, '127.0.100.44'));
   t.same(after, [after[0], after[1], after[0], after[1]], `strict after the reload: alternating on the same connection (got ${after.join(' ')})`);
   t.not(after[0], after[1]);
+  t.equal(openConns(rt), 1, 'counted once, on the new balancer');
+  agent.destroy();
   t.ok(await waitFor(() => openConns(rt) === 0, 2000), 'every open has its close');
+});
+
+t.test('failaction purge: an idle keep-alive connection counted on a real that leaves service is reset', async (t) => {
+  await startNodes(t);
+  const { rt } = await startVipRuntime(t, CONFIG.replace('serverfarm host F\n', 'serverfarm host F\n  failaction purge\n'), { listeners: [['VIP-WEB', true]], runtime: { drainMs: 300, timeouts: { connectTimeoutMs: 1000 } } });
+  t.ok(await waitFor(() => rt.balancer.snapshotFarms().every((f) => f.reals.every((r) => r.state === 'OPERATIONAL')), 8000), 'both reals operational');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const x = (await get(agent, '127.0.100.51')) as NodeName;
+  const idle = Object.values(agent.freeSockets).flat()[0];
+  t.ok(idle, 'the connection waits idle in the agent');
+  let closed = false;
+  idle?.once('close', () => (closed = true));
+  const counters = () => rt.counters()[0]!.counters;
+  const resets = counters().resets;
+  const flows = counters().flows;
+  rt.balancer.setRserverAdmin(x, 'outofservice');
+  t.ok(await waitFor(() => closed, 2000), 'the idle connection is reset (the ACE purges connections, not requests)');
+  t.equal(counters().resets - resets, 1, 'counted as a reset');
+  t.equal(openConns(rt), 0, 'and no longer counted on the real');
+  t.not(await get(agent, '127.0.100.51'), x, 'the next request goes to the other real');
+  t.equal(counters().flows - flows, 1, 'on a new client connection');
 });

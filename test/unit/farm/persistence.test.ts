@@ -67,7 +67,7 @@ t.test('another class is balanced afresh; a later return to the first class is t
   t.same(got, ['I1', 'I1', 'W1', 'W1', 'I2', 'I2']);
 });
 
-t.test('the previous real cannot serve: balanced afresh (probe failed, out of service, at its conn-limit)', async (t) => {
+t.test('the previous real cannot serve: balanced afresh (probe failed, out of service); at its conn-limit it still serves its own connection', async (t) => {
   const failed = new Balancer({ context: roundRobin(), clock: new VirtualClock() });
   const a = server(failed.select('VIP', flow('1.1.1.1'), { url: '/' }));
   t.equal(a.rserver, 'A');
@@ -83,7 +83,9 @@ t.test('the previous real cannot serve: balanced afresh (probe failed, out of se
   const a3 = server(full.select('VIP', flow('1.1.1.1'), { url: '/' }));
   full.open(a3);
   t.equal(full.realState('F', 'A'), 'MAXCONNS');
-  t.equal(server(full.select('VIP', flow('1.1.1.1'), { url: '/' }, a3)).rserver, 'B', 'MAXCONNS: moves to B, the limit holds');
+  // The L7 VIP counts the connection on its real once (open), not per request: continuing adds nothing.
+  t.equal(full.select('VIP', flow('1.1.1.1'), { url: '/' }, a3), a3, 'MAXCONNS: the connection counted there stays');
+  t.equal(server(full.select('VIP', flow('1.1.1.2'), { url: '/' })).rserver, 'B', 'a new connection goes to B: the limit holds');
 });
 
 t.test('inservice standby (graceful shutdown): the connection stays, new connections do not come', async (t) => {
