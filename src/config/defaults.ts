@@ -1,7 +1,7 @@
 // ACE defaults the model resolves to (ace-semantics §0.3, §4.2, §10), and the
 // empty-model constructors. Printers omit a value equal to its default, as
 // `show running-config` does.
-import type { ContextModel, FtConfig, LoggingConfig, Model, PersistenceRebalance, Platform, Probe, ProbeType, SnmpConfig, SourcePos, VipClass } from './model.js';
+import type { ContextModel, FtConfig, HttpParameterMap, LoggingConfig, Model, PersistenceRebalance, Platform, Probe, ProbeType, SnmpConfig, SourcePos, VipClass } from './model.js';
 
 export const PROBE_INTERVAL_MS = 15_000;
 export const PROBE_FAILDETECT = 3;
@@ -25,11 +25,15 @@ export const INBAND_RESET_MS = 100;
  */
 export const PERSISTENCE_REBALANCE: PersistenceRebalance = 'enabled';
 
-/** A VIP class's persistence rebalance: its `appl-parameter http advanced-options` map's setting, else the default. */
-export function persistenceRebalanceOf(ctx: ContextModel, vc: VipClass): PersistenceRebalance {
+/** A VIP class's HTTP parameter map (`appl-parameter http advanced-options NAME`), if it has one that is defined. */
+export function httpParametersOf(ctx: ContextModel, vc: VipClass): HttpParameterMap | undefined {
   const name = vc.httpParameters?.name;
-  const map = name === undefined ? undefined : ctx.httpParameterMaps.find((m) => m.name === name);
-  return map?.persistenceRebalance?.mode ?? PERSISTENCE_REBALANCE;
+  return name === undefined ? undefined : ctx.httpParameterMaps.find((m) => m.name === name);
+}
+
+/** A VIP class's persistence rebalance: its map's setting, else the default. */
+export function persistenceRebalanceOf(ctx: ContextModel, vc: VipClass): PersistenceRebalance {
+  return httpParametersOf(ctx, vc)?.persistenceRebalance?.mode ?? PERSISTENCE_REBALANCE;
 }
 
 /** Default probe port by type (ace-semantics §4.1); undefined where none. */

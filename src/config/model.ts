@@ -464,7 +464,9 @@ export interface HttpParameterMap {
   description?: string;
   /** The last persistence-rebalance line of the block; absent: the default (PERSISTENCE_REBALANCE in defaults.ts). */
   persistenceRebalance?: { mode: PersistenceRebalance; pos: SourcePos };
-  /** The block's other sub-commands (case-insensitive, server-conn reuse, set header-maxparse-length …), kept verbatim; not simulated. */
+  /** `case-insensitive`: the VIP's http class-maps match URLs, header values and cookie names and values regardless of case. */
+  caseInsensitive?: boolean;
+  /** The block's other sub-commands (server-conn reuse, set header-maxparse-length …), kept verbatim; not simulated. */
   otherLines: { pos: SourcePos; text: string }[];
 }
 

@@ -324,6 +324,7 @@ const PERSISTENCE_LINE: Record<PersistenceRebalance, string> = { enabled: 'persi
 function printHttpParameterMap(m: HttpParameterMap, line: Line): void {
   line(0, `parameter-map type http ${m.name}`);
   if (m.description) line(1, `description ${m.description}`);
+  if (m.caseInsensitive) line(1, 'case-insensitive');
   for (const o of m.otherLines) line(1, o.text);
   if (m.persistenceRebalance) line(1, PERSISTENCE_LINE[m.persistenceRebalance.mode]);
 }

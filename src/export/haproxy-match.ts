@@ -51,15 +51,21 @@ export function aclRules(acl: AccessList | undefined, diags: ExportDiagnostics):
   return out;
 }
 
+/** How the VIP's HTTP parameter map has its class-maps match. */
+export interface MatchOptions {
+  /** `case-insensitive`: regexes match in any case (`-i`). */
+  anyCase?: boolean;
+}
+
 /** HAProxy `acl` lines for one class-map match, or undefined when it has no equivalent. */
-function matchAcl(name: string, m: ClassMatch): string[] | undefined {
+function matchAcl(name: string, m: ClassMatch, i: string): string[] | undefined {
   switch (m.kind) {
     case 'http-url':
-      return [`acl ${name} url_reg ${dq(m.regex)}`, ...(m.method ? [`acl ${name}_m method ${m.method.toUpperCase()}`] : [])];
+      return [`acl ${name} url_reg${i} ${dq(m.regex)}`, ...(m.method ? [`acl ${name}_m method ${m.method.toUpperCase()}`] : [])];
     case 'http-header':
-      return [`acl ${name} req.hdr(${m.name}) -m reg ${dq(m.value)}`];
+      return [`acl ${name} req.hdr(${m.name}) -m reg${i} ${dq(m.value)}`];
     case 'http-cookie':
-      return [`acl ${name} req.cook(${m.name}) -m reg ${dq(m.value)}`];
+      return [`acl ${name} req.cook(${m.name}) -m reg${i} ${dq(m.value)}`];
     case 'source-address':
       return [`acl ${name} src ${m.address}/${maskBits(m.mask) ?? 32}`];
     case 'destination-address':
@@ -80,7 +86,7 @@ function matchAcl(name: string, m: ClassMatch): string[] | undefined {
  * A class-map as HAProxy ACL lines plus the condition that uses them
  * (`c1 c2` AND-ed for match-all, `c1 || c2` for match-any).
  */
-export function classCondition(cm: ClassMap, byName: ReadonlyMap<string, ClassMap>, diags: ExportDiagnostics, depth = 0): { acls: string[]; cond: string } | undefined {
+export function classCondition(cm: ClassMap, byName: ReadonlyMap<string, ClassMap>, diags: ExportDiagnostics, opts: MatchOptions = {}, depth = 0): { acls: string[]; cond: string } | undefined {
   const base = `c_${safeName(cm.name)}`;
   const acls: string[] = [];
   const terms: string[] = [];
@@ -89,7 +95,7 @@ export function classCondition(cm: ClassMap, byName: ReadonlyMap<string, ClassMa
     const name = `${base}_${i + 1}`;
     if (m.kind === 'class-map') {
       const inner = byName.get(m.classMap.name);
-      const c = inner && depth < 8 ? classCondition(inner, byName, diags, depth + 1) : undefined;
+      const c = inner && depth < 8 ? classCondition(inner, byName, diags, opts, depth + 1) : undefined;
       if (!c) return diags.untranslated(m.pos, `class-map ${cm.name}: match class-map ${m.classMap.name} cannot be expressed; left out`);
       // HAProxy conditions have no parentheses: an OR inside an AND cannot be written.
       if (cm.matchMode === 'all' && c.cond.includes('||')) return diags.untranslated(m.pos, `class-map ${cm.name}: a match-any class-map inside a match-all one needs parentheses HAProxy conditions lack; left out`);
@@ -97,8 +103,9 @@ export function classCondition(cm: ClassMap, byName: ReadonlyMap<string, ClassMa
       terms.push(c.cond);
       return;
     }
-    const lines = matchAcl(name, m);
+    const lines = matchAcl(name, m, opts.anyCase ? ' -i' : '');
     if (!lines) return diags.untranslated(m.pos, `class-map ${cm.name}: this match has no HAProxy equivalent; left out`);
+    if (opts.anyCase && m.kind === 'http-cookie') diags.approximate(m.pos, `class-map ${cm.name}: case-insensitive: HAProxy matches the cookie's value in any case, but its name (${m.name}) as written`);
     acls.push(...lines);
     terms.push(lines.length > 1 ? `${name} ${name}_m` : name);
   });

@@ -6,6 +6,7 @@
 // the export diagnostics (positioned in the ACE file) and the environment
 // variables the text refers to.
 import type { ClassMap, ContextModel, LbPolicyClass, Model, PolicyMap, SourcePos } from '../config/model.js';
+import { httpParametersOf } from '../config/defaults.js';
 import { resolveVips, type ResolvedVip } from '../config/vips.js';
 import { ExportDiagnostics, exportContext, maskBits, safeName, vipPort, type ExportResult } from './export-common.js';
 import { backendName, buildBackend, type BackendRequest, type BuiltBackend } from './haproxy-backend.js';
@@ -62,7 +63,7 @@ function policyLines(f: FrontendCtx, classes: readonly LbPolicyClass[]): string[
     let cond = '';
     if (c.classMap.name !== 'class-default') {
       const cm = f.byName.get(c.classMap.name);
-      const cc = cm ? classCondition(cm, f.byName, diags) : undefined;
+      const cc = cm ? classCondition(cm, f.byName, diags, { anyCase: httpParametersOf(ctx, vip.vipClass)?.caseInsensitive === true }) : undefined;
       if (!cc) return diags.untranslated(c.pos, `class ${c.classMap.name}: no such class-map; left out`);
       out.push(...cc.acls);
       cond = cc.cond === 'TRUE' ? '' : ` if ${cc.cond}`;
@@ -168,7 +169,7 @@ export function exportHaproxy(model: Model, opts: HaproxyExportOptions = {}): Ha
     for (const u of v.vipClass.unsimulated) diags.untranslated(u.pos, `VIP ${v.classMap}: "${u.text}" has no HAProxy equivalent; left out`);
     for (const nd of v.vipClass.natDynamic) diags.untranslated(nd.pos, `VIP ${v.classMap}: nat dynamic: HAProxy always connects from its own address (or the client's with usesrc); left out`);
     const pm = v.vipClass.httpParameters;
-    const map = pm ? ctx.httpParameterMaps.find((m) => m.name === pm.name) : undefined;
+    const map = httpParametersOf(ctx, v.vipClass);
     if (map && !mapsReported.has(map.name)) {
       mapsReported.add(map.name);
       for (const o of map.otherLines) diags.untranslated(o.pos, `parameter-map ${map.name}: "${o.text}" has no HAProxy equivalent; left out`);

@@ -7,8 +7,8 @@
 // go through the pure reducers in real-state.ts and are published as events.
 // Timebase: the injected Clock (monotonic ms); resume-service timers and the
 // sticky sweep are the only timers.
-import type { AdminState, ClassMap, ContextModel, LbAction, PersistenceRebalance, Rserver, Serverfarm, StickyGroup } from '../config/model.js';
-import { INBAND_RESET_MS, persistenceRebalanceOf } from '../config/defaults.js';
+import type { AdminState, ClassMap, ContextModel, LbAction, PersistenceRebalance, PolicyMap, Rserver, Serverfarm, StickyGroup, VipClass } from '../config/model.js';
+import { httpParametersOf, INBAND_RESET_MS, persistenceRebalanceOf } from '../config/defaults.js';
 import type { Clock } from '../core/clock.js';
 import type { ProbeEvent, ProbeHealth } from '../probes/types.js';
 import type { EventSink, StickyEvent } from '../sticky/events.js';
@@ -17,7 +17,7 @@ import { formatIpv4, parseIpv4 } from '../core/ipv4.js';
 import { StickyStore, type StickyCounters, type StickyEntrySnapshot } from '../sticky/sticky-store.js';
 import type { FarmEvent, FarmState, VipState } from './events.js';
 import { FarmRuntime, MemberRuntime, usableAsBackup } from './farm-runtime.js';
-import { compileClassMap, type Matcher } from './policy.js';
+import { compileClassMap, type MatchOptions, type Matcher } from './policy.js';
 import {
   INBAND_IDLE,
   inbandResumeChange,
@@ -31,6 +31,8 @@ import {
 import type { Decision, ExistingFlowAction, Flow, HttpRequestInfo, PickInput, RealToken, ServerDecision } from './types.js';
 
 export type BalancerEvent = FarmEvent | StickyEvent;
+
+type LbPolicy = Extract<PolicyMap, { type: 'loadbalance' }>;
 
 export interface BalancerOptions {
   context: ContextModel;
@@ -174,19 +176,27 @@ export class Balancer {
     for (const sf of ctx.serverfarms) this.buildFarm(sf, now);
     for (const g of ctx.stickyGroups) this.buildSticky(g);
     const classMaps = new Map<string, ClassMap>(ctx.classMaps.map((c) => [c.name, c]));
+    const compilePolicy = (pm: LbPolicy, opts: MatchOptions): CompiledClass[] =>
+      pm.classes.map((c) => {
+        const name = c.classMap.name;
+        const cm = classMaps.get(name);
+        const match: Matcher | null = name === 'class-default' ? null : cm ? compileClassMap(cm, classMaps, opts) : () => false;
+        return { match, action: this.compileAction(c.actions) };
+      });
     const lbPolicies = new Map<string, CompiledClass[]>();
-    for (const pm of ctx.policyMaps) {
-      if (pm.type !== 'loadbalance') continue;
-      lbPolicies.set(
-        pm.name,
-        pm.classes.map((c) => {
-          const name = c.classMap.name;
-          const cm = classMaps.get(name);
-          const match: Matcher | null = name === 'class-default' ? null : cm ? compileClassMap(cm, classMaps) : () => false;
-          return { match, action: this.compileAction(c.actions) };
-        }),
-      );
-    }
+    for (const pm of ctx.policyMaps) if (pm.type === 'loadbalance') lbPolicies.set(pm.name, compilePolicy(pm, {}));
+    // A VIP whose HTTP parameter map says `case-insensitive` gets its policy compiled once more, matching in any case.
+    const anyCase = new Map<string, CompiledClass[] | undefined>();
+    const policyFor = (vc: VipClass): CompiledClass[] | undefined => {
+      const name = vc.lbPolicy?.name;
+      if (name === undefined) return undefined;
+      if (httpParametersOf(ctx, vc)?.caseInsensitive !== true) return lbPolicies.get(name);
+      if (!anyCase.has(name)) {
+        const pm = ctx.policyMaps.find((p): p is LbPolicy => p.type === 'loadbalance' && p.name === name);
+        anyCase.set(name, pm ? compilePolicy(pm, { caseInsensitive: true }) : undefined);
+      }
+      return anyCase.get(name);
+    };
     for (const pm of ctx.policyMaps) {
       if (pm.type !== 'multi-match') continue;
       for (const vc of pm.classes) {
@@ -196,7 +206,7 @@ export class Balancer {
           name: vc.classMap.name,
           policy: pm.name,
           inservice: vc.inservice,
-          classes: vc.lbPolicy ? lbPolicies.get(vc.lbPolicy.name) : undefined,
+          classes: policyFor(vc),
           persistence: persistenceRebalanceOf(ctx, vc),
           state: 'OUTOFSERVICE',
         });

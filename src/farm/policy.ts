@@ -52,17 +52,26 @@ function header(req: HttpRequestInfo, name: string): string | undefined {
   return undefined;
 }
 
-function cookie(req: HttpRequestInfo, name: string): string | undefined {
+function cookie(req: HttpRequestInfo, name: string, anyCase: boolean): string | undefined {
   const c = header(req, 'cookie');
   if (!c) return undefined;
+  const want = anyCase ? name.toLowerCase() : name;
   for (const part of c.split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+    if (i <= 0) continue;
+    const k = part.slice(0, i).trim();
+    if ((anyCase ? k.toLowerCase() : k) === want) return part.slice(i + 1).trim();
   }
   return undefined;
 }
 
-function compileMatch(m: ClassMatch, classMaps: ReadonlyMap<string, ClassMap>, depth: number): Matcher {
+export interface MatchOptions {
+  /** The VIP's HTTP parameter map says `case-insensitive`: URLs, header values and cookie names and values match in any case. */
+  caseInsensitive?: boolean;
+}
+
+function compileMatch(m: ClassMatch, classMaps: ReadonlyMap<string, ClassMap>, opts: MatchOptions, depth: number): Matcher {
+  const flags = opts.caseInsensitive ? 'i' : '';
   switch (m.kind) {
     case 'any':
       return () => true;
@@ -84,13 +93,13 @@ function compileMatch(m: ClassMatch, classMaps: ReadonlyMap<string, ClassMap>, d
     case 'port':
       return (flow) => protocolMatches(m.protocol, flow) && portMatches(m.ports, flow.vipPort);
     case 'http-url': {
-      const re = fullRegex(m.regex);
+      const re = fullRegex(m.regex, flags);
       if (!re) return NEVER;
       const method = m.method?.toUpperCase();
       return (_f, _s, _d, req) => req !== undefined && re.test(req.url) && (method === undefined || (req.method ?? 'GET').toUpperCase() === method);
     }
     case 'http-header': {
-      const re = fullRegex(m.value);
+      const re = fullRegex(m.value, flags);
       if (!re) return NEVER;
       return (_f, _s, _d, req) => {
         const v = req && header(req, m.name);
@@ -98,16 +107,17 @@ function compileMatch(m: ClassMatch, classMaps: ReadonlyMap<string, ClassMap>, d
       };
     }
     case 'http-cookie': {
-      const re = fullRegex(m.value);
+      const re = fullRegex(m.value, flags);
       if (!re) return NEVER;
+      const anyCase = opts.caseInsensitive === true;
       return (_f, _s, _d, req) => {
-        const v = req && cookie(req, m.name);
+        const v = req && cookie(req, m.name, anyCase);
         return v !== undefined && re.test(v);
       };
     }
     case 'class-map': {
       const other = classMaps.get(m.classMap.name);
-      return other && depth < 8 ? compileClassMap(other, classMaps, depth + 1) : NEVER;
+      return other && depth < 8 ? compileClassMap(other, classMaps, opts, depth + 1) : NEVER;
     }
     case 'access-list':
     case 'protocol':
@@ -116,8 +126,8 @@ function compileMatch(m: ClassMatch, classMaps: ReadonlyMap<string, ClassMap>, d
   }
 }
 
-export function compileClassMap(cm: ClassMap, classMaps: ReadonlyMap<string, ClassMap>, depth = 0): Matcher {
-  const parts = cm.matches.map((m) => compileMatch(m, classMaps, depth));
+export function compileClassMap(cm: ClassMap, classMaps: ReadonlyMap<string, ClassMap>, opts: MatchOptions = {}, depth = 0): Matcher {
+  const parts = cm.matches.map((m) => compileMatch(m, classMaps, opts, depth));
   if (parts.length === 0) return NEVER;
   if (cm.matchMode === 'all') return (f, s, d, r) => parts.every((p) => p(f, s, d, r));
   return (f, s, d, r) => parts.some((p) => p(f, s, d, r));

@@ -4,7 +4,7 @@
 // repeats the Balancer's first-match walk with the same compiled matchers, so
 // the headers always belong to the class whose farm served the request.
 import type { ClassMap, ContextModel, LbPolicyClass } from '../config/model.js';
-import { compileClassMap, type Matcher } from '../farm/policy.js';
+import { compileClassMap, type MatchOptions, type Matcher } from '../farm/policy.js';
 import type { Flow, HttpRequestInfo } from '../farm/types.js';
 import { parseIpv4 } from '../core/ipv4.js';
 
@@ -46,14 +46,14 @@ export function expandInsertValue(value: string, flow: Flow): string {
 }
 
 /** Compiles the `insert-http` actions of a policy into a per-request function (first matching class). */
-export function compileInsertRules(ctx: ContextModel, lbPolicy: string | undefined): InsertRules {
+export function compileInsertRules(ctx: ContextModel, lbPolicy: string | undefined, opts: MatchOptions = {}): InsertRules {
   const classes = lbClasses(ctx, lbPolicy);
   if (classes === undefined || !classes.some((c) => c.actions.some((a) => a.kind === 'insert-http'))) return NO_INSERTS;
   const byName = new Map(ctx.classMaps.map((c) => [c.name, c]));
   const compiled = classes.map((c) => {
     const name = c.classMap.name;
     const cm = byName.get(name);
-    const match: Matcher | null = name === 'class-default' ? null : cm ? compileClassMap(cm, byName) : () => false;
+    const match: Matcher | null = name === 'class-default' ? null : cm ? compileClassMap(cm, byName, opts) : () => false;
     const inserts: HeaderInsert[] = [];
     for (const a of c.actions) if (a.kind === 'insert-http') inserts.push({ header: a.header, value: a.value });
     return { match, inserts };

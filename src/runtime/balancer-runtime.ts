@@ -279,7 +279,7 @@ export class BalancerRuntime {
   private makeListener(p: PlannedListener): LiveListener {
     const base = this.base!;
     const binding: VipBinding = { vipClass: p.vipClass, address: p.address, port: p.port, protocol: p.protocol, acl: aclGate(p.acls), udpFastAge: p.udpFastAge };
-    let inserts = compileInsertRules(this.context, p.lbPolicy);
+    let inserts = compileInsertRules(this.context, p.lbPolicy, { caseInsensitive: p.caseInsensitive });
     let persistence = p.persistence;
     const listener: VipListener = p.l7
       ? new HttpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, { inserts: (f, r) => inserts(f, r), persistence: () => persistence })
@@ -292,7 +292,7 @@ export class BalancerRuntime {
       listener,
       retarget: (np, ctx) => {
         rebind(binding, np, aclGate(np.acls));
-        inserts = compileInsertRules(ctx, np.lbPolicy);
+        inserts = compileInsertRules(ctx, np.lbPolicy, { caseInsensitive: np.caseInsensitive });
         persistence = np.persistence;
         live.planned = np;
         live.info.vip = np.vipClass;

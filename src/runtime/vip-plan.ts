@@ -3,6 +3,7 @@
 // (address, protocol, port), with the input ACLs of those interfaces. Pure over
 // the model; problems become warnings, never exceptions. No time involved.
 import type { ContextModel, PersistenceRebalance, VlanInterface } from '../config/model.js';
+import { httpParametersOf } from '../config/defaults.js';
 import { resolveVips, type ResolvedVip } from '../config/vips.js';
 import { compileAcl, type CompiledAcl } from '../proxy/acl.js';
 import { policyNeedsL7 } from '../proxy/http-policy.js';
@@ -27,6 +28,8 @@ export interface PlannedListener {
   l7: boolean;
   /** HTTP persistence rebalance of the VIP (L7 listeners act on it). */
   persistence: PersistenceRebalance;
+  /** The VIP's HTTP parameter map says `case-insensitive` (its insert-http rules match classes in any case). */
+  caseInsensitive: boolean;
 }
 
 export interface VipPlan {
@@ -129,6 +132,7 @@ export function planVipListeners(ctx: ContextModel, opts: { maxPerRange?: number
           ...(v.lbPolicy !== undefined ? { lbPolicy: v.lbPolicy } : {}),
           l7: wantsL7 && protocol === 'tcp' && port !== httpsPort,
           persistence: v.persistence,
+          caseInsensitive: httpParametersOf(ctx, v.vipClass)?.caseInsensitive === true,
         });
       }
     }

@@ -1,6 +1,7 @@
-// The `parameter-map type http` sub-mode. Persistence rebalance is simulated (it decides
-// where a keep-alive connection's next request goes, docs/ace-compatibility.md); the
-// block's other commands are valid ACE, kept verbatim and printed back, not simulated.
+// The `parameter-map type http` sub-mode. Persistence rebalance (where a keep-alive
+// connection's next request goes) and case-insensitive matching are simulated
+// (docs/ace-compatibility.md); the block's other commands are valid ACE, kept verbatim and
+// printed back, not simulated.
 import type { HttpParameterMap, PersistenceRebalance } from '../model.js';
 import { descriptionKeyword } from './common.js';
 import { kw, type Mode } from './types.js';
@@ -10,7 +11,7 @@ function setMode(m: HttpParameterMap, mode: PersistenceRebalance, pos: HttpParam
 }
 
 /** Commands of the mode acesim keeps but does not simulate (first words), and their `no` forms. */
-const KEPT_WORDS = ['case-insensitive', 'cookie-error-ignore', 'header', 'length-exceed', 'server-conn', 'set', 'compress'];
+const KEPT_WORDS = ['cookie-error-ignore', 'header', 'length-exceed', 'server-conn', 'set', 'compress'];
 const KEPT: readonly (readonly string[])[] = [...KEPT_WORDS.map((w) => [w]), ...KEPT_WORDS.map((w) => ['no', w])];
 
 export const parameterMapHttpMode: Mode = {
@@ -39,6 +40,24 @@ export const parameterMapHttpMode: Mode = {
         return strict ? ('enabled' as const) : ('disabled' as const);
       },
       apply: (v: PersistenceRebalance, m: HttpParameterMap, cx) => setMode(m, v, cx.pos),
+    }),
+    kw({
+      words: ['case-insensitive'],
+      syntax: 'case-insensitive',
+      description: 'The VIP’s http class-maps match URLs, header values and cookies regardless of case (the default is case-sensitive).',
+      parse: (a) => a.end(),
+      apply: (_v, m: HttpParameterMap) => {
+        m.caseInsensitive = true;
+      },
+    }),
+    kw({
+      words: ['no', 'case-insensitive'],
+      syntax: 'no case-insensitive',
+      description: 'Case-sensitive matching (the default).',
+      parse: (a) => a.end(),
+      apply: (_v, m: HttpParameterMap) => {
+        delete m.caseInsensitive;
+      },
     }),
     ...KEPT.map((words) =>
       kw({

@@ -256,3 +256,14 @@ t.test('failaction purge: an idle keep-alive connection counted on a real that l
   t.not(await get(agent, '127.0.100.51'), x, 'the next request goes to the other real');
   t.equal(counters().flows - flows, 1, 'on a new client connection');
 });
+
+t.test('case-insensitive in the map: the class matches a URL in capitals, and its insert-http follows', async (t) => {
+  await t.test('without it', async (t) => {
+    const exact = await oneConnection(t, withParameters('persistence-rebalance strict'), '127.0.100.45', ['/A.PNG']);
+    t.same(exact.xClass, ['web'], '/A.PNG is not an image');
+  });
+  await t.test('with it', async (t) => {
+    const anyCase = await oneConnection(t, withParameters('persistence-rebalance strict\n  case-insensitive'), '127.0.100.46', ['/A.PNG', '/b.Png']);
+    t.same(anyCase.xClass, ['img', 'img'], 'both are images');
+  });
+});

@@ -1,5 +1,5 @@
 // `parameter-map type http` and `appl-parameter http advanced-options`: read into the model (persistence
-// rebalance simulated, the block's other commands kept and warned), printed back, read back from YAML,
+// rebalance and case-insensitive simulated, the block's other commands kept and warned), printed back, read back from YAML,
 // checked as references, and resolved per VIP (persistenceRebalanceOf, resolveVips).
 import t from 'tap';
 import { stringify } from 'yaml';
@@ -45,7 +45,7 @@ function config(params: string[], applied = 'HTTP_PARAMS'): string {
   ].join('\n');
 }
 
-const MAP = ['parameter-map type http HTTP_PARAMS', '  description keep-alive tuning', '  case-insensitive', '  persistence-rebalance strict', '  set header-maxparse-length 8192'];
+const MAP = ['parameter-map type http HTTP_PARAMS', '  description keep-alive tuning', '  case-insensitive', '  persistence-rebalance strict', '  set header-maxparse-length 8192', '  server-conn reuse'];
 
 function vipClasses(ctx: ContextModel): VipClass[] {
   return ctx.policyMaps.flatMap((p) => (p.type === 'multi-match' ? p.classes : []));
@@ -57,13 +57,13 @@ t.test('the map and its use are read into the model; only what is not simulated 
   const ctx = r.model.contexts[0]!;
   t.equal(ctx.httpParameterMaps.length, 1);
   const m = ctx.httpParameterMaps[0]!;
-  t.match(m, { name: 'HTTP_PARAMS', description: 'keep-alive tuning', persistenceRebalance: { mode: 'strict', pos: { line: 5, col: 3 } } });
-  t.same(m.otherLines.map((o) => [o.pos.line, o.text]), [[4, 'case-insensitive'], [6, 'set header-maxparse-length 8192']], 'the other commands kept verbatim, with their lines');
+  t.match(m, { name: 'HTTP_PARAMS', description: 'keep-alive tuning', caseInsensitive: true, persistenceRebalance: { mode: 'strict', pos: { line: 5, col: 3 } } });
+  t.same(m.otherLines.map((o) => [o.pos.line, o.text]), [[6, 'set header-maxparse-length 8192'], [7, 'server-conn reuse']], 'the other commands kept verbatim, with their lines');
   t.same(ctx.unsimulated, [], 'no longer a raw block');
-  t.match(vipClasses(ctx)[0], { httpParameters: { name: 'HTTP_PARAMS', pos: { line: 24, col: 42 } } });
+  t.match(vipClasses(ctx)[0], { httpParameters: { name: 'HTTP_PARAMS', pos: { line: 25, col: 42 } } });
   t.same(vipClasses(ctx)[0]!.unsimulated, [], 'the appl-parameter line is not kept as unsimulated');
   const un = r.diagnostics.filter((d) => d.code === 'ACE_UNSIMULATED');
-  t.same(un.map((d) => d.line), [4, 6], 'ACE_UNSIMULATED on case-insensitive and set, not on the block, description or persistence-rebalance');
+  t.same(un.map((d) => d.line), [6, 7], 'ACE_UNSIMULATED on set and server-conn, not on the block, description, case-insensitive or persistence-rebalance');
   t.same(
     r.diagnostics.filter((d) => d.code === 'LINT_UNUSED').map((d) => d.message),
     [],
@@ -102,8 +102,8 @@ t.test('the last persistence line wins; each form means what the ACE says', asyn
 t.test('printed back, it reads back to the same model; so does its YAML', async (t) => {
   const a = compileConfig(config([...MAP, 'parameter-map type http OTHER', '  no persistence-rebalance', '  no case-insensitive', 'parameter-map type connection TCP_PARAMS', '  set timeout inactivity 600']), 'p.conf');
   const text = printAce(a.model);
-  t.match(text, /parameter-map type http HTTP_PARAMS\n {2}description keep-alive tuning\n {2}case-insensitive\n {2}set header-maxparse-length 8192\n {2}persistence-rebalance strict\n/);
-  t.match(text, /parameter-map type http OTHER\n {2}no case-insensitive\n {2}no persistence-rebalance\n/);
+  t.match(text, /parameter-map type http HTTP_PARAMS\n {2}description keep-alive tuning\n {2}case-insensitive\n {2}set header-maxparse-length 8192\n {2}server-conn reuse\n {2}persistence-rebalance strict\n/);
+  t.match(text, /parameter-map type http OTHER\n {2}no persistence-rebalance\n/, '`no case-insensitive` is the default, not printed');
   t.match(text, /\n {4}appl-parameter http advanced-options HTTP_PARAMS\n/);
   t.match(text, /parameter-map type connection TCP_PARAMS\n {2}set timeout inactivity 600/, 'another type stays a kept block');
   const b = compileConfig(text, 'printed.conf');
@@ -138,7 +138,7 @@ t.test('references: an undefined map, a map of another type, a name defined twic
   );
 
   const twice = compileConfig(config([...MAP, 'parameter-map type http HTTP_PARAMS', '  no persistence-rebalance']), 'p.conf');
-  t.match(twice.diagnostics.find((x) => x.code === 'ACE_DUPLICATE_NAME'), { line: 7, message: /parameter-map "HTTP_PARAMS" is already defined at line 2/ });
+  t.match(twice.diagnostics.find((x) => x.code === 'ACE_DUPLICATE_NAME'), { line: 8, message: /parameter-map "HTTP_PARAMS" is already defined at line 2/ });
   const ctx = twice.model.contexts[0]!;
   t.equal(ctx.httpParameterMaps.length, 1, 'merged into the first');
   t.equal(ctx.httpParameterMaps[0]!.persistenceRebalance?.mode, 'disabled', 'the later line wins, as re-entering the mode on the ACE');

@@ -144,8 +144,8 @@ t.test('masks', async (t) => {
   t.equal(maskBits('255.0.255.0'), undefined);
 });
 
-t.test('HTTP persistence rebalance per VIP: strict balances each request, disabled is approximate, kept map lines are listed', async (t) => {
-  const conf = (params: string[]) => `access-list ALL line 8 extended permit ip any any
+/** An L7 VIP (class IMG, then class-default, to one farm) taking HTTP parameter map HP, written by `params`. */
+const paramConf = (params: string[], img = ['2 match http url .*\\.png']) => `access-list ALL line 8 extended permit ip any any
 ${params.join('\n')}
 probe tcp T
 rserver host A
@@ -156,7 +156,7 @@ serverfarm host SF
   rserver A 80
     inservice
 class-map type http loadbalance match-any IMG
-  2 match http url .*\\.png
+${img.map((m) => `  ${m}`).join('\n')}
 class-map match-all V
   2 match virtual-address 10.0.0.70 tcp eq 80
 policy-map type loadbalance http first-match LB
@@ -174,11 +174,14 @@ interface vlan 100
   service-policy input VIPS
   no shutdown
 `;
-  const strict = exportHaproxy(compileConfig(conf(['parameter-map type http HP', '  persistence-rebalance strict', '  case-insensitive']), 's.conf').model);
+
+t.test('HTTP persistence rebalance per VIP: strict balances each request, disabled is approximate, kept map lines are listed', async (t) => {
+  const conf = (params: string[]) => paramConf(params);
+  const strict = exportHaproxy(compileConfig(conf(['parameter-map type http HP', '  persistence-rebalance strict', '  server-conn reuse']), 's.conf').model);
   t.match(strict.text, /backend be_SF__http__strict\n {2}mode http\n {2}balance roundrobin\n(?! {2}option prefer-last-server)/, 'a strict VIP gets a backend that balances each request');
   t.notMatch(strict.text, /prefer-last-server/);
-  const kept = strict.diagnostics.filter((d) => /case-insensitive/.test(d.message));
-  t.match(kept, [{ code: 'EXPORT_UNTRANSLATED', line: 4, message: /parameter-map HP: "case-insensitive" has no HAProxy equivalent/ }], 'the map\'s other lines are listed');
+  const kept = strict.diagnostics.filter((d) => /server-conn/.test(d.message));
+  t.match(kept, [{ code: 'EXPORT_UNTRANSLATED', line: 4, message: /parameter-map HP: "server-conn reuse" has no HAProxy equivalent/ }], 'the map\'s other lines are listed');
   t.equal(kept.length, 1, 'once');
 
   const off = exportHaproxy(compileConfig(conf(['parameter-map type http HP', '  no persistence-rebalance']), 'd.conf').model);
@@ -188,4 +191,16 @@ interface vlan 100
   const on = exportHaproxy(compileConfig(conf(['parameter-map type http HP', '  persistence-rebalance']), 'e.conf').model);
   t.match(on.text, /option prefer-last-server/);
   t.notMatch(JSON.stringify(on.diagnostics), /persistence|parameter-map/, 'plain persistence rebalance translates without a warning');
+});
+
+t.test('case-insensitive in the VIP\'s HTTP parameter map: the class ACLs match with -i', async (t) => {
+  const conf = (params: string[]) => paramConf(params, ['2 match http url .*\\.png', '3 match http header X-Kind header-value "image"', '4 match http cookie Kind cookie-value "img"']);
+  const ci = exportHaproxy(compileConfig(conf(['parameter-map type http HP', '  case-insensitive']), 'c.conf').model);
+  t.match(ci.text, /acl c_IMG_1 url_reg -i "\.\*/);
+  t.match(ci.text, /acl c_IMG_2 req\.hdr\(X-Kind\) -m reg -i "image"/);
+  t.match(ci.text, /acl c_IMG_3 req\.cook\(Kind\) -m reg -i "img"/);
+  t.match(ci.diagnostics.find((d) => /case-insensitive/.test(d.message)), { code: 'EXPORT_APPROXIMATE', line: 15, message: /cookie's value in any case, but its name \(Kind\) as written/ });
+  t.notMatch(JSON.stringify(ci.diagnostics), /no HAProxy equivalent/, 'case-insensitive itself is translated');
+  const cs = exportHaproxy(compileConfig(conf(['parameter-map type http HP', '  persistence-rebalance']), 's.conf').model);
+  t.notMatch(cs.text, / -i /, 'case-sensitive by default');
 });
