@@ -2,7 +2,7 @@
 // service-policy (on an interface or context-wide) with its VIP match lines,
 // and the farms its load-balance policy can reach. Used by summaries,
 // `acesim run` and the lab. Pure.
-import { persistenceRebalanceOf } from './defaults.js';
+import { httpParametersOf, persistenceRebalanceOf } from './defaults.js';
 import type { ContextModel, PersistenceRebalance, PortSpec, VipClass, VipProtocol } from './model.js';
 
 export interface ResolvedVip {
@@ -23,6 +23,8 @@ export interface ResolvedVip {
   vipClass: VipClass;
   /** What an L7 VIP does with a keep-alive connection's next request (its HTTP parameter map, else the default). */
   persistence: PersistenceRebalance;
+  /** Its HTTP parameter map says `case-insensitive`: its http class-maps match in any case. */
+  caseInsensitive: boolean;
 }
 
 export function resolveVips(ctx: ContextModel): ResolvedVip[] {
@@ -75,6 +77,7 @@ export function resolveVips(ctx: ContextModel): ResolvedVip[] {
           stickyGroups: [...new Set(groups)],
           vipClass: c,
           persistence: persistenceRebalanceOf(ctx, c),
+          caseInsensitive: httpParametersOf(ctx, c)?.caseInsensitive === true,
         };
         if (c.lbPolicy) v.lbPolicy = c.lbPolicy.name;
         out.push(v);

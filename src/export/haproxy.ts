@@ -63,7 +63,7 @@ function policyLines(f: FrontendCtx, classes: readonly LbPolicyClass[]): string[
     let cond = '';
     if (c.classMap.name !== 'class-default') {
       const cm = f.byName.get(c.classMap.name);
-      const cc = cm ? classCondition(cm, f.byName, diags, { anyCase: httpParametersOf(ctx, vip.vipClass)?.caseInsensitive === true }) : undefined;
+      const cc = cm ? classCondition(cm, f.byName, diags, { anyCase: vip.caseInsensitive }) : undefined;
       if (!cc) return diags.untranslated(c.pos, `class ${c.classMap.name}: no such class-map; left out`);
       out.push(...cc.acls);
       cond = cc.cond === 'TRUE' ? '' : ` if ${cc.cond}`;

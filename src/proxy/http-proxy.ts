@@ -2,15 +2,15 @@
 // selects per request (`match http url/header/cookie` classes; source sticky
 // still applies), and http-upstream.ts forwards it over keep-alive pools to
 // the reals, without hop-by-hop fields and with X-Forwarded-For/-Proto, RFC 7239
-// Forwarded and the policy's `insert-http` headers. Invariants: Balancer.open/close exactly once per
-// client connection (see Conn.held); a client always gets an answer (503 no server, 502 upstream
+// Forwarded and the policy's `insert-http` headers. Invariants: a client connection is counted (Balancer.open) on
+// one real at a time and closed off it exactly once (Conn.held); a client always gets an answer (503 no server, 502 upstream
 // failure, 400 malformed or ambiguous, 405 CONNECT, 505 HTTP/2+, 408 headers
 // too slow) or a reset — never a crash. A request body is kept while its
 // upstream connects (http-body-replay.ts) so a connect failure can resend it;
 // protocol switches (WebSocket) are selected here and served by http-upgrade.ts,
 // as is `OPTIONS *`, which the pools cannot send in asterisk form.
-// A keep-alive connection's next request of the same class follows the previous one's real (the ACE's HTTP
-// persistence). Timebase: injected Clock (connect timeout, header and idle deadlines, drain).
+// A keep-alive connection's next request follows the previous one's real as the VIP's HTTP persistence
+// rebalance says (Balancer.select's `previous`). Timebase: injected Clock (connect timeout, header and idle deadlines, drain).
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -615,23 +615,19 @@ export class HttpVipListener implements VipListener {
   onRealLeftService(farm: string, rserver: string): void {
     // The connections counted on the real, idle keep-alive ones too: the ACE purges connections, not requests.
     // A kept one's next request is balanced afresh (the real can no longer be continued); one in flight cannot move mid-response.
+    const purged = (d: ServerDecision | undefined, flow: Flow): boolean => d !== undefined && d.farm === farm && d.rserver === rserver && this.deps.balancer.existingFlowAction(d, flow).kind !== 'keep';
     for (const [s, c] of this.conns) {
-      const d = c.held;
-      if (d === undefined || d.farm !== farm || d.rserver !== rserver || this.deps.balancer.existingFlowAction(d, c.flow).kind === 'keep') continue;
+      if (!purged(c.held, c.flow)) continue;
       this.counters.resets++;
       resetSocket(s);
     }
     // A pipelined request still running on the real after its connection moved on to another.
     for (const r of this.active.toArray()) {
-      const d = r.decision;
-      if (r.req.socket.destroyed || d.farm !== farm || d.rserver !== rserver || this.deps.balancer.existingFlowAction(d, r.flow).kind === 'keep') continue;
+      if (r.req.socket.destroyed || !purged(r.decision, r.flow)) continue;
       this.counters.resets++;
       r.res.destroy();
     }
-    for (const x of [...this.upgraded.values()]) {
-      const d = x.decision;
-      if (d.farm === farm && d.rserver === rserver && this.deps.balancer.existingFlowAction(d, x.flow).kind !== 'keep') x.reset();
-    }
+    for (const x of [...this.upgraded.values()]) if (purged(x.decision, x.flow)) x.reset();
   }
 
   async close(drainMs: number): Promise<void> {

@@ -3,7 +3,6 @@
 // (address, protocol, port), with the input ACLs of those interfaces. Pure over
 // the model; problems become warnings, never exceptions. No time involved.
 import type { ContextModel, PersistenceRebalance, VlanInterface } from '../config/model.js';
-import { httpParametersOf } from '../config/defaults.js';
 import { resolveVips, type ResolvedVip } from '../config/vips.js';
 import { compileAcl, type CompiledAcl } from '../proxy/acl.js';
 import { policyNeedsL7 } from '../proxy/http-policy.js';
@@ -132,7 +131,7 @@ export function planVipListeners(ctx: ContextModel, opts: { maxPerRange?: number
           ...(v.lbPolicy !== undefined ? { lbPolicy: v.lbPolicy } : {}),
           l7: wantsL7 && protocol === 'tcp' && port !== httpsPort,
           persistence: v.persistence,
-          caseInsensitive: httpParametersOf(ctx, v.vipClass)?.caseInsensitive === true,
+          caseInsensitive: v.caseInsensitive,
         });
       }
     }

@@ -4,10 +4,23 @@
 // printed back, not simulated.
 import type { HttpParameterMap, PersistenceRebalance } from '../model.js';
 import { descriptionKeyword } from './common.js';
-import { kw, type Mode } from './types.js';
+import { kw, type Keyword, type Mode } from './types.js';
 
-function setMode(m: HttpParameterMap, mode: PersistenceRebalance, pos: HttpParameterMap['pos']): void {
-  m.persistenceRebalance = { mode, pos };
+/** `[no] persistence-rebalance [strict]`: the mode each form sets, with and without `strict`. */
+function persistenceKeyword(words: readonly string[], plain: PersistenceRebalance, strict: PersistenceRebalance, description: string): Keyword {
+  return kw({
+    words,
+    syntax: `${words.join(' ')} [strict]`,
+    description,
+    parse: (a) => {
+      const s = a.opt('strict');
+      a.end();
+      return s ? strict : plain;
+    },
+    apply: (mode: PersistenceRebalance, m: HttpParameterMap, cx) => {
+      m.persistenceRebalance = { mode, pos: cx.pos };
+    },
+  });
 }
 
 /** Commands of the mode acesim keeps but does not simulate (first words), and their `no` forms. */
@@ -19,28 +32,13 @@ export const parameterMapHttpMode: Mode = {
   prompt: 'config-parammap-http',
   keywords: [
     descriptionKeyword<HttpParameterMap>(),
-    kw({
-      words: ['persistence-rebalance'],
-      syntax: 'persistence-rebalance [strict]',
-      description: 'A keep-alive connection’s next request of the same class goes to the previous request’s real; `strict`: every request is load-balanced.',
-      parse: (a) => {
-        const strict = a.opt('strict');
-        a.end();
-        return strict ? ('strict' as const) : ('enabled' as const);
-      },
-      apply: (v: PersistenceRebalance, m: HttpParameterMap, cx) => setMode(m, v, cx.pos),
-    }),
-    kw({
-      words: ['no', 'persistence-rebalance'],
-      syntax: 'no persistence-rebalance [strict]',
-      description: 'Every request of a keep-alive connection goes to its first request’s real, whatever class it matches; `no persistence-rebalance strict` returns to plain persistence rebalance.',
-      parse: (a) => {
-        const strict = a.opt('strict');
-        a.end();
-        return strict ? ('enabled' as const) : ('disabled' as const);
-      },
-      apply: (v: PersistenceRebalance, m: HttpParameterMap, cx) => setMode(m, v, cx.pos),
-    }),
+    persistenceKeyword(['persistence-rebalance'], 'enabled', 'strict', 'A keep-alive connection’s next request of the same class goes to the previous request’s real; `strict`: every request is load-balanced.'),
+    persistenceKeyword(
+      ['no', 'persistence-rebalance'],
+      'disabled',
+      'enabled',
+      'Every request of a keep-alive connection goes to its first request’s real, whatever class it matches; `no persistence-rebalance strict` returns to plain persistence rebalance.',
+    ),
     kw({
       words: ['case-insensitive'],
       syntax: 'case-insensitive',
