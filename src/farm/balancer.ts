@@ -28,7 +28,7 @@ import {
   stepInbandFailure,
   stepReal,
 } from './real-state.js';
-import type { Decision, ExistingFlowAction, Flow, HttpRequestInfo, PickInput, RealToken, ServerDecision } from './types.js';
+import type { Decision, ExistingFlowAction, Flow, HeaderInsert, HttpRequestInfo, PickInput, RealToken, ServerDecision } from './types.js';
 
 export type BalancerEvent = FarmEvent | StickyEvent;
 
@@ -87,14 +87,23 @@ export interface RserverSnapshot {
   farms: { farm: string; port: number; weight: number; state: RealToken; current: number; total: number; failures: number }[];
 }
 
-type FarmAction = { kind: 'farm'; id: number; primary: FarmRuntime | undefined; primaryName: string; backup: FarmRuntime | undefined; aggregateState: boolean };
-type StickyAction = { kind: 'sticky'; id: number; group: CompiledSticky | undefined; groupName: string };
-type CompiledAction =
-  | FarmAction
-  | StickyAction
-  | { kind: 'drop'; id: number }
-  | { kind: 'forward'; id: number }
-  | { kind: 'none'; id: number; unsimulated: boolean };
+/** What every compiled class action carries: its id (ServerDecision.actionId) and the class's `insert-http` headers. */
+interface ActionBase {
+  id: number;
+  inserts: readonly HeaderInsert[];
+  insertsFirstOnly: boolean;
+}
+type FarmAction = ActionBase & { kind: 'farm'; primary: FarmRuntime | undefined; primaryName: string; backup: FarmRuntime | undefined; aggregateState: boolean };
+type StickyAction = ActionBase & { kind: 'sticky'; group: CompiledSticky | undefined; groupName: string };
+type CompiledAction = FarmAction | StickyAction | (ActionBase & ({ kind: 'drop' } | { kind: 'forward' } | { kind: 'none'; unsimulated: boolean }));
+
+/** How a VIP's policy is compiled: the HTTP parameter map's effects on matching and on `insert-http`. */
+interface PolicyVariant extends MatchOptions {
+  /** `no persistence-rebalance`: decisions say their inserts go into a connection's first request only. */
+  insertsFirstOnly: boolean;
+}
+
+const NO_INSERTS: readonly HeaderInsert[] = [];
 
 interface CompiledSticky {
   id: number;
@@ -176,26 +185,28 @@ export class Balancer {
     for (const sf of ctx.serverfarms) this.buildFarm(sf, now);
     for (const g of ctx.stickyGroups) this.buildSticky(g);
     const classMaps = new Map<string, ClassMap>(ctx.classMaps.map((c) => [c.name, c]));
-    const compilePolicy = (pm: LbPolicy, opts: MatchOptions): CompiledClass[] =>
+    const compilePolicy = (pm: LbPolicy, variant: PolicyVariant): CompiledClass[] =>
       pm.classes.map((c) => {
         const name = c.classMap.name;
         const cm = classMaps.get(name);
-        const match: Matcher | null = name === 'class-default' ? null : cm ? compileClassMap(cm, classMaps, opts) : () => false;
-        return { match, action: this.compileAction(c.actions) };
+        const match: Matcher | null = name === 'class-default' ? null : cm ? compileClassMap(cm, classMaps, variant) : () => false;
+        return { match, action: this.compileAction(c.actions, variant.insertsFirstOnly) };
       });
-    const lbPolicies = new Map<string, CompiledClass[]>();
-    for (const pm of ctx.policyMaps) if (pm.type === 'loadbalance') lbPolicies.set(pm.name, compilePolicy(pm, {}));
-    // A VIP whose HTTP parameter map says `case-insensitive` gets its policy compiled once more, matching in any case.
-    const anyCase = new Map<string, CompiledClass[] | undefined>();
+    const lbPolicies = new Map<string, LbPolicy>();
+    for (const pm of ctx.policyMaps) if (pm.type === 'loadbalance') lbPolicies.set(pm.name, pm);
+    // A policy is compiled once per variant its VIPs need: `case-insensitive` matches in any case, and `no
+    // persistence-rebalance` marks the decisions' inserts first-request-only. Most configs need one variant.
+    const compiled = new Map<string, CompiledClass[] | undefined>();
     const policyFor = (vc: VipClass): CompiledClass[] | undefined => {
       const name = vc.lbPolicy?.name;
       if (name === undefined) return undefined;
-      if (httpParametersOf(ctx, vc)?.caseInsensitive !== true) return lbPolicies.get(name);
-      if (!anyCase.has(name)) {
-        const pm = ctx.policyMaps.find((p): p is LbPolicy => p.type === 'loadbalance' && p.name === name);
-        anyCase.set(name, pm ? compilePolicy(pm, { caseInsensitive: true }) : undefined);
+      const variant: PolicyVariant = { caseInsensitive: httpParametersOf(ctx, vc)?.caseInsensitive === true, insertsFirstOnly: persistenceRebalanceOf(ctx, vc) === 'disabled' };
+      const key = `${name} ${variant.caseInsensitive} ${variant.insertsFirstOnly}`;
+      if (!compiled.has(key)) {
+        const pm = lbPolicies.get(name);
+        compiled.set(key, pm ? compilePolicy(pm, variant) : undefined);
       }
-      return anyCase.get(name);
+      return compiled.get(key);
     };
     for (const pm of ctx.policyMaps) {
       if (pm.type !== 'multi-match') continue;
@@ -299,27 +310,29 @@ export class Balancer {
     return undefined;
   }
 
-  private compileAction(actions: readonly LbAction[]): CompiledAction {
-    const id = this.actions.length;
-    let out: CompiledAction = { kind: 'none', id, unsimulated: false };
+  private compileAction(actions: readonly LbAction[], insertsFirstOnly: boolean): CompiledAction {
+    const inserts: HeaderInsert[] = [];
+    for (const a of actions) if (a.kind === 'insert-http') inserts.push({ header: a.header, value: a.value });
+    const base: ActionBase = { id: this.actions.length, inserts: inserts.length > 0 ? inserts : NO_INSERTS, insertsFirstOnly };
+    let out: CompiledAction = { ...base, kind: 'none', unsimulated: false };
     for (const a of actions) {
       if (a.kind === 'serverfarm') {
-        out = { kind: 'farm', id, primary: this.farms.get(a.farm.name), primaryName: a.farm.name, backup: a.backup ? this.farms.get(a.backup.name) : undefined, aggregateState: a.aggregateState };
+        out = { ...base, kind: 'farm', primary: this.farms.get(a.farm.name), primaryName: a.farm.name, backup: a.backup ? this.farms.get(a.backup.name) : undefined, aggregateState: a.aggregateState };
         break;
       }
       if (a.kind === 'sticky-serverfarm') {
-        out = { kind: 'sticky', id, group: this.stickies.get(a.group.name), groupName: a.group.name };
+        out = { ...base, kind: 'sticky', group: this.stickies.get(a.group.name), groupName: a.group.name };
         break;
       }
       if (a.kind === 'drop') {
-        out = { kind: 'drop', id };
+        out = { ...base, kind: 'drop' };
         break;
       }
       if (a.kind === 'forward') {
-        out = { kind: 'forward', id };
+        out = { ...base, kind: 'forward' };
         break;
       }
-      if (a.kind === 'unsimulated') out = { kind: 'none', id, unsimulated: true };
+      if (a.kind === 'unsimulated') out = { ...base, kind: 'none', unsimulated: true };
     }
     this.actions.push(out);
     return out;
@@ -338,7 +351,8 @@ export class Balancer {
    * request that matches the same class goes to the real the previous one
    * used; `disabled`, every request does, whatever class it would match;
    * `strict`, none does. A real that can no longer serve (canContinue) is
-   * load-balanced afresh in every mode.
+   * load-balanced afresh in every mode. A server decision carries its class's
+   * `insert-http` headers, so the L7 VIP does not match the request again.
    */
   select(vipClass: string, flow: Flow, request?: HttpRequestInfo, previous?: ServerDecision): Decision {
     // Flows arrive in runs on one VIP class: remember the last resolved one (the
@@ -501,6 +515,7 @@ export class Balancer {
     stickyHi: number,
     stickyLo: number,
   ): ServerDecision {
+    const action = this.actions[actionId]!;
     return {
       kind: 'server',
       farm: m.farm.name,
@@ -510,6 +525,8 @@ export class Balancer {
       stickyHit,
       viaBackupFarm,
       viaBackupRserver,
+      inserts: action.inserts,
+      insertsFirstOnly: action.insertsFirstOnly,
       realId: m.realId,
       actionId,
       stickyGroup,

@@ -33,6 +33,12 @@ export interface HttpRequestInfo {
   headers?: Readonly<Record<string, string>>;
 }
 
+/** One `insert-http NAME header-value VALUE` action, unexpanded (the L7 listener expands %is, %id, %ps, %pd per request). */
+export interface HeaderInsert {
+  readonly header: string;
+  readonly value: string;
+}
+
 export interface ServerDecision {
   kind: 'server';
   farm: string;
@@ -45,6 +51,13 @@ export interface ServerDecision {
   viaBackupFarm: boolean;
   /** Chosen as backup-rserver of an unusable primary member. */
   viaBackupRserver: boolean;
+  /** The `insert-http` headers of the class whose action chose this real (an L7 VIP adds them to the request). */
+  readonly inserts: readonly HeaderInsert[];
+  /**
+   * The VIP says `no persistence-rebalance`: a request that continues on this decision (select returned the
+   * `previous` it was given) gets no `insert-http` headers, as the ACE inserts them into a connection's first request only.
+   */
+  readonly insertsFirstOnly: boolean;
   /** Internal handles for open/close/reselect; opaque to callers. */
   readonly realId: number;
   readonly actionId: number;

@@ -14,29 +14,18 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { PersistenceRebalance } from '../config/model.js';
-import type { Decision, Flow, HttpRequestInfo, ServerDecision } from '../farm/types.js';
+import type { Decision, Flow, HeaderInsert, HttpRequestInfo, ServerDecision } from '../farm/types.js';
 import { admitTcp, resetSocket } from './tcp-admission.js';
 import { HttpClientDeadlines, type DeadlineKind } from './http-deadlines.js';
 import { refuseRequest, upgradeDisposition } from './http-guard.js';
 import { BodyReplay } from './http-body-replay.js';
 import { answerAndClose, CONNECT_FAILURES, responseSink, UpgradeExchange, type UpgradeHost } from './http-upgrade.js';
 import { UpstreamPools, type UpstreamExchange } from './http-upstream.js';
-import type { InsertRules } from './http-policy.js';
+import { expandInsertValue } from './http-policy.js';
 import { upstreamLocalAddress } from './transparency.js';
 import { fieldRecord } from '../core/http-fields.js';
 import { DEFAULT_HTTP_HEADER_MS, newCounters, newHttpCounters, type HttpCounters, type ProxyDeps, type VipBinding, type VipListener } from './types.js';
 import type { TcpServerHandle } from './net-ports.js';
-
-export interface HttpListenerOptions {
-  /** `insert-http` headers of the VIP's policy; default none. */
-  inserts?: InsertRules;
-  /**
-   * The VIP's HTTP persistence rebalance (the Balancer follows it when selecting); read here for `disabled`,
-   * where a connection's requests after its first go to the first one's real without `insert-http`. Default `enabled`.
-   */
-  persistence?: () => PersistenceRebalance;
-}
 
 /** A client connection of the VIP. */
 interface Conn {
@@ -109,6 +98,9 @@ class InFlight {
     return out;
   }
 }
+
+/** A continued request under `no persistence-rebalance` gets none of its class's headers. */
+const NO_INSERTS: readonly HeaderInsert[] = [];
 
 function flatHeaders(h: http.IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
@@ -190,8 +182,6 @@ export class HttpVipListener implements VipListener {
   /** An upgrade that arrived pipelined behind requests still being answered: it starts once they are out. */
   private readonly upgradeAfter = new WeakMap<Duplex, () => void>();
   private readonly upgradeHost: UpgradeHost;
-  private readonly inserts: InsertRules;
-  private readonly persistence: () => PersistenceRebalance;
   private tcp: TcpServerHandle | undefined;
   private closing = false;
   private warnedFallback = false;
@@ -199,10 +189,7 @@ export class HttpVipListener implements VipListener {
   constructor(
     readonly binding: VipBinding,
     private readonly deps: ProxyDeps,
-    opts: HttpListenerOptions = {},
   ) {
-    this.inserts = opts.inserts ?? (() => []);
-    this.persistence = opts.persistence ?? (() => 'enabled');
     // Host rules are http-guard.ts's (counted and explained there), not node's silent 400.
     this.server = http.createServer({ requireHostHeader: false }, (req, res) => this.onRequest(req, res));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
@@ -346,7 +333,7 @@ export class HttpVipListener implements VipListener {
     const r: Req = {
       req, res, flow, info, decision: d, conn,
       // Without persistence rebalance the ACE inserts headers into a connection's first request only.
-      headers: this.nodeFields(req, flow, info, d !== previous || this.persistence() !== 'disabled'),
+      headers: this.nodeFields(req, flow, info, d === previous && d.insertsFirstOnly ? NO_INSERTS : d.inserts),
       path: originForm(info.url),
       exchange: undefined,
       body: hasBody(req) ? new BodyReplay(req) : undefined,
@@ -380,7 +367,7 @@ export class HttpVipListener implements VipListener {
       this.plain(res, 503, `503 Service Unavailable: ${this.noServer(d)}\n`);
       return;
     }
-    const request = { method: 'OPTIONS', path: '*', headers: this.nodeFields(req, flow, info, true), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
+    const request = { method: 'OPTIONS', path: '*', headers: this.nodeFields(req, flow, info, d.inserts), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
     // The exchange counts itself on its real, and the connection closes after it.
     this.unhold(conn);
     const x = new UpgradeExchange(this.upgradeHost, socket, Buffer.alloc(0), flow, d, { kind: 'ignore', reason: 'asterisk-form' }, request, responseSink(res));
@@ -390,12 +377,12 @@ export class HttpVipListener implements VipListener {
   }
 
   /** A plain request's fields as they go to a node: the client's without hop-by-hop ones, then the VIP's. */
-  private nodeFields(req: http.IncomingMessage, flow: Flow, info: HttpRequestInfo, inserts: boolean): Record<string, string | string[]> {
+  private nodeFields(req: http.IncomingMessage, flow: Flow, info: HttpRequestInfo, inserts: readonly HeaderInsert[]): Record<string, string | string[]> {
     return forwardFields(req.rawHeaders, HOP_BY_HOP, this.forwardHeaders(flow, info, inserts));
   }
 
-  /** X-Forwarded-For, X-Forwarded-Proto and Forwarded always; the policy's `insert-http` headers when `inserts`. */
-  private forwardHeaders(flow: Flow, info: HttpRequestInfo, inserts = true): Record<string, string> {
+  /** X-Forwarded-For, X-Forwarded-Proto and Forwarded, then the `insert-http` headers of the class that chose the real. */
+  private forwardHeaders(flow: Flow, info: HttpRequestInfo, inserts: readonly HeaderInsert[]): Record<string, string> {
     const ip = flow.clientIp;
     const xff = info.headers?.['x-forwarded-for'];
     const fwd = info.headers?.['forwarded'];
@@ -405,10 +392,11 @@ export class HttpVipListener implements VipListener {
       'x-forwarded-proto': 'http',
       forwarded: fwd ? `${fwd}, ${mine}` : mine,
     };
-    if (inserts) for (const i of this.inserts(flow, info)) {
+    for (const i of inserts) {
+      const value = expandInsertValue(i.value, flow);
       // Node rejects header values with CR/LF; the config cannot be allowed to throw here.
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(i.header) || /[\r\n\0]/.test(i.value)) continue;
-      h[i.header.toLowerCase()] = i.value;
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(i.header) || /[\r\n\0]/.test(value)) continue;
+      h[i.header.toLowerCase()] = value;
     }
     return h;
   }
@@ -600,7 +588,7 @@ export class HttpVipListener implements VipListener {
       return;
     }
     const ignored = disposition.kind === 'ignore';
-    const add = this.forwardHeaders(flow, info);
+    const add = this.forwardHeaders(flow, info, d.inserts);
     // RFC 9110 §7.8: an ignored Upgrade is served as if it were not there; the VIP closes the connection after the answer.
     if (ignored) add['connection'] = 'close';
     const headers = forwardFields(req.rawHeaders, ignored ? UPGRADE_IGNORED_DROP : UPGRADE_DROP, add);

@@ -19,7 +19,6 @@ import type { ProbeEvent, ProbeInstance, Prober } from '../probes/types.js';
 import { aclGate } from '../proxy/acl.js';
 import { nodeNetPorts, type NetPorts } from '../proxy/net-ports.js';
 import { HttpVipListener } from '../proxy/http-proxy.js';
-import { compileInsertRules } from '../proxy/http-policy.js';
 import { TcpVipListener } from '../proxy/tcp-proxy.js';
 import { defaultTransparency, type TransparencyMode } from '../proxy/transparency.js';
 import {
@@ -275,14 +274,12 @@ export class BalancerRuntime {
 
   private base: Omit<ProxyDeps, 'transparency'> | undefined;
 
-  /** A listener for one plan row; its binding, L7 insert rules and persistence are held so a reload can retarget it. */
+  /** A listener for one plan row; its binding is held so a reload can retarget it. */
   private makeListener(p: PlannedListener): LiveListener {
     const base = this.base!;
     const binding: VipBinding = { vipClass: p.vipClass, address: p.address, port: p.port, protocol: p.protocol, acl: aclGate(p.acls), udpFastAge: p.udpFastAge };
-    let inserts = compileInsertRules(this.context, p.lbPolicy, { caseInsensitive: p.caseInsensitive });
-    let persistence = p.persistence;
     const listener: VipListener = p.l7
-      ? new HttpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, { inserts: (f, r) => inserts(f, r), persistence: () => persistence })
+      ? new HttpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency })
       : p.protocol === 'tcp'
         ? new TcpVipListener(binding, { ...base, transparency: this.transparency })
         : this.makeUdpListener(p, binding, base);
@@ -290,10 +287,8 @@ export class BalancerRuntime {
       info: { vip: p.vipClass, protocol: p.protocol, address: p.address, port: p.port, ...(p.l7 ? { l7: true } : {}) },
       planned: p,
       listener,
-      retarget: (np, ctx) => {
+      retarget: (np) => {
         rebind(binding, np, aclGate(np.acls));
-        inserts = compileInsertRules(ctx, np.lbPolicy, { caseInsensitive: np.caseInsensitive });
-        persistence = np.persistence;
         live.planned = np;
         live.info.vip = np.vipClass;
       },

@@ -25,8 +25,8 @@ export interface LiveListener {
   info: ListenerInfo;
   planned: PlannedListener;
   listener: VipListener;
-  /** Swapped on reload so an L7 listener takes the new policy's insert-http rules and persistence rebalance. */
-  retarget(p: PlannedListener, ctx: ContextModel): void;
+  /** Swapped on reload: the listener takes the new plan row's VIP class and ACLs (its policy is the new Balancer's). */
+  retarget(p: PlannedListener): void;
 }
 
 export interface ReloadDiff {
@@ -170,7 +170,7 @@ export async function applyReload(host: ReloadHost, next: ContextModel, state: {
   if (!host.serving) return { changes, failures: [] };
 
   for (const k of diff.keep) {
-    k.from.retarget(k.to, next);
+    k.from.retarget(k.to);
   }
   const failures: string[] = [];
   const closing = diff.close.map((l) => {

@@ -2,7 +2,7 @@
 // service-policy on an interface that is not shut down, one listener per
 // (address, protocol, port), with the input ACLs of those interfaces. Pure over
 // the model; problems become warnings, never exceptions. No time involved.
-import type { ContextModel, PersistenceRebalance, VlanInterface } from '../config/model.js';
+import type { ContextModel, VlanInterface } from '../config/model.js';
 import { resolveVips, type ResolvedVip } from '../config/vips.js';
 import { compileAcl, type CompiledAcl } from '../proxy/acl.js';
 import { policyNeedsL7 } from '../proxy/http-policy.js';
@@ -21,14 +21,8 @@ export interface PlannedListener {
   acls: (CompiledAcl | undefined)[];
   udpFastAge: boolean;
   farms: string[];
-  /** The VIP's load-balance policy (for `insert-http`). */
-  lbPolicy?: string;
   /** Served by the L7 HTTP proxy (TCP only, never port 443). */
   l7: boolean;
-  /** HTTP persistence rebalance of the VIP (L7 listeners act on it). */
-  persistence: PersistenceRebalance;
-  /** The VIP's HTTP parameter map says `case-insensitive` (its insert-http rules match classes in any case). */
-  caseInsensitive: boolean;
 }
 
 export interface VipPlan {
@@ -128,10 +122,7 @@ export function planVipListeners(ctx: ContextModel, opts: { maxPerRange?: number
           acls: ifaces.map(aclOf),
           udpFastAge: v.vipClass.udpFastAge,
           farms: v.farms,
-          ...(v.lbPolicy !== undefined ? { lbPolicy: v.lbPolicy } : {}),
           l7: wantsL7 && protocol === 'tcp' && port !== httpsPort,
-          persistence: v.persistence,
-          caseInsensitive: v.caseInsensitive,
         });
       }
     }

@@ -10,7 +10,7 @@ import { NULL_LOGGER, type BalancerPort, type ProxyDeps, type VipBinding } from 
 
 /** A server decision for farm F, as the balancer makes it (no sticky, no backup). */
 export const serverDecision = (address: string, port: number, rserver = address): ServerDecision => ({
-  kind: 'server', farm: 'F', rserver, address, port, stickyHit: false, viaBackupFarm: false, viaBackupRserver: false, realId: 0, actionId: 0, stickyGroup: -1, stickyHi: 0, stickyLo: 0,
+  kind: 'server', farm: 'F', rserver, address, port, stickyHit: false, viaBackupFarm: false, viaBackupRserver: false, inserts: [], insertsFirstOnly: false, realId: 0, actionId: 0, stickyGroup: -1, stickyHi: 0, stickyLo: 0,
 });
 
 export class ScriptedBalancer implements BalancerPort {

@@ -62,7 +62,7 @@ async function startNode(): Promise<{ log: NodeLog; close: () => Promise<void> }
   };
 }
 
-const toNode: ServerDecision = { kind: 'server', farm: 'F', rserver: 'N', address: NODE, port: NODE_PORT, stickyHit: false, viaBackupFarm: false, viaBackupRserver: false, realId: 0, actionId: 0, stickyGroup: -1, stickyHi: 0, stickyLo: 0 };
+const toNode: ServerDecision = { kind: 'server', farm: 'F', rserver: 'N', address: NODE, port: NODE_PORT, stickyHit: false, viaBackupFarm: false, viaBackupRserver: false, inserts: [], insertsFirstOnly: false, realId: 0, actionId: 0, stickyGroup: -1, stickyHi: 0, stickyLo: 0 };
 const balancer: BalancerPort = {
   select: (): Decision => toNode,
   reselect: (): Decision => ({ kind: 'no-server', reason: 'farm-down' }),

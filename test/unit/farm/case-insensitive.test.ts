@@ -1,13 +1,12 @@
 // `case-insensitive` in a VIP's HTTP parameter map: that VIP's http class-maps match URLs, header values
 // and cookie names and values in any case; another VIP on the same load-balance policy, without the map,
-// stays case-sensitive (the ACE's default). The VIP's insert-http rules classify the same way.
+// stays case-sensitive (the ACE's default). The insert-http headers a decision carries are its class's.
 import t from 'tap';
 import { emptyContext } from '../../../src/config/defaults.js';
 import type { ContextModel } from '../../../src/config/model.js';
 import { VirtualClock } from '../../../src/core/virtual-clock.js';
 import { Balancer } from '../../../src/farm/balancer.js';
 import type { HttpRequestInfo } from '../../../src/farm/types.js';
-import { compileInsertRules } from '../../../src/proxy/http-policy.js';
 import { act, farm, flow, httpClass, l4Class, lbPolicy, member, multiMatch, POS, rserver } from './model-builder.js';
 
 /** VIP-CI (10.0.200.40) takes map HP (case-insensitive); VIP-CS (10.0.200.41) none. IMG → SF_IMG (I1), the rest → SF_WEB (W1). */
@@ -61,13 +60,14 @@ t.test('the case-insensitive VIP matches in any case; the other VIP on the same 
   t.equal(real('VIP-CS', '10.0.200.41', { url: '/logo.png' }), 'I1', 'the case-sensitive VIP still matches the exact case');
 });
 
-t.test('insert-http rules classify with the VIP\'s case sensitivity', async (t) => {
-  const ctx = context();
-  const anyCase = compileInsertRules(ctx, 'LB', { caseInsensitive: true });
-  const exact = compileInsertRules(ctx, 'LB');
-  const f = flow('1.1.1.1');
+t.test('a decision carries the insert-http headers of the class it matched, in the VIP\'s case sensitivity', async (t) => {
+  const b = new Balancer({ context: context(), clock: new VirtualClock() });
+  const inserts = (vip: string, ip: string, req: HttpRequestInfo) => {
+    const d = b.select(vip, flow('1.1.1.1', 80, ip), req);
+    return d.kind === 'server' ? d.inserts : d.kind;
+  };
   for (const [what, req] of REQUESTS) {
-    t.same(anyCase(f, req), [{ header: 'X-Class', value: 'img' }], `any case: ${what} gets the image class's header`);
-    t.same(exact(f, req), [], `exact: ${what} does not`);
+    t.same(inserts('VIP-CI', '10.0.200.40', req), [{ header: 'X-Class', value: 'img' }], `any case: ${what} gets the image class's header`);
+    t.same(inserts('VIP-CS', '10.0.200.41', req), [], `exact: ${what} does not`);
   }
 });

@@ -136,3 +136,14 @@ t.test('no persistence-rebalance: every request follows the first one\'s real, w
   t.equal(next.rserver, 'W1', 'PROBE-FAILED: balanced afresh, to the page class\'s farm');
   t.equal(c.select('VIP', flow('1.1.1.1'), { url: '/d.png' }, next), next, 'and followed from there');
 });
+
+t.test('a decision says whether its insert-http headers go into continued requests (only under no persistence-rebalance they do not)', async (t) => {
+  const firstOnly = (mode: PersistenceRebalance | undefined): boolean => {
+    const ctx = mode === undefined ? byClass() : withPersistence(byClass(), mode);
+    return server(new Balancer({ context: ctx, clock: new VirtualClock() }).select('VIP', flow('1.1.1.1'), { url: '/a.png' })).insertsFirstOnly;
+  };
+  t.equal(firstOnly('disabled'), true, 'no persistence-rebalance: first request only');
+  t.equal(firstOnly(undefined), false, 'default');
+  t.equal(firstOnly('enabled'), false, 'persistence-rebalance');
+  t.equal(firstOnly('strict'), false, 'strict (every request is fresh anyway)');
+});

@@ -1,9 +1,11 @@
 // When a VIP needs L7 (http policy, insert-http, http class-map; --l7 except
-// 443) and which `insert-http` headers a request gets (first matching class,
-// %is/%id/%ps/%pd expanded).
+// 443) and which `insert-http` headers a request gets (its decision carries the
+// first matching class's; %is/%id/%ps/%pd expanded).
 import t from 'tap';
 import { compileConfig } from '../../../src/config/compile.js';
-import { compileInsertRules, expandInsertValue, policyNeedsL7 } from '../../../src/proxy/http-policy.js';
+import { expandInsertValue, policyNeedsL7 } from '../../../src/proxy/http-policy.js';
+import { Balancer } from '../../../src/farm/balancer.js';
+import { VirtualClock } from '../../../src/core/virtual-clock.js';
 import { planVipListeners } from '../../../src/runtime/vip-plan.js';
 import type { Flow } from '../../../src/farm/types.js';
 
@@ -78,19 +80,22 @@ t.test('planVipListeners: l7 from the policy, --l7 forces TCP except 443', async
   const p = planVipListeners(ctxOf(withVips('HTTP', 'HTTP')));
   t.same(l7Of(p), ['tcp/80:true', 'tcp/443:false', 'udp/53:false']);
   t.match(p.warnings.join('\n'), /V443 .*port 443 is HTTPS .*stays L4 passthrough/);
-  t.equal(p.listeners[0]!.lbPolicy, 'HTTP');
 });
 
 t.test('insert-http: the first matching class, variables expanded', async (t) => {
   const ctx = ctxOf(withVips('INS', 'L4'));
   const flow: Flow = { clientIp: '127.0.100.7', clientPort: 40000, vipIp: '127.0.0.10', vipPort: 80, protocol: 'tcp' };
-  const rules = compileInsertRules(ctx, 'INS');
-  t.same(rules(flow, { url: '/api/x' }), [
+  const b = new Balancer({ context: ctx, clock: new VirtualClock() });
+  const rules = (f: Flow, url: string) => {
+    const d = b.select(f.vipPort === 80 ? 'V80' : 'V443', f, { url });
+    return d.kind === 'server' ? d.inserts.map((i) => ({ header: i.header, value: expandInsertValue(i.value, f) })) : d.kind;
+  };
+  t.same(rules(flow, '/api/x'), [
     { header: 'X-Client', value: '127.0.100.7' },
     { header: 'X-Vip', value: '127.0.0.10:80 from 40000' },
   ]);
-  t.same(rules(flow, { url: '/other' }), [], 'class-default has no insert-http');
-  t.same(compileInsertRules(ctx, 'L4')(flow, { url: '/api' }), []);
+  t.same(rules(flow, '/other'), [], 'class-default has no insert-http');
+  t.same(rules({ ...flow, vipPort: 443 }, '/api'), [], 'a VIP on a policy without insert-http');
   t.equal(expandInsertValue('%is-%is', flow), '127.0.100.7-127.0.100.7');
   t.equal(expandInsertValue('plain', flow), 'plain');
 });
