@@ -1,7 +1,7 @@
 // ACE defaults the model resolves to (ace-semantics §0.3, §4.2, §10), and the
 // empty-model constructors. Printers omit a value equal to its default, as
 // `show running-config` does.
-import type { ContextModel, FtConfig, HttpParameterMap, LoggingConfig, Model, PersistenceRebalance, Platform, Probe, ProbeType, SnmpConfig, SourcePos, VipClass } from './model.js';
+import type { ContextModel, FtConfig, HttpParameterMap, LengthExceed, LoggingConfig, Model, PersistenceRebalance, Platform, Probe, ProbeType, SnmpConfig, SourcePos, VipClass } from './model.js';
 
 export const PROBE_INTERVAL_MS = 15_000;
 export const PROBE_FAILDETECT = 3;
@@ -34,6 +34,26 @@ export function httpParametersOf(ctx: ContextModel, vc: VipClass): HttpParameter
 /** A VIP class's persistence rebalance: its map's setting, else the default. */
 export function persistenceRebalanceOf(ctx: ContextModel, vc: VipClass): PersistenceRebalance {
   return httpParametersOf(ctx, vc)?.persistenceRebalance?.mode ?? PERSISTENCE_REBALANCE;
+}
+
+/**
+ * How many bytes of a request's line and header fields the ACE parses on an L7 VIP without `set
+ * header-maxparse-length` (ace-semantics §5.1, from the A5 command reference: 2048 bytes), and what it does with a
+ * longer one without `length-exceed` (drop: the connection is reset). docs/ace-compatibility.md, "HTTP parse length".
+ */
+export const HEADER_MAXPARSE_LENGTH = 2048;
+export const LENGTH_EXCEED: LengthExceed = 'drop';
+
+/** The HTTP parse length an L7 VIP applies: its map's settings, else the defaults. */
+export interface ParseLimit {
+  bytes: number;
+  exceed: LengthExceed;
+}
+
+/** A VIP class's HTTP parse length and what happens beyond it. */
+export function parseLimitOf(ctx: ContextModel, vc: VipClass): ParseLimit {
+  const m = httpParametersOf(ctx, vc);
+  return { bytes: m?.headerMaxParse?.bytes ?? HEADER_MAXPARSE_LENGTH, exceed: m?.lengthExceed?.mode ?? LENGTH_EXCEED };
 }
 
 /** Default probe port by type (ace-semantics §4.1); undefined where none. */

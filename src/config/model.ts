@@ -458,6 +458,13 @@ export interface ClassMap {
  */
 export type PersistenceRebalance = 'enabled' | 'strict' | 'disabled';
 
+/**
+ * What an L7 VIP does with a request whose request line and header fields are longer than the parse length
+ * (`set header-maxparse-length`): `drop` resets the client connection (the ACE's default); `continue` load-balances
+ * on the part parsed, and the connection's later requests stay on that real (persistence rebalance off for it).
+ */
+export type LengthExceed = 'continue' | 'drop';
+
 export interface HttpParameterMap {
   name: string;
   pos: SourcePos;
@@ -466,7 +473,11 @@ export interface HttpParameterMap {
   persistenceRebalance?: { mode: PersistenceRebalance; pos: SourcePos };
   /** `case-insensitive`: the VIP's http class-maps match URLs, header values and cookie names and values regardless of case. */
   caseInsensitive?: boolean;
-  /** The block's other sub-commands (server-conn reuse, set header-maxparse-length …), kept verbatim; not simulated. */
+  /** The last `set header-maxparse-length BYTES` line; absent: the default (HEADER_MAXPARSE_LENGTH in defaults.ts). */
+  headerMaxParse?: { bytes: number; pos: SourcePos };
+  /** The last `length-exceed continue|drop` line; absent: the default (LENGTH_EXCEED in defaults.ts). */
+  lengthExceed?: { mode: LengthExceed; pos: SourcePos };
+  /** The block's other sub-commands (server-conn reuse, set content-maxparse-length …), kept verbatim; not simulated. */
   otherLines: { pos: SourcePos; text: string }[];
 }
 

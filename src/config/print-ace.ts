@@ -325,6 +325,8 @@ function printHttpParameterMap(m: HttpParameterMap, line: Line): void {
   line(0, `parameter-map type http ${m.name}`);
   if (m.description) line(1, `description ${m.description}`);
   if (m.caseInsensitive) line(1, 'case-insensitive');
+  if (m.headerMaxParse) line(1, `set header-maxparse-length ${m.headerMaxParse.bytes}`);
+  if (m.lengthExceed) line(1, `length-exceed ${m.lengthExceed.mode}`);
   for (const o of m.otherLines) line(1, o.text);
   if (m.persistenceRebalance) line(1, PERSISTENCE_LINE[m.persistenceRebalance.mode]);
 }

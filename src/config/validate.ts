@@ -65,6 +65,11 @@ function validateContext(ctx: ContextModel, report: Report, missing: Missing): v
     else missing('parameter-map type http', r, httpMaps);
   };
 
+  // The CLI's reader bounds it; a YAML config says any number.
+  for (const m of ctx.httpParameterMaps) {
+    const b = m.headerMaxParse;
+    if (b && !(Number.isInteger(b.bytes) && b.bytes >= 1 && b.bytes <= 65535)) report('ACE_OUT_OF_RANGE', `parameter-map ${m.name}: header parse length ${b.bytes} is out of range 1–65535`, b.pos, 1);
+  }
   for (const r of ctx.rservers) r.probes.forEach(probe);
   for (const f of ctx.serverfarms) {
     f.probes.forEach(probe);

@@ -2,7 +2,7 @@
 // service-policy (on an interface or context-wide) with its VIP match lines,
 // and the farms its load-balance policy can reach. Used by summaries,
 // `acesim run` and the lab. Pure.
-import { httpParametersOf, persistenceRebalanceOf } from './defaults.js';
+import { httpParametersOf, parseLimitOf, persistenceRebalanceOf, type ParseLimit } from './defaults.js';
 import type { ContextModel, PersistenceRebalance, PortSpec, VipClass, VipProtocol } from './model.js';
 
 export interface ResolvedVip {
@@ -25,6 +25,8 @@ export interface ResolvedVip {
   persistence: PersistenceRebalance;
   /** Its HTTP parameter map says `case-insensitive`: its http class-maps match in any case. */
   caseInsensitive: boolean;
+  /** How many bytes of a request's line and header fields an L7 VIP parses, and what a longer request gets. */
+  parseLimit: ParseLimit;
 }
 
 export function resolveVips(ctx: ContextModel): ResolvedVip[] {
@@ -78,6 +80,7 @@ export function resolveVips(ctx: ContextModel): ResolvedVip[] {
           vipClass: c,
           persistence: persistenceRebalanceOf(ctx, c),
           caseInsensitive: httpParametersOf(ctx, c)?.caseInsensitive === true,
+          parseLimit: parseLimitOf(ctx, c),
         };
         if (c.lbPolicy) v.lbPolicy = c.lbPolicy.name;
         out.push(v);

@@ -110,7 +110,7 @@ const SCHEMAS: Record<string, Schema> = {
     free: ['serverfarm', 'statics', 'extraLines'],
     hasPos: true,
   },
-  httpParameterMap: { template: () => ({ name: '', otherLines: [] }), optional: ['description', 'persistenceRebalance', 'caseInsensitive'], free: ['persistenceRebalance', 'otherLines', 'caseInsensitive'], hasPos: true },
+  httpParameterMap: { template: () => ({ name: '', otherLines: [] }), optional: ['description', 'persistenceRebalance', 'caseInsensitive', 'headerMaxParse', 'lengthExceed'], free: ['persistenceRebalance', 'otherLines', 'caseInsensitive', 'headerMaxParse', 'lengthExceed'], hasPos: true },
   classMap: { template: () => ({ name: '', type: 'l4', matchMode: 'all', matches: [] }), optional: ['description', 'typeText'], free: ['matches'], hasPos: true },
   interface: {
     template: () => ({ vlan: 0, accessGroups: [], servicePolicies: [], natPools: [], shutdown: true, normalization: true, icmpGuard: true, ipv6Normalization: true, ipv6IcmpGuard: true, unsimulated: [] }),
@@ -338,6 +338,8 @@ const FREE_SHAPES: Record<string, Shape> = {
   'httpParameterMap.persistenceRebalance': { obj: { mode: str }, oneOf: { key: 'mode', values: ['enabled', 'strict', 'disabled'] } },
   'httpParameterMap.otherLines': { arr: { obj: { text: str } } },
   'httpParameterMap.caseInsensitive': bool,
+  'httpParameterMap.headerMaxParse': { obj: { bytes: num } },
+  'httpParameterMap.lengthExceed': { obj: { mode: str }, oneOf: { key: 'mode', values: ['continue', 'drop'] } },
   'accessList.entries': { arr: aclShape },
   'snmp.communities': { arr: { obj: { community: 'secret', access: str }, opt: ['group'] } },
   'snmp.hosts': { arr: { obj: { address: str, notification: str, version: str, community: 'secret' }, opt: ['port'] } },

@@ -113,6 +113,38 @@ function policyLines(f: FrontendCtx, classes: readonly LbPolicyClass[]): string[
   return out;
 }
 
+/** What HAProxy 2.6 holds of a request's head by default: tune.bufsize 16384 less tune.maxrewrite 1024. */
+const HAPROXY_HEAD_ROOM = 15_360;
+
+/**
+ * The ACE's HTTP parse length on an http frontend: a request line and header fields longer than it get the connection
+ * reset (`http-request reject` closes it without an answer). The length is counted as the ACE counts it: method,
+ * target and `HTTP/1.1` with their spaces and CRLF (12 bytes), plus the header fields and the empty line (req.hdrs),
+ * except that HAProxy strips `close` and `keep-alive` from a Connection field before any rule sees it (checked with
+ * HAProxy 2.6: test/integration/export/parse-limit.test.ts agrees to the byte without one). `connectionNoted`: the
+ * export has said so already.
+ */
+function parseLimitLines(v: ResolvedVip, pos: SourcePos, diags: ExportDiagnostics, connectionNoted: boolean): string[] {
+  const { bytes, exceed } = v.parseLimit;
+  if (exceed === 'continue') {
+    diags.approximate(pos, `VIP ${v.classMap}: length-exceed continue balances a request longer than ${bytes} bytes on the part the ACE parsed and keeps its connection on that real; HAProxy reads the whole request (up to its buffer, tune.bufsize) and balances it like any other`);
+    return [];
+  }
+  if (bytes > HAPROXY_HEAD_ROOM) {
+    diags.approximate(pos, `VIP ${v.classMap}: set header-maxparse-length ${bytes}: HAProxy answers 400 to a request whose head exceeds its buffer (${HAPROXY_HEAD_ROOM} bytes with the default tune.bufsize 16384); raise tune.bufsize in the global section to let longer requests through`);
+  }
+  if (!connectionNoted) {
+    diags.approximate(pos, `VIP ${v.classMap}: the ACE's HTTP parse length (${bytes} bytes) counts a request's Connection field; HAProxy does not see its close or keep-alive tokens, so it lets through requests up to that field's length (24 bytes for "Connection: keep-alive") longer`);
+  }
+  return [
+    `# the ACE's HTTP parse length: a request line and header fields over ${bytes} bytes get the connection reset (a Connection field not counted)`,
+    'http-request set-var(txn.ace_head_len) method,length,add(12)',
+    'http-request set-var(txn.ace_url_len) url,length',
+    'http-request set-var(txn.ace_head_len) var(txn.ace_head_len),add(txn.ace_url_len)',
+    `http-request reject if { req.hdrs,length,add(txn.ace_head_len) gt ${bytes} }`,
+  ];
+}
+
 function bindSpec(v: ResolvedVip, pos: SourcePos, diags: ExportDiagnostics): string {
   if (maskBits(v.mask) !== 32) diags.approximate(pos, `VIP ${v.classMap}: mask ${v.mask}: HAProxy binds the one address ${v.address}`);
   if (v.ports.kind === 'range') return `${v.address}:${v.ports.from}-${v.ports.to}`;
@@ -136,6 +168,7 @@ export function exportHaproxy(model: Model, opts: HaproxyExportOptions = {}): Ha
   };
   const seen = new Map<string, number>();
   const mapsReported = new Set<string>();
+  let connectionNoted = false;
   for (const v of resolveVips(ctx)) {
     const pos = v.vipClass.pos;
     const cm = byName.get(v.classMap);
@@ -164,6 +197,11 @@ export function exportHaproxy(model: Model, opts: HaproxyExportOptions = {}): Ha
     const lines = [`frontend ${name}`, `  # class-map ${v.classMap}, policy-map multi-match ${v.policy}`, `  mode ${mode}`, `  bind ${bindSpec(v, mpos, diags)}`];
     const acl = aclNames[0] !== undefined ? ctx.accessLists.find((a) => a.name === aclNames[0]) : undefined;
     for (const l of aclRules(acl, diags)) lines.push(`  ${l}`);
+    if (mode === 'http') {
+      const limitLines = parseLimitLines(v, v.vipClass.httpParameters?.pos ?? pos, diags, connectionNoted);
+      connectionNoted ||= limitLines.length > 0;
+      for (const l of limitLines) lines.push(`  ${l}`);
+    }
     if (lb?.type === 'loadbalance') for (const l of policyLines({ ctx, vip: v, mode, byName, diags, backend }, lb.classes)) lines.push(`  ${l}`);
     else diags.untranslated(pos, `VIP ${v.classMap}: no load-balance policy; the frontend has no backend`);
     for (const u of v.vipClass.unsimulated) diags.untranslated(u.pos, `VIP ${v.classMap}: "${u.text}" has no HAProxy equivalent; left out`);

@@ -351,10 +351,12 @@ export class Balancer {
    * request that matches the same class goes to the real the previous one
    * used; `disabled`, every request does, whatever class it would match;
    * `strict`, none does. A real that can no longer serve (canContinue) is
-   * load-balanced afresh in every mode. A server decision carries its class's
-   * `insert-http` headers, so the L7 VIP does not match the request again.
+   * load-balanced afresh in every mode. `persistence` overrides the VIP's mode
+   * for one connection (`length-exceed continue` turns it off, as `disabled`).
+   * A server decision carries its class's `insert-http` headers, so the L7 VIP
+   * does not match the request again.
    */
-  select(vipClass: string, flow: Flow, request?: HttpRequestInfo, previous?: ServerDecision): Decision {
+  select(vipClass: string, flow: Flow, request?: HttpRequestInfo, previous?: ServerDecision, persistence?: PersistenceRebalance): Decision {
     // Flows arrive in runs on one VIP class: remember the last resolved one (the
     // compiled table never changes after build, so the cache cannot go stale).
     let vip = this.lastVip;
@@ -368,13 +370,14 @@ export class Balancer {
     const classes = vip.classes;
     if (classes === undefined) return NO_POLICY;
     // Without persistence rebalance the ACE balances a connection's first request only: no class match after it.
-    if (previous !== undefined && vip.persistence === 'disabled' && this.canContinue(previous)) return previous;
+    const mode = persistence ?? vip.persistence;
+    if (previous !== undefined && mode === 'disabled' && this.canContinue(previous)) return previous;
     const src = flow.clientIpNum ?? parseIpv4(flow.clientIp);
     const dst = flow.vipIpNum ?? this.vipAddress(flow.vipIp);
     for (let i = 0; i < classes.length; i++) {
       const c = classes[i]!;
       if (c.match === null || c.match(flow, src, dst, request)) {
-        if (previous !== undefined && vip.persistence === 'enabled' && previous.actionId === c.action.id && this.canContinue(previous)) return previous;
+        if (previous !== undefined && mode === 'enabled' && previous.actionId === c.action.id && this.canContinue(previous)) return previous;
         return this.runAction(c.action, flow, src, dst, -1);
       }
     }

@@ -69,7 +69,7 @@ export function dashboardHtml(): string {
     if (!h) return td('–', 'http');
     const fivexx = h.noServer + h.badGateway;
     const c = td(h.requests + ' req · ' + fivexx + ' 5xx · ' + h.badRequests + ' refused', fivexx > 0 ? 'http bad' : 'http');
-    c.title = '503 no server ' + h.noServer + ', 502 bad gateway ' + h.badGateway + ', header timeouts ' + h.headerTimeouts + ', upgrades ' + h.upgrades + ', tunnels ' + h.tunnels;
+    c.title = '503 no server ' + h.noServer + ', 502 bad gateway ' + h.badGateway + ', header timeouts ' + h.headerTimeouts + ', upgrades ' + h.upgrades + ', tunnels ' + h.tunnels + ', over the parse length ' + h.lengthExceeded;
     return c;
   }
 

@@ -175,7 +175,7 @@ export function createMetrics(runtime: () => MgmtRuntime): Metrics {
   });
   new Counter({
     name: 'acesim_vip_http_events_total',
-    help: 'Per L7 VIP listener: no-server (503), bad-gateway (502), refused (400/405/505), header-timeouts (408 or closed), upgrades (switch requests), tunnels (switches the node accepted).',
+    help: 'Per L7 VIP listener: no-server (503), bad-gateway (502), refused (400/405/505), header-timeouts (408 or closed), upgrades (switch requests), tunnels (switches the node accepted), length-exceeded (requests longer than the HTTP parse length).',
     labelNames: [...vipLabels, 'event'],
     registers: reg,
     collect() {
@@ -184,7 +184,7 @@ export function createMetrics(runtime: () => MgmtRuntime): Metrics {
         const h = l.http;
         if (!h) continue;
         const base = { vip: l.info.vip, protocol: l.info.protocol, address: l.info.address, port: String(l.info.port) };
-        const ev: [string, number][] = [['no-server', h.noServer], ['bad-gateway', h.badGateway], ['refused', h.badRequests], ['header-timeouts', h.headerTimeouts], ['upgrades', h.upgrades], ['tunnels', h.tunnels]];
+        const ev: [string, number][] = [['no-server', h.noServer], ['bad-gateway', h.badGateway], ['refused', h.badRequests], ['header-timeouts', h.headerTimeouts], ['upgrades', h.upgrades], ['tunnels', h.tunnels], ['length-exceeded', h.lengthExceeded]];
         for (const [event, v] of ev) this.inc({ ...base, event }, v);
       }
     },

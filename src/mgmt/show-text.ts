@@ -127,7 +127,7 @@ export function renderServicePolicy(list: readonly VipView[], detail = false): s
         out.push(`          ${two('requests', h.requests, '4xx refused', h.badRequests)}`);
         out.push(`          ${two('503 no server', h.noServer, '502 bad gateway', h.badGateway)}`);
         out.push(`          ${two('header timeouts', h.headerTimeouts, 'upgrades', h.upgrades)}`);
-        out.push(`          ${pad('tunnels', 17)}: ${h.tunnels}`);
+        out.push(`          ${two('tunnels', h.tunnels, 'over parse len', h.lengthExceeded)}`);
       }
       if (detail) {
         out.push(`        ${two('client pkt count', c.datagramsIn, 'server pkt count', c.datagramsOut)}`);
@@ -215,6 +215,7 @@ export function renderStats(s: StatsView): string {
           row('Total header timeouts', s.http.headerTimeouts),
           row('Total upgrades', s.http.upgrades),
           row('Total tunnels', s.http.tunnels),
+          row('Total over parse length', s.http.lengthExceeded),
         ]
       : []),
     '+------------------------------------------+',

@@ -10,7 +10,8 @@
 // protocol switches (WebSocket) are selected here and served by http-upgrade.ts,
 // as is `OPTIONS *`, which the pools cannot send in asterisk form.
 // A keep-alive connection's next request follows the previous one's real as the VIP's HTTP persistence
-// rebalance says (Balancer.select's `previous`). Timebase: injected Clock (connect timeout, header and idle deadlines, drain).
+// rebalance says (Balancer.select's `previous`). A request longer than the ACE's HTTP parse length has its
+// connection reset, or with `length-exceed continue` is balanced on the part parsed (http-parse-limit.ts). Timebase: injected Clock (connect timeout, header and idle deadlines, drain).
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -22,10 +23,20 @@ import { BodyReplay } from './http-body-replay.js';
 import { answerAndClose, CONNECT_FAILURES, responseSink, UpgradeExchange, type UpgradeHost } from './http-upgrade.js';
 import { UpstreamPools, type UpstreamExchange } from './http-upstream.js';
 import { expandInsertValue } from './http-policy.js';
+import { headerBytes, parsedPart } from './http-parse-limit.js';
+import type { ParseLimit } from '../config/defaults.js';
 import { upstreamLocalAddress } from './transparency.js';
 import { fieldRecord } from '../core/http-fields.js';
 import { DEFAULT_HTTP_HEADER_MS, newCounters, newHttpCounters, type HttpCounters, type ProxyDeps, type VipBinding, type VipListener } from './types.js';
 import type { TcpServerHandle } from './net-ports.js';
+
+export interface HttpListenerOptions {
+  /**
+   * The ACE's HTTP parse length for the VIP's requests (`set header-maxparse-length`, `length-exceed`), read per
+   * request so a reload can change it; absent or undefined: requests are not measured (the ACE would not parse them).
+   */
+  parseLimit?: () => ParseLimit | undefined;
+}
 
 /** A client connection of the VIP. */
 interface Conn {
@@ -40,6 +51,11 @@ interface Conn {
    * its own). It is also the `previous` decision the next request follows (HTTP persistence).
    */
   held: ServerDecision | undefined;
+  /**
+   * A request was longer than the parse length under `length-exceed continue`: as the ACE turns persistence
+   * rebalance off for the connection then, its later requests stay on the real it holds (while that can serve).
+   */
+  pinned: boolean;
 }
 
 interface Req {
@@ -182,6 +198,7 @@ export class HttpVipListener implements VipListener {
   /** An upgrade that arrived pipelined behind requests still being answered: it starts once they are out. */
   private readonly upgradeAfter = new WeakMap<Duplex, () => void>();
   private readonly upgradeHost: UpgradeHost;
+  private readonly parseLimit: () => ParseLimit | undefined;
   private tcp: TcpServerHandle | undefined;
   private closing = false;
   private warnedFallback = false;
@@ -189,7 +206,9 @@ export class HttpVipListener implements VipListener {
   constructor(
     readonly binding: VipBinding,
     private readonly deps: ProxyDeps,
+    opts: HttpListenerOptions = {},
   ) {
+    this.parseLimit = opts.parseLimit ?? (() => undefined);
     // Host rules are http-guard.ts's (counted and explained there), not node's silent 400.
     this.server = http.createServer({ requireHostHeader: false }, (req, res) => this.onRequest(req, res));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
@@ -230,7 +249,7 @@ export class HttpVipListener implements VipListener {
     this.counters.active++;
     const { clock, timeouts } = this.deps;
     const deadlines = new HttpClientDeadlines(client, clock, timeouts.httpHeaderMs ?? DEFAULT_HTTP_HEADER_MS, timeouts.tcpIdleMs, (kind, partial) => this.onDeadline(client, kind, partial));
-    const conn: Conn = { flow, deadlines, busy: 0, held: undefined };
+    const conn: Conn = { flow, deadlines, busy: 0, held: undefined, pinned: false };
     this.conns.set(client, conn);
     client.once('close', () => {
       deadlines.stop();
@@ -318,10 +337,14 @@ export class HttpVipListener implements VipListener {
       this.plain(res, refused.status, `${refused.status} ${refused.status === 505 ? 'HTTP Version Not Supported' : 'Bad Request'}: ${refused.reason}\n`);
       return;
     }
-    if (req.url === '*') return this.asteriskForm(req, res, socket, conn);
-    const info = requestInfo(req);
+    const info = this.parsedRequest(req, socket, conn);
+    if (info === undefined) {
+      res.once('close', () => this.finished(undefined, socket));
+      return;
+    }
+    if (req.url === '*') return this.asteriskForm(req, res, socket, conn, info);
     const previous = conn.held;
-    const d: Decision = this.deps.balancer.select(this.binding.vipClass, flow, info, previous);
+    const d: Decision = this.deps.balancer.select(this.binding.vipClass, flow, info, previous, conn.pinned ? 'disabled' : undefined);
     if (d.kind !== 'server') {
       res.once('close', () => this.finished(undefined, socket));
       this.http.noServer++;
@@ -333,7 +356,7 @@ export class HttpVipListener implements VipListener {
     const r: Req = {
       req, res, flow, info, decision: d, conn,
       // Without persistence rebalance the ACE inserts headers into a connection's first request only.
-      headers: this.nodeFields(req, flow, info, d === previous && d.insertsFirstOnly ? NO_INSERTS : d.inserts),
+      headers: this.nodeFields(req, flow, info, d === previous && (d.insertsFirstOnly || conn.pinned) ? NO_INSERTS : d.inserts),
       path: originForm(info.url),
       exchange: undefined,
       body: hasBody(req) ? new BodyReplay(req) : undefined,
@@ -350,7 +373,7 @@ export class HttpVipListener implements VipListener {
    * `OPTIONS *` (a server-wide OPTIONS, RFC 9110 §9.3.7), which the pools cannot send: an exchange of its own
    * (http-upgrade.ts) sends it as it is and relays the node's answer; the connection closes after it.
    */
-  private asteriskForm(req: http.IncomingMessage, res: http.ServerResponse, socket: Socket, conn: Conn): void {
+  private asteriskForm(req: http.IncomingMessage, res: http.ServerResponse, socket: Socket, conn: Conn, info: HttpRequestInfo): void {
     const flow = conn.flow;
     res.once('close', () => this.finished(undefined, socket));
     if (req.method !== 'OPTIONS') {
@@ -359,7 +382,6 @@ export class HttpVipListener implements VipListener {
       this.plain(res, ASTERISK_MISUSED.status, `400 Bad Request: ${ASTERISK_MISUSED.reason}\n`);
       return;
     }
-    const info = requestInfo(req);
     const d = this.deps.balancer.select(this.binding.vipClass, flow, info);
     if (d.kind !== 'server') {
       this.http.noServer++;
@@ -374,6 +396,27 @@ export class HttpVipListener implements VipListener {
     // Registered like a switch so failaction purge and the idle deadline reach it.
     this.upgraded.set(socket, x);
     x.start();
+  }
+
+  /**
+   * The request as the VIP's class-maps see it. One longer than the ACE's parse length is counted, and then under
+   * `length-exceed drop` its connection is reset, as the ACE resets it (undefined: nothing more to do), and under
+   * `continue` it is what the ACE parsed of it, and the connection stays on its real from now on (Conn.pinned).
+   */
+  private parsedRequest(req: http.IncomingMessage, socket: Socket, conn: Conn): HttpRequestInfo | undefined {
+    const limit = this.parseLimit();
+    if (limit === undefined) return requestInfo(req);
+    const bytes = headerBytes(req);
+    if (bytes <= limit.bytes) return requestInfo(req);
+    this.http.lengthExceeded++;
+    this.deps.logger.debug({ vip: this.binding.vipClass, client: conn.flow.clientIp, bytes, limit: limit.bytes, action: limit.exceed }, 'request longer than the HTTP parse length');
+    if (limit.exceed === 'drop') {
+      this.counters.resets++;
+      resetSocket(socket);
+      return undefined;
+    }
+    conn.pinned = true;
+    return parsedPart(req, limit.bytes);
   }
 
   /** A plain request's fields as they go to a node: the client's without hop-by-hop ones, then the VIP's. */
@@ -579,7 +622,8 @@ export class HttpVipListener implements VipListener {
     // The switch is balanced on its own and counts itself on its real (http-upgrade.ts).
     this.unhold(conn);
     const disposition = upgradeDisposition(req);
-    const info = requestInfo(req);
+    const info = this.parsedRequest(req, socket, conn);
+    if (info === undefined) return;
     const d = this.deps.balancer.select(this.binding.vipClass, flow, info);
     if (d.kind !== 'server') {
       this.http.noServer++;

@@ -113,10 +113,15 @@ export interface HttpCounters {
   upgrades: number;
   /** Of those, switches the node accepted (101): connections that became tunnels. */
   tunnels: number;
+  /**
+   * Requests longer than the VIP's HTTP parse length (`set header-maxparse-length`, default 2048 bytes of request
+   * line and header fields): their connections reset under `length-exceed drop`, load-balanced on the part parsed under `continue`.
+   */
+  lengthExceeded: number;
 }
 
 export function newHttpCounters(): HttpCounters {
-  return { requests: 0, noServer: 0, badGateway: 0, badRequests: 0, headerTimeouts: 0, upgrades: 0, tunnels: 0 };
+  return { requests: 0, noServer: 0, badGateway: 0, badRequests: 0, headerTimeouts: 0, upgrades: 0, tunnels: 0, lengthExceeded: 0 };
 }
 
 /** A VIP listener as the runtime drives it. */

@@ -274,12 +274,13 @@ export class BalancerRuntime {
 
   private base: Omit<ProxyDeps, 'transparency'> | undefined;
 
-  /** A listener for one plan row; its binding is held so a reload can retarget it. */
+  /** A listener for one plan row; its binding and HTTP parse length are held so a reload can retarget it. */
   private makeListener(p: PlannedListener): LiveListener {
     const base = this.base!;
     const binding: VipBinding = { vipClass: p.vipClass, address: p.address, port: p.port, protocol: p.protocol, acl: aclGate(p.acls), udpFastAge: p.udpFastAge };
+    let parseLimit = p.parseLimit;
     const listener: VipListener = p.l7
-      ? new HttpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency })
+      ? new HttpVipListener(binding, { ...base, transparency: this.transparency === 'proxy-protocol' ? 'none' : this.transparency }, { parseLimit: () => parseLimit })
       : p.protocol === 'tcp'
         ? new TcpVipListener(binding, { ...base, transparency: this.transparency })
         : this.makeUdpListener(p, binding, base);
@@ -289,6 +290,7 @@ export class BalancerRuntime {
       listener,
       retarget: (np) => {
         rebind(binding, np, aclGate(np.acls));
+        parseLimit = np.parseLimit;
         live.planned = np;
         live.info.vip = np.vipClass;
       },

@@ -4,6 +4,7 @@
 // established before a reload settle their accounting where they opened it.
 // Invariant: a ServerDecision is owned by exactly one Balancer, and so is every
 // copy of it. No time.
+import type { PersistenceRebalance } from '../config/model.js';
 import type { Balancer } from '../farm/balancer.js';
 import type { Decision, ExistingFlowAction, Flow, HttpRequestInfo, ServerDecision } from '../farm/types.js';
 import type { BalancerPort } from '../proxy/types.js';
@@ -39,10 +40,10 @@ export class BalancerSwitch implements BalancerPort {
     return d;
   }
 
-  select(vipClass: string, flow: Flow, request?: HttpRequestInfo, previous?: ServerDecision): Decision {
+  select(vipClass: string, flow: Flow, request?: HttpRequestInfo, previous?: ServerDecision, persistence?: PersistenceRebalance): Decision {
     // A connection's previous real from before a reload is not the current balancer's to continue: balanced afresh.
     const cont = previous !== undefined && this.of(previous) === this.cur ? previous : undefined;
-    return this.own(this.cur, this.cur.select(vipClass, flow, request, cont));
+    return this.own(this.cur, this.cur.select(vipClass, flow, request, cont, persistence));
   }
 
   reselect(flow: Flow, failed: ServerDecision): Decision {

@@ -25,7 +25,7 @@ export interface LiveListener {
   info: ListenerInfo;
   planned: PlannedListener;
   listener: VipListener;
-  /** Swapped on reload: the listener takes the new plan row's VIP class and ACLs (its policy is the new Balancer's). */
+  /** Swapped on reload: the listener takes the new plan row's VIP class, ACLs and HTTP parse length (its policy is the new Balancer's). */
   retarget(p: PlannedListener): void;
 }
 

@@ -2,6 +2,7 @@
 // service-policy on an interface that is not shut down, one listener per
 // (address, protocol, port), with the input ACLs of those interfaces. Pure over
 // the model; problems become warnings, never exceptions. No time involved.
+import type { ParseLimit } from '../config/defaults.js';
 import type { ContextModel, VlanInterface } from '../config/model.js';
 import { resolveVips, type ResolvedVip } from '../config/vips.js';
 import { compileAcl, type CompiledAcl } from '../proxy/acl.js';
@@ -23,6 +24,8 @@ export interface PlannedListener {
   farms: string[];
   /** Served by the L7 HTTP proxy (TCP only, never port 443). */
   l7: boolean;
+  /** The ACE's HTTP parse length for the VIP's requests: absent where the ACE would not parse them (an L4 policy under --l7). */
+  parseLimit?: ParseLimit;
 }
 
 export interface VipPlan {
@@ -99,7 +102,9 @@ export function planVipListeners(ctx: ContextModel, opts: { maxPerRange?: number
     const noAcl = ifaces.filter((i) => !i.accessGroups.some((a) => a.direction === 'input'));
     if (noAcl.length === ifaces.length) warnings.push(`${where}: no interface applying it has \`access-group input\` — the ACE denies all its traffic`);
     const protocols: ('tcp' | 'udp')[] = v.protocol === 'any' ? ['tcp', 'udp'] : [v.protocol];
-    const wantsL7 = opts.forceL7 === true || policyNeedsL7(ctx, v.lbPolicy);
+    // Only a VIP the ACE itself serves at L7 parses requests, so only its requests meet the parse length (not one --l7 forces).
+    const aceParses = policyNeedsL7(ctx, v.lbPolicy);
+    const wantsL7 = opts.forceL7 === true || aceParses;
     if (wantsL7 && protocols.includes('tcp') && ports.includes(httpsPort) && opts.forceL7 !== true) {
       warnings.push(`${where}: its policy needs HTTP (L7) but port ${httpsPort} is HTTPS — acesim does not terminate TLS, so it stays L4 passthrough`);
     }
@@ -123,6 +128,7 @@ export function planVipListeners(ctx: ContextModel, opts: { maxPerRange?: number
           udpFastAge: v.vipClass.udpFastAge,
           farms: v.farms,
           l7: wantsL7 && protocol === 'tcp' && port !== httpsPort,
+          ...(aceParses ? { parseLimit: v.parseLimit } : {}),
         });
       }
     }

@@ -76,3 +76,42 @@ interface vlan 100
   no shutdown
 `;
 }
+
+/** The load-balance policy probedFarmVip() uses unless told otherwise: everything to farm F, at L7. */
+export const HTTP_TO_F = `policy-map type loadbalance http first-match LB
+  class class-default
+    serverfarm F`;
+
+/**
+ * VIP-WEB on `vip`:`port` (vlan 100) over farm F, round robin: one real per entry of `reals` (rserver name →
+ * address, at `realPort` when given), each probed over TCP on `port` every 2 s (one failure fails it). `policy`
+ * is load-balance policy LB with the class-maps it needs (default HTTP_TO_F); `map`, the lines of the HTTP
+ * parameter map HP the VIP takes.
+ */
+export function probedFarmVip(o: { vip: string; port: number; reals: Record<string, string>; realPort?: number; vlanAddress: string; policy?: string; map?: string[] }): string {
+  const rservers = Object.entries(o.reals).map(([name, address]) => `rserver host ${name}\n  ip address ${address}\n  inservice\n`);
+  const members = Object.keys(o.reals).map((name) => `  rserver ${name}${o.realPort === undefined ? '' : ` ${o.realPort}`}\n    inservice\n`);
+  return `
+access-list ALL line 10 extended permit ip any any
+probe tcp TCPP
+  port ${o.port}
+  interval 2
+  faildetect 1
+  passdetect interval 2
+  open 1
+${o.map ? `parameter-map type http HP\n${o.map.map((l) => `  ${l}\n`).join('')}` : ''}${rservers.join('')}serverfarm host F
+  probe TCPP
+${members.join('')}class-map match-all VIP-WEB
+  2 match virtual-address ${o.vip} tcp eq ${o.port}
+${o.policy ?? HTTP_TO_F}
+policy-map multi-match VIPS
+  class VIP-WEB
+    loadbalance vip inservice
+    loadbalance policy LB
+${o.map ? '    appl-parameter http advanced-options HP\n' : ''}interface vlan 100
+  ip address ${o.vlanAddress} 255.255.255.0
+  access-group input ALL
+  service-policy input VIPS
+  no shutdown
+`;
+}

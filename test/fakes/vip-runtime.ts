@@ -1,6 +1,7 @@
 // A whole BalancerRuntime from inline ACE config text, for the tests that put
 // real sockets on loopback in front of it: start it (asserting it compiled and
 // bound what it should), talk raw bytes to a VIP, read its open connections.
+import http from 'node:http';
 import net from 'node:net';
 import { compileConfig } from '../../src/config/compile.js';
 import type { Model } from '../../src/config/model.js';
@@ -64,4 +65,46 @@ export function fieldLines(raw: readonly string[], name: string): string[] {
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) out.push(raw[i + 1]!);
   return out;
+}
+
+/** The request line and header fields of sizedRequest() but its X-Pad value: `GET /x HTTP/1.1`, Host, the empty line. */
+const SIZED_FIXED = 17 + 9 + 9 + 2;
+
+/**
+ * A request whose line and header fields are exactly `bytes` long on the wire (an X-Pad field takes up the
+ * rest; no Connection field, which HAProxy does not count), sent on a fresh connection: resolves with the
+ * status code of the answer (the connection is then closed), `reset` (reset before any answer) or `closed`
+ * (closed without an answer).
+ */
+export function sizedRequest(host: string, port: number, bytes: number, localAddress: string): Promise<string> {
+  const request = `GET /x HTTP/1.1\r\nHost: v\r\nX-Pad: ${'p'.repeat(bytes - SIZED_FIXED)}\r\n\r\n`;
+  if (Buffer.byteLength(request) !== bytes) throw new Error(`sizedRequest: cannot make a ${bytes}-byte request`);
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port, localAddress });
+    let got = '';
+    s.setEncoding('latin1');
+    s.on('data', (d: string) => {
+      got += d;
+      if (got.length < 12) return;
+      resolve(got.slice(9, 12));
+      s.destroy();
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNRESET' && got === '' ? 'reset' : `error ${e.code ?? e.message}`));
+    s.on('close', () => resolve(got === '' ? 'closed' : `cut short: ${got}`));
+    s.on('connect', () => s.write(request));
+  });
+}
+
+/** A GET to a VIP through `agent` from `localAddress`: resolves with the body, trimmed, when 200, else the status code. */
+export function getVia(agent: http.Agent, host: string, port: number, localAddress: string, path = '/', headers: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host, port, path, localAddress, agent, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : `${res.statusCode}`));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -1,8 +1,8 @@
 // The `parameter-map type http` sub-mode. Persistence rebalance (where a keep-alive
-// connection's next request goes) and case-insensitive matching are simulated
-// (docs/ace-compatibility.md); the block's other commands are valid ACE, kept verbatim and
-// printed back, not simulated.
-import type { HttpParameterMap, PersistenceRebalance } from '../model.js';
+// connection's next request goes), case-insensitive matching and the header parse length
+// (what a longer request gets) are simulated (docs/ace-compatibility.md); the block's other
+// commands are valid ACE, kept verbatim and printed back, not simulated.
+import type { HttpParameterMap, LengthExceed, PersistenceRebalance } from '../model.js';
 import { descriptionKeyword } from './common.js';
 import { kw, type Keyword, type Mode } from './types.js';
 
@@ -23,9 +23,22 @@ function persistenceKeyword(words: readonly string[], plain: PersistenceRebalanc
   });
 }
 
-/** Commands of the mode acesim keeps but does not simulate (first words), and their `no` forms. */
-const KEPT_WORDS = ['cookie-error-ignore', 'header', 'length-exceed', 'server-conn', 'set', 'compress'];
-const KEPT: readonly (readonly string[])[] = [...KEPT_WORDS.map((w) => [w]), ...KEPT_WORDS.map((w) => ['no', w])];
+const LENGTH_EXCEED: readonly LengthExceed[] = ['continue', 'drop'];
+
+/**
+ * Commands of the mode acesim keeps but does not simulate, and their `no` forms. `set` is named with its second word,
+ * so a bad `set header-maxparse-length` is an error, not kept verbatim by a catch-all.
+ */
+const KEPT_PHRASES: readonly (readonly string[])[] = [
+  ['cookie-error-ignore'],
+  ['header'],
+  ['server-conn'],
+  ['set', 'content-maxparse-length'],
+  ['set', 'secondary-cookie-delimiters'],
+  ['compress'],
+  ['parsing'],
+];
+const KEPT: readonly (readonly string[])[] = [...KEPT_PHRASES, ...KEPT_PHRASES.map((w) => ['no', ...w])];
 
 export const parameterMapHttpMode: Mode = {
   name: 'parameter-map-http',
@@ -55,6 +68,50 @@ export const parameterMapHttpMode: Mode = {
       parse: (a) => a.end(),
       apply: (_v, m: HttpParameterMap) => {
         delete m.caseInsensitive;
+      },
+    }),
+    kw({
+      words: ['set', 'header-maxparse-length'],
+      syntax: 'set header-maxparse-length BYTES',
+      description: 'How many bytes of a request’s line and header fields an L7 VIP parses (1–65535; default 2048); `length-exceed` says what a longer request gets.',
+      parse: (a) => {
+        const bytes = a.int('header parse length', 1, 65535);
+        a.end();
+        return bytes;
+      },
+      apply: (bytes: number, m: HttpParameterMap, cx) => {
+        m.headerMaxParse = { bytes, pos: cx.pos };
+      },
+    }),
+    kw({
+      words: ['no', 'set', 'header-maxparse-length'],
+      syntax: 'no set header-maxparse-length [BYTES]',
+      description: 'The default header parse length (2048 bytes).',
+      parse: (a) => void a.restOrEmpty(),
+      apply: (_v, m: HttpParameterMap) => {
+        delete m.headerMaxParse;
+      },
+    }),
+    kw({
+      words: ['length-exceed'],
+      syntax: 'length-exceed {continue | drop}',
+      description: 'A request longer than the header parse length: `drop` resets its connection (the default); `continue` load-balances it on the part parsed and keeps the connection’s later requests on that real.',
+      parse: (a) => {
+        const mode = a.oneOf('action', LENGTH_EXCEED);
+        a.end();
+        return mode;
+      },
+      apply: (mode: LengthExceed, m: HttpParameterMap, cx) => {
+        m.lengthExceed = { mode, pos: cx.pos };
+      },
+    }),
+    kw({
+      words: ['no', 'length-exceed'],
+      syntax: 'no length-exceed [continue | drop]',
+      description: 'The default: a longer request’s connection is reset (drop).',
+      parse: (a) => void a.restOrEmpty(),
+      apply: (_v, m: HttpParameterMap) => {
+        delete m.lengthExceed;
       },
     }),
     ...KEPT.map((words) =>

@@ -15,7 +15,7 @@ import { MgmtApi } from '../../../src/mgmt/api.js';
 import { listenMgmt } from '../../../src/mgmt/server.js';
 import type { VipView } from '../../../src/mgmt/read-model.js';
 import { l7BesideL4Config } from '../../fakes/vip-configs.js';
-import { rawExchange, startVipRuntime } from '../../fakes/vip-runtime.js';
+import { rawExchange, sizedRequest, startVipRuntime } from '../../fakes/vip-runtime.js';
 import { waitFor } from './tms-nodes.js';
 import { acceptFor, WsClient } from './ws-wire.js';
 
@@ -83,7 +83,7 @@ t.test('HTTP counters of an L7 VIP reach show, the API and /metrics; OPTIONS * g
 
   const host = `Host: ${VIP}:${PORT}\r\n`;
   /** What the scenario below makes the VIP count; each step adds to it. */
-  const want = { requests: 0, noServer: 0, badGateway: 0, badRequests: 0, headerTimeouts: 0, upgrades: 0, tunnels: 0 };
+  const want = { requests: 0, noServer: 0, badGateway: 0, badRequests: 0, headerTimeouts: 0, upgrades: 0, tunnels: 0, lengthExceeded: 0 };
 
   await t.test('OPTIONS * reaches the node in asterisk form; its answer reaches the client; the connection closes', async (t) => {
     const got = await raw(`OPTIONS * HTTP/1.1\r\n${host}\r\n`, client(1));
@@ -149,6 +149,13 @@ t.test('HTTP counters of an L7 VIP reach show, the API and /metrics; OPTIONS * g
     t.ok(await ws.waitClosed(), 'the node closed the tunnel, so does the VIP');
   });
 
+  await t.test('a request longer than the ACE parses (2048 bytes by default): reset, counted', async (t) => {
+    const got = await sizedRequest(VIP, PORT, 3000, client(9));
+    want.requests++;
+    want.lengthExceeded++;
+    t.equal(got, 'reset', 'the connection is reset');
+  });
+
   await t.test('JSON read model: the L7 VIP has the counts, the L4 VIP has no HTTP block', async (t) => {
     const r = await get('/api/show/service-policy');
     t.equal(r.status, 200);
@@ -165,7 +172,7 @@ t.test('HTTP counters of an L7 VIP reach show, the API and /metrics; OPTIONS * g
     t.match(web, new RegExp(`HTTP:\\n\\s+requests\\s+: ${want.requests}\\s+, 4xx refused\\s+: ${want.badRequests}\\n`));
     t.match(web, new RegExp(`503 no server\\s+: ${want.noServer}\\s+, 502 bad gateway\\s+: ${want.badGateway}\\n`));
     t.match(web, new RegExp(`header timeouts\\s+: ${want.headerTimeouts}\\s+, upgrades\\s+: ${want.upgrades}\\n`));
-    t.match(web, new RegExp(`tunnels\\s+: ${want.tunnels}`));
+    t.match(web, new RegExp(`tunnels\\s+: ${want.tunnels}\\s+, over parse len\\s+: ${want.lengthExceeded}\\n`));
     t.notMatch(l4 ?? '', /HTTP:/);
   });
 
@@ -174,7 +181,7 @@ t.test('HTTP counters of an L7 VIP reach show, the API and /metrics; OPTIONS * g
     t.equal(r.status, 200);
     const labels = `vip="VIP-WEB",protocol="tcp",address="${VIP}",port="${PORT}"`;
     t.match(r.text, `acesim_vip_http_requests_total{${labels}} ${want.requests}\n`);
-    const events: [string, number][] = [['no-server', want.noServer], ['bad-gateway', want.badGateway], ['refused', want.badRequests], ['header-timeouts', want.headerTimeouts], ['upgrades', want.upgrades], ['tunnels', want.tunnels]];
+    const events: [string, number][] = [['no-server', want.noServer], ['bad-gateway', want.badGateway], ['refused', want.badRequests], ['header-timeouts', want.headerTimeouts], ['upgrades', want.upgrades], ['tunnels', want.tunnels], ['length-exceeded', want.lengthExceeded]];
     for (const [event, n] of events) t.match(r.text, `acesim_vip_http_events_total{${labels},event="${event}"} ${n}\n`, event);
     t.notMatch(r.text, /acesim_vip_http_[a-z_]+\{vip="VIP-L4"/, 'no HTTP series for the L4 VIP');
   });

@@ -9,8 +9,9 @@ import t from 'tap';
 import http from 'node:http';
 import { compileConfig } from '../../../src/config/compile.js';
 import { LoopbackHttpNode } from '../../fakes/loopback-http-node.js';
-import { openConns, startVipRuntime, type Assertions } from '../../fakes/vip-runtime.js';
+import { getVia, openConns, startVipRuntime, type Assertions } from '../../fakes/vip-runtime.js';
 import { waitFor } from './tms-nodes.js';
+import { probedFarmVip } from '../../fakes/vip-configs.js';
 
 const PORT = 20000 + Math.floor(Math.random() * 20000);
 const VIP = '127.0.203.40';
@@ -19,41 +20,7 @@ type NodeName = keyof typeof NODES;
 type Teardown = Pick<typeof t, 'teardown'>;
 type Checks = Assertions & Pick<typeof t, 'teardown' | 'ok' | 'equal'>;
 
-const CONFIG = `
-access-list ALL line 10 extended permit ip any any
-probe tcp TCPP
-  port ${PORT}
-  interval 2
-  faildetect 1
-  passdetect interval 2
-  open 1
-rserver host A1
-  ip address ${NODES.A1}
-  inservice
-rserver host B1
-  ip address ${NODES.B1}
-  inservice
-serverfarm host F
-  probe TCPP
-  rserver A1
-    inservice
-  rserver B1
-    inservice
-class-map match-all VIP-WEB
-  2 match virtual-address ${VIP} tcp eq ${PORT}
-policy-map type loadbalance http first-match LB
-  class class-default
-    serverfarm F
-policy-map multi-match VIPS
-  class VIP-WEB
-    loadbalance vip inservice
-    loadbalance policy LB
-interface vlan 100
-  ip address 127.0.203.2 255.255.255.0
-  access-group input ALL
-  service-policy input VIPS
-  no shutdown
-`;
+const CONFIG = probedFarmVip({ vip: VIP, port: PORT, reals: NODES, vlanAddress: '127.0.203.2' });
 
 /** Who served each request, and from which client address the node saw it. */
 const hits: { node: NodeName; remote: string | undefined; xClass: string | undefined }[] = [];
@@ -80,18 +47,7 @@ async function startNodes(t: Teardown): Promise<Record<NodeName, Node>> {
   return nodes;
 }
 
-function get(agent: http.Agent, localAddress: string, path = '/'): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: VIP, port: PORT, path, localAddress, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(res.statusCode === 200 ? body.trim() : `${res.statusCode}`));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (agent: http.Agent, localAddress: string, path = '/'): Promise<string> => getVia(agent, VIP, PORT, localAddress, path);
 
 t.test('HTTP persistence on an L7 VIP', async (t) => {
   const nodes = await startNodes(t);

@@ -1,10 +1,10 @@
 // `parameter-map type http` and `appl-parameter http advanced-options`: read into the model (persistence
-// rebalance and case-insensitive simulated, the block's other commands kept and warned), printed back, read back from YAML,
-// checked as references, and resolved per VIP (persistenceRebalanceOf, resolveVips).
+// rebalance, case-insensitive and the header parse length simulated, the block's other commands kept and warned), printed
+// back, read back from YAML, checked as references, and resolved per VIP (persistenceRebalanceOf, parseLimitOf, resolveVips).
 import t from 'tap';
 import { stringify } from 'yaml';
 import { compileConfig } from '../../../src/config/compile.js';
-import { persistenceRebalanceOf } from '../../../src/config/defaults.js';
+import { parseLimitOf, persistenceRebalanceOf } from '../../../src/config/defaults.js';
 import type { ContextModel, VipClass } from '../../../src/config/model.js';
 import { printAce } from '../../../src/config/print-ace.js';
 import { resolveVips } from '../../../src/config/vips.js';
@@ -57,13 +57,13 @@ t.test('the map and its use are read into the model; only what is not simulated 
   const ctx = r.model.contexts[0]!;
   t.equal(ctx.httpParameterMaps.length, 1);
   const m = ctx.httpParameterMaps[0]!;
-  t.match(m, { name: 'HTTP_PARAMS', description: 'keep-alive tuning', caseInsensitive: true, persistenceRebalance: { mode: 'strict', pos: { line: 5, col: 3 } } });
-  t.same(m.otherLines.map((o) => [o.pos.line, o.text]), [[6, 'set header-maxparse-length 8192'], [7, 'server-conn reuse']], 'the other commands kept verbatim, with their lines');
+  t.match(m, { name: 'HTTP_PARAMS', description: 'keep-alive tuning', caseInsensitive: true, persistenceRebalance: { mode: 'strict', pos: { line: 5, col: 3 } }, headerMaxParse: { bytes: 8192, pos: { line: 6, col: 3 } } });
+  t.same(m.otherLines.map((o) => [o.pos.line, o.text]), [[7, 'server-conn reuse']], 'the other commands kept verbatim, with their lines');
   t.same(ctx.unsimulated, [], 'no longer a raw block');
   t.match(vipClasses(ctx)[0], { httpParameters: { name: 'HTTP_PARAMS', pos: { line: 25, col: 42 } } });
   t.same(vipClasses(ctx)[0]!.unsimulated, [], 'the appl-parameter line is not kept as unsimulated');
   const un = r.diagnostics.filter((d) => d.code === 'ACE_UNSIMULATED');
-  t.same(un.map((d) => d.line), [6, 7], 'ACE_UNSIMULATED on set and server-conn, not on the block, description, case-insensitive or persistence-rebalance');
+  t.same(un.map((d) => d.line), [7], 'ACE_UNSIMULATED on server-conn, not on the block, description, case-insensitive, persistence-rebalance or the parse length');
   t.same(
     r.diagnostics.filter((d) => d.code === 'LINT_UNUSED').map((d) => d.message),
     [],
@@ -100,10 +100,10 @@ t.test('the last persistence line wins; each form means what the ACE says', asyn
 });
 
 t.test('printed back, it reads back to the same model; so does its YAML', async (t) => {
-  const a = compileConfig(config([...MAP, 'parameter-map type http OTHER', '  no persistence-rebalance', '  no case-insensitive', 'parameter-map type connection TCP_PARAMS', '  set timeout inactivity 600']), 'p.conf');
+  const a = compileConfig(config([...MAP, 'parameter-map type http OTHER', '  no persistence-rebalance', '  no case-insensitive', '  length-exceed continue', 'parameter-map type connection TCP_PARAMS', '  set timeout inactivity 600']), 'p.conf');
   const text = printAce(a.model);
   t.match(text, /parameter-map type http HTTP_PARAMS\n {2}description keep-alive tuning\n {2}case-insensitive\n {2}set header-maxparse-length 8192\n {2}server-conn reuse\n {2}persistence-rebalance strict\n/);
-  t.match(text, /parameter-map type http OTHER\n {2}no persistence-rebalance\n/, '`no case-insensitive` is the default, not printed');
+  t.match(text, /parameter-map type http OTHER\n {2}length-exceed continue\n {2}no persistence-rebalance\n/, '`no case-insensitive` is the default, not printed');
   t.match(text, /\n {4}appl-parameter http advanced-options HTTP_PARAMS\n/);
   t.match(text, /parameter-map type connection TCP_PARAMS\n {2}set timeout inactivity 600/, 'another type stays a kept block');
   const b = compileConfig(text, 'printed.conf');
@@ -116,6 +116,43 @@ t.test('printed back, it reads back to the same model; so does its YAML', async 
     ['parameter-map OTHER is defined but nothing uses it'],
     'a map no VIP takes is a LINT_UNUSED note',
   );
+});
+
+t.test('the header parse length: the last line wins, the no forms return to the default', async (t) => {
+  const cases: [string[], { bytes: number; exceed: string }][] = [
+    [[], { bytes: 2048, exceed: 'drop' }],
+    [['set header-maxparse-length 4096'], { bytes: 4096, exceed: 'drop' }],
+    [['length-exceed continue'], { bytes: 2048, exceed: 'continue' }],
+    [['set header-maxparse-length 4096', 'length-exceed continue', 'set header-maxparse-length 100', 'length-exceed drop'], { bytes: 100, exceed: 'drop' }],
+    [['set header-maxparse-length 65535', 'no set header-maxparse-length', 'length-exceed continue', 'no length-exceed continue'], { bytes: 2048, exceed: 'drop' }],
+  ];
+  for (const [lines, limit] of cases) {
+    const r = compileConfig(config(['parameter-map type http HTTP_PARAMS', ...lines.map((l) => `  ${l}`)]), 'p.conf');
+    t.same(r.diagnostics.filter((d) => d.severity === 'error' || d.code === 'ACE_UNSIMULATED'), [], `${lines.join(' / ') || 'a map without them'}: no errors, nothing unsimulated`);
+    const ctx = r.model.contexts[0]!;
+    const [v, w] = vipClasses(ctx);
+    t.same(parseLimitOf(ctx, v!), limit, `${lines.join(' / ')} → ${limit.bytes} bytes, ${limit.exceed}`);
+    t.same(parseLimitOf(ctx, w!), { bytes: 2048, exceed: 'drop' }, 'a VIP without a map: the default');
+    t.same(resolveVips(ctx).map((x) => x.parseLimit), [limit, { bytes: 2048, exceed: 'drop' }], 'resolveVips carries it');
+  }
+});
+
+t.test('a bad parse length or action is an error, and the default stays', async (t) => {
+  const cases: [string, string][] = [
+    ['set header-maxparse-length 0', 'ACE_OUT_OF_RANGE'],
+    ['set header-maxparse-length 65536', 'ACE_OUT_OF_RANGE'],
+    ['set header-maxparse-length', 'ACE_MISSING_ARGUMENT'],
+    ['length-exceed sometimes', 'ACE_INVALID_ARGUMENT'],
+  ];
+  for (const [line, code] of cases) {
+    const r = compileConfig(config(['parameter-map type http HTTP_PARAMS', `  ${line}`]), 'p.conf');
+    t.match(r.diagnostics.filter((d) => d.severity === 'error'), [{ code, line: 3 }], `${line}: ${code}`);
+    const ctx = r.model.contexts[0]!;
+    t.same(parseLimitOf(ctx, vipClasses(ctx)[0]!), { bytes: 2048, exceed: 'drop' }, 'the default applies');
+  }
+  const yaml = (field: string) => compileConfig(['contexts:', '  - name: Admin', '    httpParameterMaps:', '      - name: HP', `        ${field}`, ''].join('\n'), 'bad.yaml');
+  t.match(yaml('headerMaxParse: { bytes: 0 }').diagnostics.filter((d) => d.severity === 'error'), [{ code: 'ACE_OUT_OF_RANGE', message: /header parse length 0 is out of range 1–65535/ }], 'YAML: a length the CLI would refuse');
+  t.match(yaml('lengthExceed: { mode: sometimes }').diagnostics.find((d) => d.code === 'YAML_SCHEMA'), { line: 5, message: /mode: must be one of continue, drop/ }, 'YAML: an unknown action');
 });
 
 t.test('a YAML model with a wrong persistence mode is told so', async (t) => {

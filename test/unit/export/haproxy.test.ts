@@ -204,3 +204,40 @@ t.test('case-insensitive in the VIP\'s HTTP parameter map: the class ACLs match 
   const cs = exportHaproxy(compileConfig(conf(['parameter-map type http HP', '  persistence-rebalance']), 's.conf').model);
   t.notMatch(cs.text, / -i /, 'case-sensitive by default');
 });
+
+t.test('the HTTP parse length on an http frontend: reject past it, counted as the ACE counts', async (t) => {
+  const rule = (bytes: number) => new RegExp(`http-request set-var\\(txn\\.ace_head_len\\) method,length,add\\(12\\)\\n {2}http-request set-var\\(txn\\.ace_url_len\\) url,length\\n {2}http-request set-var\\(txn\\.ace_head_len\\) var\\(txn\\.ace_head_len\\),add\\(txn\\.ace_url_len\\)\\n {2}http-request reject if \\{ req\\.hdrs,length,add\\(txn\\.ace_head_len\\) gt ${bytes} \\}\\n`);
+  const plain = exportHaproxy(compileConfig(paramConf(['parameter-map type http HP', '  persistence-rebalance']), 'p.conf').model);
+  t.match(plain.text, rule(2048), 'the default, 2048 bytes');
+  t.match(plain.diagnostics.filter((d) => /parse length/.test(d.message)), [{ code: 'EXPORT_APPROXIMATE', line: 25, message: /HAProxy does not see its close or keep-alive tokens/ }], 'the Connection field HAProxy does not count, said once');
+
+  const raised = exportHaproxy(compileConfig(paramConf(['parameter-map type http HP', '  set header-maxparse-length 4096']), 'r.conf').model);
+  t.match(raised.text, rule(4096));
+  t.notMatch(JSON.stringify(raised.diagnostics), /bufsize/, 'within HAProxy\'s buffer');
+
+  const big = exportHaproxy(compileConfig(paramConf(['parameter-map type http HP', '  set header-maxparse-length 20000']), 'b.conf').model);
+  t.match(big.text, rule(20000));
+  t.match(big.diagnostics.find((d) => /bufsize/.test(d.message)), { code: 'EXPORT_APPROXIMATE', line: 25, message: /set header-maxparse-length 20000: HAProxy answers 400 to a request whose head exceeds its buffer/ });
+
+  const cont = exportHaproxy(compileConfig(paramConf(['parameter-map type http HP', '  length-exceed continue']), 'c.conf').model);
+  t.notMatch(cont.text, /ace_head_len|http-request reject/, 'continue: nothing to reject');
+  t.match(cont.diagnostics.find((d) => /length-exceed/.test(d.message)), { code: 'EXPORT_APPROXIMATE', line: 25, message: /length-exceed continue balances a request longer than 2048 bytes on the part the ACE parsed/ });
+});
+
+t.test('the parse length only on http frontends, and its note once per export', async (t) => {
+  const two = paramConf(['parameter-map type http HP'])
+    .replace('class-map match-all V\n', 'class-map match-all L4\n  2 match virtual-address 10.0.0.71 tcp eq 80\nclass-map match-all W\n  2 match virtual-address 10.0.0.72 tcp eq 80\nclass-map match-all V\n')
+    .replace('policy-map multi-match VIPS\n', 'policy-map type loadbalance first-match LB4\n  class class-default\n    serverfarm SF\npolicy-map multi-match VIPS\n  class L4\n    loadbalance vip inservice\n    loadbalance policy LB4\n  class W\n    loadbalance vip inservice\n    loadbalance policy LB\n');
+  const r = exportHaproxy(compileConfig(two, 't.conf').model);
+  const frontends = r.text.split('\n\n').filter((s) => s.startsWith('frontend'));
+  t.same(
+    frontends.map((f) => [f.split('\n')[0], /mode http/.test(f), /ace_head_len/.test(f)]),
+    [
+      ['frontend fe_L4', false, false],
+      ['frontend fe_W', true, true],
+      ['frontend fe_V', true, true],
+    ],
+    'both http frontends reject past the parse length; the tcp one does not',
+  );
+  t.equal(r.diagnostics.filter((d) => /Connection field/.test(d.message)).length, 1, 'the Connection-field note once');
+});

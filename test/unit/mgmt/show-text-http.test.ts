@@ -26,7 +26,7 @@ const vip = (name: string, http: VipView['http'], persistence: VipView['persiste
 });
 
 t.test('an L7 VIP has an HTTP block, an L4 VIP none', async (t) => {
-  const http = { ...newHttpCounters(), requests: 7, noServer: 1, badGateway: 3, badRequests: 2, headerTimeouts: 4, upgrades: 5, tunnels: 6 };
+  const http = { ...newHttpCounters(), requests: 7, noServer: 1, badGateway: 3, badRequests: 2, headerTimeouts: 4, upgrades: 5, tunnels: 6, lengthExceeded: 8 };
   for (const detail of [false, true]) {
     const text = renderServicePolicy([vip('VIP-WEB', http), vip('VIP-L4', undefined)], detail);
     const [web, l4] = text.split('class: VIP-L4');
@@ -38,7 +38,7 @@ t.test('an L7 VIP has an HTTP block, an L4 VIP none', async (t) => {
         '          requests         : 7         , 4xx refused      : 2',
         '          503 no server    : 1         , 502 bad gateway  : 3',
         '          header timeouts  : 4         , upgrades         : 5',
-        '          tunnels          : 6',
+        '          tunnels          : 6         , over parse len   : 8',
       ].join('\n'),
       `detail=${detail}`,
     );
@@ -61,7 +61,7 @@ t.test('show stats: an HTTP block when some VIP is L7, none otherwise', async (t
     sticky: { hits: 0, misses: 0, inserts: 0, evictions: 0, expirations: 0, purged: 0, insertFailures: 0, entries: 0, capacity: 1000 },
     probes: { instances: 0, probes: 0, passed: 0, failed: 0, startedLate: 0, worstStartLagMs: 0, meanStartLagMs: 0, skippedAttempts: 0 },
   };
-  const http = { ...newHttpCounters(), requests: 17, noServer: 2, badGateway: 3, badRequests: 4, headerTimeouts: 5, upgrades: 6, tunnels: 1 };
+  const http = { ...newHttpCounters(), requests: 17, noServer: 2, badGateway: 3, badRequests: 4, headerTimeouts: 5, upgrades: 6, tunnels: 1, lengthExceeded: 2 };
   const text = renderStats({ ...base, http });
   t.match(
     text,
@@ -75,6 +75,7 @@ t.test('show stats: an HTTP block when some VIP is L7, none otherwise', async (t
       'Total header timeouts                 : 5',
       'Total upgrades                        : 6',
       'Total tunnels                         : 1',
+      'Total over parse length               : 2',
       '+------------------------------------------+',
       '+------- Sticky statistics ----------------+',
     ].join('\n'),
