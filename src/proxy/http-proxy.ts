@@ -118,11 +118,16 @@ class InFlight {
 /** A continued request under `no persistence-rebalance` gets none of its class's headers. */
 const NO_INSERTS: readonly HeaderInsert[] = [];
 
+/** A field as one value: node:http joins repeats of most fields already; the rest are joined as a list. */
+function oneValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
 function flatHeaders(h: http.IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k in h) {
-    const v = h[k];
-    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+    const v = oneValue(h[k]);
+    if (v !== undefined) out[k] = v;
   }
   return out;
 }
@@ -356,7 +361,7 @@ export class HttpVipListener implements VipListener {
     const r: Req = {
       req, res, flow, info, decision: d, conn,
       // Without persistence rebalance the ACE inserts headers into a connection's first request only.
-      headers: this.nodeFields(req, flow, info, d === previous && (d.insertsFirstOnly || conn.pinned) ? NO_INSERTS : d.inserts),
+      headers: this.nodeFields(req, flow, d === previous && (d.insertsFirstOnly || conn.pinned) ? NO_INSERTS : d.inserts),
       path: originForm(info.url),
       exchange: undefined,
       body: hasBody(req) ? new BodyReplay(req) : undefined,
@@ -389,7 +394,7 @@ export class HttpVipListener implements VipListener {
       this.plain(res, 503, `503 Service Unavailable: ${this.noServer(d)}\n`);
       return;
     }
-    const request = { method: 'OPTIONS', path: '*', headers: this.nodeFields(req, flow, info, d.inserts), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
+    const request = { method: 'OPTIONS', path: '*', headers: this.nodeFields(req, flow, d.inserts), ...(hasBody(req) ? { body: new BodyReplay(req) } : {}) };
     // The exchange counts itself on its real, and the connection closes after it.
     this.unhold(conn);
     const x = new UpgradeExchange(this.upgradeHost, socket, Buffer.alloc(0), flow, d, { kind: 'ignore', reason: 'asterisk-form' }, request, responseSink(res));
@@ -420,15 +425,16 @@ export class HttpVipListener implements VipListener {
   }
 
   /** A plain request's fields as they go to a node: the client's without hop-by-hop ones, then the VIP's. */
-  private nodeFields(req: http.IncomingMessage, flow: Flow, info: HttpRequestInfo, inserts: readonly HeaderInsert[]): Record<string, string | string[]> {
-    return forwardFields(req.rawHeaders, HOP_BY_HOP, this.forwardHeaders(flow, info, inserts));
+  private nodeFields(req: http.IncomingMessage, flow: Flow, inserts: readonly HeaderInsert[]): Record<string, string | string[]> {
+    return forwardFields(req.rawHeaders, HOP_BY_HOP, this.forwardHeaders(flow, req, inserts));
   }
 
   /** X-Forwarded-For, X-Forwarded-Proto and Forwarded, then the `insert-http` headers of the class that chose the real. */
-  private forwardHeaders(flow: Flow, info: HttpRequestInfo, inserts: readonly HeaderInsert[]): Record<string, string> {
+  private forwardHeaders(flow: Flow, req: http.IncomingMessage, inserts: readonly HeaderInsert[]): Record<string, string> {
     const ip = flow.clientIp;
-    const xff = info.headers?.['x-forwarded-for'];
-    const fwd = info.headers?.['forwarded'];
+    // From the whole request, not the class-matching view: past the ACE's parse length that view lacks fields the chain needs.
+    const xff = oneValue(req.headers['x-forwarded-for']);
+    const fwd = oneValue(req.headers['forwarded']);
     const mine = `for=${forwardedNode(ip)};proto=http;by=${forwardedNode(flow.vipIp)}`;
     const h: Record<string, string> = {
       'x-forwarded-for': xff ? `${xff}, ${ip}` : ip,
@@ -632,7 +638,7 @@ export class HttpVipListener implements VipListener {
       return;
     }
     const ignored = disposition.kind === 'ignore';
-    const add = this.forwardHeaders(flow, info, d.inserts);
+    const add = this.forwardHeaders(flow, req, d.inserts);
     // RFC 9110 §7.8: an ignored Upgrade is served as if it were not there; the VIP closes the connection after the answer.
     if (ignored) add['connection'] = 'close';
     const headers = forwardFields(req.rawHeaders, ignored ? UPGRADE_IGNORED_DROP : UPGRADE_DROP, add);

@@ -34,13 +34,14 @@ const L4 = 'policy-map type loadbalance first-match LB\n  class class-default\n 
 const config = (opts: { map?: string[]; policy?: 'http' | 'l4' } = {}): string =>
   probedFarmVip({ vip: VIP, port: PORT, reals: NODES, vlanAddress: '127.0.204.2', policy: opts.policy === 'l4' ? L4 : IMAGES, ...(opts.map ? { map: opts.map } : {}) });
 
-const hits: { node: NodeName; url: string | undefined; xClass: string | undefined }[] = [];
+const hits: { node: NodeName; url: string | undefined; xClass: string | undefined; xff: string | undefined }[] = [];
 
 class Node extends LoopbackHttpNode {
   protected serve(server: http.Server): void {
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const xClass = req.headers['x-class'];
-      hits.push({ node: this.name as NodeName, url: req.url, xClass: typeof xClass === 'string' ? xClass : undefined });
+      const xff = req.headers['x-forwarded-for'];
+      hits.push({ node: this.name as NodeName, url: req.url, xClass: typeof xClass === 'string' ? xClass : undefined, xff: typeof xff === 'string' ? xff : undefined });
       res.end(`${this.name}\n`);
     });
   }
@@ -91,7 +92,7 @@ t.test('length-exceed continue: balanced on the part parsed; the connection then
   const get = (path: string, headers: Record<string, string> = {}): Promise<string> => getVia(agent, VIP, PORT, '127.0.100.63', path, headers);
   const from = hits.length;
   // X-Kind: image comes after 2,100 bytes of padding: past the parse length, so the ACE never sees it.
-  const first = await get('/page', { 'X-Pad': 'p'.repeat(2100), 'X-Kind': 'image' });
+  const first = await get('/page', { 'X-Pad': 'p'.repeat(2100), 'X-Kind': 'image', 'X-Forwarded-For': '192.0.2.7' });
   const second = await get('/a.png');
   const third = await get('/b.png');
   t.same(
@@ -100,6 +101,7 @@ t.test('length-exceed continue: balanced on the part parsed; the connection then
     'the long request is classified on what was parsed (not an image); the later ones get no insert-http (persistence rebalance off)',
   );
   t.same([second, third], [first, first], `the images (another class) stay on the first request's real (got ${first} ${second} ${third})`);
+  t.equal(hits[from]?.xff, '192.0.2.7, 127.0.100.63', 'the X-Forwarded-For chain past the parse length is kept and extended');
   t.equal(http7(rt).lengthExceeded, 1, 'counted once');
   t.equal(rt.counters()[0]!.counters.resets, 0, 'nothing reset');
 
