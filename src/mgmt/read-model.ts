@@ -3,6 +3,7 @@
 // demand from the runtime's snapshots; never holds state of its own. Secrets
 // stay `Secret` objects until JSON serialisation, which masks them.
 // Timebase: monotonic stamps from the runtime plus the snapshot's wall offset.
+import type { ParseLimit } from '../config/defaults.js';
 import type { ContextModel, Model, PersistenceRebalance, Probe } from '../config/model.js';
 import { describePorts, resolveVips } from '../config/vips.js';
 import type { EventBus } from '../core/event-bus.js';
@@ -10,6 +11,7 @@ import type { Balancer, BalancerEvent, FarmSnapshot, RserverSnapshot, VipState }
 import type { FtGroupStatus, FtPeerStatus, FtStats, FtStatusSource, FtTrackStatus } from '../ha/types.js';
 import type { ProbeEngine, ProbeSnapshot } from '../probes/probe-engine.js';
 import type { ProbeEvent } from '../probes/types.js';
+import { policyNeedsL7 } from '../proxy/http-policy.js';
 import { newHttpCounters, type HttpCounters, type ListenerCounters } from '../proxy/types.js';
 import type { StickyCounters, StickyEntrySnapshot } from '../sticky/sticky-store.js';
 import type { ListenerCountersView, ListenerInfo } from '../runtime/balancer-runtime.js';
@@ -63,6 +65,8 @@ export interface VipView {
   http?: HttpCounters;
   /** The VIP's HTTP persistence rebalance (acted on by its L7 listeners). */
   persistence: PersistenceRebalance;
+  /** The ACE's HTTP parse length for the VIP's requests; absent where the ACE would not parse them (an L4 policy). */
+  parseLimit?: ParseLimit;
   listeners: ListenerInfo[];
 }
 
@@ -171,6 +175,7 @@ export function vips(rt: MgmtRuntime, policy?: string): VipView[] {
         counters,
         ...(http ? { http } : {}),
         persistence: v.persistence,
+        ...(policyNeedsL7(rt.context, v.lbPolicy) ? { parseLimit: v.parseLimit } : {}),
         listeners: mine.map((l) => ({ ...l.info })),
       };
     });

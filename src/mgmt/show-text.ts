@@ -118,6 +118,8 @@ export function renderServicePolicy(list: readonly VipView[], detail = false): s
       out.push(`        VIP State: ${v.state === 'UP' ? 'INSERVICE' : v.state === 'OUTOFSERVICE' ? 'OUTOFSERVICE' : 'DOWN'}`);
       // The ACE's words for what an L7 VIP does with a keep-alive connection; STRICT is acesim's (docs/ace-compatibility.md).
       if (v.http) out.push(`        Persistence Rebalance: ${v.persistence.toUpperCase()}`);
+      // acesim's words: the ACE shows the parse length under `show parameter-map`, not per VIP.
+      if (v.http && v.parseLimit) out.push(`        HTTP Parse Length: ${v.parseLimit.bytes} bytes, length-exceed ${v.parseLimit.exceed.toUpperCase()}`);
       out.push(`        ${two('curr conns', c.active, 'hit count', c.flows)}`);
       out.push(`        dropped conns    : ${c.dropped + c.aclDenied + c.limitDenied}`);
       if (v.http) {

@@ -173,6 +173,7 @@ t.test('HTTP counters of an L7 VIP reach show, the API and /metrics; OPTIONS * g
     t.match(web, new RegExp(`503 no server\\s+: ${want.noServer}\\s+, 502 bad gateway\\s+: ${want.badGateway}\\n`));
     t.match(web, new RegExp(`header timeouts\\s+: ${want.headerTimeouts}\\s+, upgrades\\s+: ${want.upgrades}\\n`));
     t.match(web, new RegExp(`tunnels\\s+: ${want.tunnels}\\s+, over parse len\\s+: ${want.lengthExceeded}\\n`));
+    t.match(web, /\n {8}HTTP Parse Length: 2048 bytes, length-exceed DROP\n/, 'the default parse length in effect');
     t.notMatch(l4 ?? '', /HTTP:/);
   });
 

@@ -46,6 +46,11 @@ t.test('an L7 VIP has an HTTP block, an L4 VIP none', async (t) => {
     t.match(web, /\n {8}VIP State: INSERVICE\n {8}Persistence Rebalance: ENABLED\n/, 'an L7 VIP keeps a connection on its real per class, in the ACE\'s words');
     t.notMatch(l4 ?? '', /Persistence Rebalance/, 'an L4 VIP has no requests to rebalance');
   }
+  // The parse length in effect, where the ACE parses the VIP's requests; none for a VIP only --l7 serves at L7.
+  const parsed = renderServicePolicy([{ ...vip('VIP-WEB', http), parseLimit: { bytes: 4096, exceed: 'continue' } }]);
+  t.match(parsed, /\n {8}Persistence Rebalance: ENABLED\n {8}HTTP Parse Length: 4096 bytes, length-exceed CONTINUE\n/, 'the parse length under the persistence line');
+  t.notMatch(renderServicePolicy([vip('VIP-WEB', http)]), /HTTP Parse Length/, 'no line without one');
+  t.notMatch(renderServicePolicy([{ ...vip('VIP-L4', undefined), parseLimit: { bytes: 2048, exceed: 'drop' } }]), /HTTP Parse Length/, 'none for a VIP served at L4');
   // The VIP's parameter map decides the line: the ACE's DISABLED, and acesim's STRICT for `persistence-rebalance strict`.
   for (const mode of ['disabled', 'strict'] as const) {
     const text = renderServicePolicy([vip('VIP-WEB', http, mode)]);
