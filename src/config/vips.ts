@@ -3,7 +3,7 @@
 // and the farms its load-balance policy can reach. Used by summaries,
 // `acesim run` and the lab. Pure.
 import { httpParametersOf, parseLimitOf, persistenceRebalanceOf, type ParseLimit } from './defaults.js';
-import type { ContextModel, PersistenceRebalance, PortSpec, VipClass, VipProtocol } from './model.js';
+import type { ClassMap, ContextModel, PersistenceRebalance, PortSpec, VipClass, VipProtocol } from './model.js';
 
 export interface ResolvedVip {
   context: string;
@@ -25,8 +25,29 @@ export interface ResolvedVip {
   persistence: PersistenceRebalance;
   /** Its HTTP parameter map says `case-insensitive`: its http class-maps match in any case. */
   caseInsensitive: boolean;
+  /**
+   * The ACE serves the VIP at L7 (policyNeedsL7): only then does it parse requests, so only then do its HTTP
+   * parse length and persistence rebalance apply, and only then is its HAProxy frontend `mode http`.
+   */
+  aceL7: boolean;
   /** How many bytes of a request's line and header fields an L7 VIP parses, and what a longer request gets. */
   parseLimit: ParseLimit;
+}
+
+function usesHttpClass(cm: ClassMap | undefined, byName: ReadonlyMap<string, ClassMap>, depth = 0): boolean {
+  if (cm === undefined || depth > 8) return false;
+  if (cm.type === 'http-loadbalance') return true;
+  return cm.matches.some((m) => m.kind === 'http-url' || m.kind === 'http-header' || m.kind === 'http-cookie' || (m.kind === 'class-map' && usesHttpClass(byName.get(m.classMap.name), byName, depth + 1)));
+}
+
+/** The VIP's load-balance policy needs L7: `type loadbalance http`, an `insert-http`, or an http class-map. */
+export function policyNeedsL7(ctx: ContextModel, lbPolicy: string | undefined): boolean {
+  if (lbPolicy === undefined) return false;
+  const pm = ctx.policyMaps.find((p) => p.type === 'loadbalance' && p.name === lbPolicy);
+  if (pm?.type !== 'loadbalance') return false;
+  if (pm.http) return true;
+  const byName = new Map(ctx.classMaps.map((c) => [c.name, c]));
+  return pm.classes.some((c) => c.actions.some((a) => a.kind === 'insert-http') || usesHttpClass(byName.get(c.classMap.name), byName));
 }
 
 export function resolveVips(ctx: ContextModel): ResolvedVip[] {
@@ -80,6 +101,7 @@ export function resolveVips(ctx: ContextModel): ResolvedVip[] {
           vipClass: c,
           persistence: persistenceRebalanceOf(ctx, c),
           caseInsensitive: httpParametersOf(ctx, c)?.caseInsensitive === true,
+          aceL7: policyNeedsL7(ctx, c.lbPolicy?.name),
           parseLimit: parseLimitOf(ctx, c),
         };
         if (c.lbPolicy) v.lbPolicy = c.lbPolicy.name;

@@ -53,8 +53,8 @@ export function aclRules(acl: AccessList | undefined, diags: ExportDiagnostics):
 
 /** How the VIP's HTTP parameter map has its class-maps match. */
 export interface MatchOptions {
-  /** `case-insensitive`: regexes match in any case (`-i`). */
-  anyCase?: boolean;
+  /** `case-insensitive`: regexes match in any case (`-i`), as farm/policy.ts's option of the same name. */
+  caseInsensitive?: boolean;
 }
 
 /** HAProxy `acl` lines for one class-map match, or undefined when it has no equivalent. */
@@ -103,9 +103,9 @@ export function classCondition(cm: ClassMap, byName: ReadonlyMap<string, ClassMa
       terms.push(c.cond);
       return;
     }
-    const lines = matchAcl(name, m, opts.anyCase ? ' -i' : '');
+    const lines = matchAcl(name, m, opts.caseInsensitive ? ' -i' : '');
     if (!lines) return diags.untranslated(m.pos, `class-map ${cm.name}: this match has no HAProxy equivalent; left out`);
-    if (opts.anyCase && m.kind === 'http-cookie') diags.approximate(m.pos, `class-map ${cm.name}: case-insensitive: HAProxy matches the cookie's value in any case, but its name (${m.name}) as written`);
+    if (opts.caseInsensitive && m.kind === 'http-cookie') diags.approximate(m.pos, `class-map ${cm.name}: case-insensitive: HAProxy matches the cookie's value in any case, but its name (${m.name}) as written`);
     acls.push(...lines);
     terms.push(lines.length > 1 ? `${name} ${name}_m` : name);
   });

@@ -5,7 +5,7 @@
 // rules; farms become backends (haproxy-backend.ts). Pure: returns the text,
 // the export diagnostics (positioned in the ACE file) and the environment
 // variables the text refers to.
-import type { ClassMap, ContextModel, LbPolicyClass, Model, PolicyMap, SourcePos } from '../config/model.js';
+import type { ClassMap, ContextModel, LbPolicyClass, Model, SourcePos } from '../config/model.js';
 import { httpParametersOf } from '../config/defaults.js';
 import { resolveVips, type ResolvedVip } from '../config/vips.js';
 import { ExportDiagnostics, exportContext, maskBits, safeName, vipPort, type ExportResult } from './export-common.js';
@@ -32,16 +32,6 @@ export interface HaproxyExport extends ExportResult {
   frontends: { name: string; address: string; port: number | undefined; mode: 'tcp' | 'http' }[];
 }
 
-function usesHttp(cm: ClassMap | undefined, byName: ReadonlyMap<string, ClassMap>, depth = 0): boolean {
-  if (!cm || depth > 8) return false;
-  return cm.type === 'http-loadbalance' || cm.matches.some((m) => m.kind === 'http-url' || m.kind === 'http-header' || m.kind === 'http-cookie' || (m.kind === 'class-map' && usesHttp(byName.get(m.classMap.name), byName, depth + 1)));
-}
-
-function needsL7(pm: PolicyMap | undefined, byName: ReadonlyMap<string, ClassMap>): boolean {
-  if (pm?.type !== 'loadbalance') return false;
-  return pm.http || pm.classes.some((c) => c.actions.some((a) => a.kind === 'insert-http') || usesHttp(byName.get(c.classMap.name), byName));
-}
-
 /** `insert-http` value variables (§6.2) as HAProxy sample expressions. */
 const insertValue = (v: string): string => v.replace(/%is/g, '%[src]').replace(/%id/g, '%[dst]').replace(/%ps/g, '%[src_port]').replace(/%pd/g, '%[dst_port]');
 
@@ -63,7 +53,7 @@ function policyLines(f: FrontendCtx, classes: readonly LbPolicyClass[]): string[
     let cond = '';
     if (c.classMap.name !== 'class-default') {
       const cm = f.byName.get(c.classMap.name);
-      const cc = cm ? classCondition(cm, f.byName, diags, { anyCase: vip.caseInsensitive }) : undefined;
+      const cc = cm ? classCondition(cm, f.byName, diags, { caseInsensitive: vip.caseInsensitive }) : undefined;
       if (!cc) return diags.untranslated(c.pos, `class ${c.classMap.name}: no such class-map; left out`);
       out.push(...cc.acls);
       cond = cc.cond === 'TRUE' ? '' : ` if ${cc.cond}`;
@@ -190,7 +180,7 @@ export function exportHaproxy(model: Model, opts: HaproxyExportOptions = {}): Ha
     const aclNames = [...new Set(interfaces.map((i) => i.accessGroups.find((g) => g.direction === 'input')?.acl.name))];
     if (aclNames.length > 1) diags.approximate(pos, `VIP ${v.classMap}: its interfaces have different input ACLs (${aclNames.map((n) => n ?? 'none').join(', ')}); HAProxy cannot tell interfaces apart, the first is used`);
     const lb = v.lbPolicy !== undefined ? policies.get(v.lbPolicy) : undefined;
-    const mode = needsL7(lb, byName) ? 'http' : 'tcp';
+    const mode = v.aceL7 ? 'http' : 'tcp';
     const n = (seen.get(v.classMap) ?? 0) + 1;
     seen.set(v.classMap, n);
     const name = `fe_${safeName(v.classMap)}${n > 1 ? `_${n}` : ''}`;

@@ -11,7 +11,6 @@ import type { Balancer, BalancerEvent, FarmSnapshot, RserverSnapshot, VipState }
 import type { FtGroupStatus, FtPeerStatus, FtStats, FtStatusSource, FtTrackStatus } from '../ha/types.js';
 import type { ProbeEngine, ProbeSnapshot } from '../probes/probe-engine.js';
 import type { ProbeEvent } from '../probes/types.js';
-import { policyNeedsL7 } from '../proxy/http-policy.js';
 import { newHttpCounters, type HttpCounters, type ListenerCounters } from '../proxy/types.js';
 import type { StickyCounters, StickyEntrySnapshot } from '../sticky/sticky-store.js';
 import type { ListenerCountersView, ListenerInfo } from '../runtime/balancer-runtime.js';
@@ -175,7 +174,7 @@ export function vips(rt: MgmtRuntime, policy?: string): VipView[] {
         counters,
         ...(http ? { http } : {}),
         persistence: v.persistence,
-        ...(policyNeedsL7(rt.context, v.lbPolicy) ? { parseLimit: v.parseLimit } : {}),
+        ...(v.aceL7 ? { parseLimit: v.parseLimit } : {}),
         listeners: mine.map((l) => ({ ...l.info })),
       };
     });

@@ -6,7 +6,6 @@ import type { ParseLimit } from '../config/defaults.js';
 import type { ContextModel, VlanInterface } from '../config/model.js';
 import { resolveVips, type ResolvedVip } from '../config/vips.js';
 import { compileAcl, type CompiledAcl } from '../proxy/acl.js';
-import { policyNeedsL7 } from '../proxy/http-policy.js';
 
 export const DEFAULT_MAX_LISTENERS_PER_RANGE = 64;
 
@@ -103,8 +102,7 @@ export function planVipListeners(ctx: ContextModel, opts: { maxPerRange?: number
     if (noAcl.length === ifaces.length) warnings.push(`${where}: no interface applying it has \`access-group input\` — the ACE denies all its traffic`);
     const protocols: ('tcp' | 'udp')[] = v.protocol === 'any' ? ['tcp', 'udp'] : [v.protocol];
     // Only a VIP the ACE itself serves at L7 parses requests, so only its requests meet the parse length (not one --l7 forces).
-    const aceParses = policyNeedsL7(ctx, v.lbPolicy);
-    const wantsL7 = opts.forceL7 === true || aceParses;
+    const wantsL7 = opts.forceL7 === true || v.aceL7;
     if (wantsL7 && protocols.includes('tcp') && ports.includes(httpsPort) && opts.forceL7 !== true) {
       warnings.push(`${where}: its policy needs HTTP (L7) but port ${httpsPort} is HTTPS — acesim does not terminate TLS, so it stays L4 passthrough`);
     }
@@ -128,7 +126,7 @@ export function planVipListeners(ctx: ContextModel, opts: { maxPerRange?: number
           udpFastAge: v.vipClass.udpFastAge,
           farms: v.farms,
           l7: wantsL7 && protocol === 'tcp' && port !== httpsPort,
-          ...(aceParses ? { parseLimit: v.parseLimit } : {}),
+          ...(v.aceL7 ? { parseLimit: v.parseLimit } : {}),
         });
       }
     }

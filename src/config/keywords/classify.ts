@@ -342,7 +342,7 @@ export const policyMultiClassMode: Mode = {
     kw({
       words: ['appl-parameter', 'http', 'advanced-options'],
       syntax: 'appl-parameter http advanced-options NAME',
-      description: 'The VIP’s HTTP parameter map (`parameter-map type http NAME`): its persistence rebalance and case-insensitive matching apply to the VIP.',
+      description: 'The VIP’s HTTP parameter map (`parameter-map type http NAME`): its persistence rebalance, case-insensitive matching and header parse length apply to the VIP.',
       parse: (a, cx) => {
         const r = ref(a, cx, 'parameter-map name');
         a.end();

@@ -262,7 +262,7 @@ const keywords: Keyword[] = [
   kw({
     words: ['parameter-map', 'type', 'http'],
     syntax: 'parameter-map type http NAME',
-    description: 'HTTP parameters a VIP takes with `appl-parameter http advanced-options NAME`; persistence rebalance and case-insensitive are simulated, the rest kept.',
+    description: 'HTTP parameters a VIP takes with `appl-parameter http advanced-options NAME`; persistence rebalance, case-insensitive and the header parse length are simulated, the rest kept.',
     parse: (a) => {
       const name = a.name('parameter-map name');
       a.end();

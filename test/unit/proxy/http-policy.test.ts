@@ -3,7 +3,8 @@
 // first matching class's; %is/%id/%ps/%pd expanded).
 import t from 'tap';
 import { compileConfig } from '../../../src/config/compile.js';
-import { expandInsertValue, policyNeedsL7 } from '../../../src/proxy/http-policy.js';
+import { expandInsertValue } from '../../../src/proxy/http-policy.js';
+import { policyNeedsL7 } from '../../../src/config/vips.js';
 import { Balancer } from '../../../src/farm/balancer.js';
 import { VirtualClock } from '../../../src/core/virtual-clock.js';
 import { planVipListeners } from '../../../src/runtime/vip-plan.js';
